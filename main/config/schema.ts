@@ -1,0 +1,104 @@
+/**
+ * The one config file of a kiosk. camelCase keys, unknown keys rejected, every
+ * default stated here (docs/config.md is generated from this schema).
+ */
+import { z } from 'zod';
+
+export const knownModules = ['gate', 'payout'] as const;
+export type ModuleName = (typeof knownModules)[number];
+
+const seconds = (min: number, max: number) => z.number().min(min).max(max);
+
+const baseUrl = z
+  .url({ protocol: /^https?$/, error: 'an http(s) URL' })
+  .refine((u) => u.endsWith('/'), { error: 'a URL ending in "/" (endpoints are resolved against it)' });
+
+const endpoint = z
+  .string()
+  .max(200)
+  .refine((s) => !/^[a-z]+:/i.test(s) && !s.startsWith('/'), {
+    error: 'a path relative to api.baseUrl, without a leading "/"',
+  });
+
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'an IANA time zone such as "Asia/Jakarta"' },
+);
+
+export const apiSchema = z
+  .strictObject({
+    baseUrl: baseUrl.default('http://127.0.0.1:8787/api/').describe('Base URL of the venue cloud API, ending in "/".'),
+    fetchEndpoint: endpoint.default('bookings/summary').describe('Ticket download path (GET), relative to baseUrl.'),
+    syncEndpoint: endpoint.default('bookings/update-used').describe('Usage upload path (POST), relative to baseUrl.'),
+    probeEndpoint: endpoint.default('').describe('Path probed (HEAD) to prove the API is reachable; "" probes baseUrl.'),
+    apiKey: z.string().max(500).nullable().default(null).describe('API key sent on every request, if the venue needs one. Secret: masked in admin.'),
+    apiKeyHeader: z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'an HTTP header name' }).default('X-Api-Key').describe('Header that carries apiKey.'),
+    timeoutSeconds: seconds(1, 300).default(30).describe('Timeout of one HTTP request.'),
+    retryAttempts: z.number().int().min(0).max(10).default(3).describe('Quick retries inside one attempt; an item is retried after that with backoff for as long as it takes.'),
+    retryDelaySeconds: seconds(0, 300).default(5).describe('Delay between quick retries.'),
+  });
+
+export const servicesSchema = z.strictObject({
+  fetchIntervalSeconds: seconds(5, 86_400).default(300).describe('How often tickets are downloaded.'),
+  syncIntervalSeconds: seconds(0.1, 3_600).default(1).describe('How often the upload queue is checked when idle.'),
+  probeIntervalSeconds: seconds(1, 3_600).default(30).describe('How often connectivity is probed.'),
+  fetchEnabled: z.boolean().default(true).describe('Download tickets on the interval.'),
+  syncEnabled: z.boolean().default(true).describe('Upload queued items.'),
+});
+
+export const loggingSchema = z.strictObject({
+  level: z.enum(['error', 'warn', 'info', 'debug']).default('info').describe('Lowest level written.'),
+  file: z.string().min(1).max(500).default('booth.log').describe('Log file; relative paths are inside the data folder.'),
+  maxSizeBytes: z.number().int().min(10_000).default(10 * 1024 * 1024).describe('Size at which the log rotates.'),
+  backupCount: z.number().int().min(0).max(50).default(5).describe('Rotated files kept.'),
+});
+
+export const screenSchema = z.strictObject({
+  idleTimeoutSeconds: seconds(5, 3_600).default(45).describe('Idle time before a screen returns to the attract screen.'),
+  resultSeconds: seconds(1, 120).default(5).describe('How long a result stays on screen.'),
+  language: z.enum(['en', 'id']).default('en').describe('Language shown on the attract screen.'),
+});
+
+export const adminSchema = z.strictObject({
+  pinHash: z
+    .string()
+    .regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, { error: 'a hash written by `booth set-pin`' })
+    .nullable()
+    .default(null)
+    .describe('scrypt hash of the admin PIN, written by `booth set-pin`. Never the PIN itself. Secret: masked in admin.'),
+  idleTimeoutSeconds: seconds(10, 3_600).default(120).describe('Admin mode closes itself after this idle time.'),
+  maxTries: z.number().int().min(1).max(20).default(5).describe('Wrong PINs before a lockout.'),
+  lockoutBaseSeconds: seconds(1, 3_600).default(30).describe('First lockout; each further wrong PIN doubles it.'),
+  lockoutMaxSeconds: seconds(1, 86_400).default(3_600).describe('Longest lockout.'),
+});
+
+export const clockSchema = z.strictObject({
+  skewWarningSeconds: seconds(1, 86_400).default(120).describe('Clock difference to the cloud that shows a warning.'),
+});
+
+const prefault = <T extends z.ZodType>(schema: T) => schema.prefault({} as z.input<T>);
+
+export const configSchema = z.strictObject({
+  kioskName: z.string().min(1).max(40).default('Booth').describe('Name shown in the status bar (press it 3 s for admin).'),
+  modules: z.array(z.enum(knownModules)).max(knownModules.length).default([]).describe('Capabilities this kiosk runs.'),
+  timeZone: timeZone.default('Asia/Jakarta').describe("The venue's IANA time zone: decides a ticket's day and daily caps."),
+  api: prefault(apiSchema),
+  services: prefault(servicesSchema),
+  logging: prefault(loggingSchema),
+  screen: prefault(screenSchema),
+  admin: prefault(adminSchema),
+  clock: prefault(clockSchema),
+});
+
+export type BoothConfig = z.output<typeof configSchema>;
+export type BoothConfigInput = z.input<typeof configSchema>;
+
+/** Keys whose values are never shown (admin view, logs). */
+export const secretKeys: ReadonlySet<string> = new Set(['apiKey', 'pinHash']);

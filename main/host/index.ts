@@ -1,0 +1,212 @@
+/**
+ * What both hosts (Electron and headless) do before a kiosk runs: find the
+ * data folder and config, choose the profile (configured, demo from a source
+ * checkout, or "not configured" when packaged), and turn every problem into a
+ * boot screen with a clear message instead of a crash.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BootInfo, BootProblem, KioskStatus } from '../../preload/contract';
+import { systemClock } from '../clock';
+import { configSchema, loadConfig, parseConfigText, resolveConfigPath, type BoothConfig } from '../config';
+import { createDispatcher, createEventBus, type Dispatcher, type EventBus } from '../dispatch';
+import { createKiosk, ModuleUnavailableError, type Kiosk } from '../kiosk';
+import { createLogger, type Logger } from '../log';
+import type { Platform } from '../platform';
+import { StoreOpenError } from '../store';
+
+export const DEMO_PIN = '2468';
+
+export interface HostOptions {
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  /** Folder holding package.json, dist/ and resources/. */
+  appRoot: string;
+  isPackaged: boolean;
+  /** Electron's userData; the headless host passes null and gets BOOTH_DATA_DIR or a per-user folder. */
+  defaultDataDir: string | null;
+  /** Mirror the log on stderr. */
+  logToConsole: boolean;
+}
+
+export interface RunningKiosk {
+  handlers: Dispatcher;
+  events: EventBus;
+  boot: BootInfo;
+  log: Logger;
+  kiosk: Kiosk | null;
+  stop(): Promise<void>;
+}
+
+export function readAppVersion(appRoot: string): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(appRoot, 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+}
+
+/** Walks up from `start` to the folder whose package.json is Booth's. */
+export function findAppRoot(start: string): string {
+  let dir = start;
+  for (;;) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      try {
+        if ((JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string }).name === 'booth') return dir;
+      } catch {
+        /* not ours */
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`Booth's package.json not found above ${start}`);
+    dir = parent;
+  }
+}
+
+export function resolveDataDir(argv: readonly string[], env: NodeJS.ProcessEnv, fallback: string | null): string {
+  const i = argv.indexOf('--data-dir');
+  const fromArg = i >= 0 ? argv[i + 1] : undefined;
+  if (fromArg) return path.resolve(fromArg);
+  if (env.BOOTH_DATA_DIR) return path.resolve(env.BOOTH_DATA_DIR);
+  if (fallback) return fallback;
+  const base = env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
+  return path.join(base, 'booth');
+}
+
+/** The demo profile: resources/demo-config.json, with the simulator's URL if one was started. */
+function demoConfig(appRoot: string, env: NodeJS.ProcessEnv): BoothConfig {
+  const parsed = parseConfigText(fs.readFileSync(path.join(appRoot, 'resources', 'demo-config.json'), 'utf8'));
+  if (!parsed.ok) throw new Error(`resources/demo-config.json is invalid: ${JSON.stringify(parsed.issues)}`);
+  const config = parsed.config;
+  if (env.BOOTH_DEMO_CLOUD_URL) config.api.baseUrl = env.BOOTH_DEMO_CLOUD_URL;
+  return configSchema.parse(config);
+}
+
+function problemKiosk(base: Omit<BootInfo, 'problem' | 'state'>, state: BootInfo['state'], problem: BootProblem, log: Logger): RunningKiosk {
+  const boot: BootInfo = { ...base, state, problem };
+  const status = (): KioskStatus => ({
+    online: null,
+    lastOnlineAt: null,
+    kioskName: base.kioskName,
+    clockSkewMs: null,
+    clockWarning: false,
+    now: new Date().toISOString(),
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+  });
+  return {
+    handlers: createDispatcher(
+      {
+        'kiosk:boot': () => boot,
+        'kiosk:status': () => status(),
+        'admin:lock-state': () => ({ pinSet: false, locked: false, retryInSeconds: 0, howToSet: problem.howToFix }),
+      },
+      log.scope('ipc'),
+    ),
+    events: createEventBus(log),
+    boot,
+    log,
+    kiosk: null,
+    stop: async () => undefined,
+  };
+}
+
+export async function startKioskHost(options: HostOptions): Promise<RunningKiosk> {
+  const version = readAppVersion(options.appRoot);
+  const dataDir = resolveDataDir(options.argv, options.env, options.defaultDataDir);
+  const configPath = resolveConfigPath(options.argv, options.env, dataDir);
+  const loaded = loadConfig(configPath);
+  const demo = loaded.kind === 'missing' && !options.isPackaged;
+
+  const baseBoot = {
+    version,
+    kioskName: 'Booth',
+    kioskId: null,
+    modules: [],
+    demo,
+    defaultLanguage: 'en' as const,
+    idleTimeoutSeconds: 45,
+    adminIdleTimeoutSeconds: 120,
+  };
+  const fallbackLog = () =>
+    createLogger({
+      file: path.join(dataDir, 'booth.log'),
+      level: 'info',
+      maxSizeBytes: 10 * 1024 * 1024,
+      backupCount: 5,
+      console: options.logToConsole,
+    });
+
+  if (loaded.kind === 'invalid') {
+    const log = fallbackLog();
+    for (const issue of loaded.issues) {
+      log.scope('config').error(`config ${loaded.path}: ${issue.field} = ${issue.value}; expected ${issue.expected}`);
+    }
+    return problemKiosk(baseBoot, 'config-error', {
+      title: 'The configuration has errors',
+      message: `Booth did not start because ${loaded.path} has ${loaded.issues.length} error(s). The file was not changed.`,
+      file: loaded.path,
+      issues: loaded.issues,
+      howToFix: `Correct the fields listed below in ${loaded.path} (reference: docs/config.md), then restart the kiosk.`,
+    }, log);
+  }
+  if (loaded.kind === 'missing' && options.isPackaged) {
+    const log = fallbackLog();
+    log.scope('config').warn(`no config at ${loaded.path}: showing "not configured"`);
+    return problemKiosk(baseBoot, 'not-configured', {
+      title: 'This kiosk is not configured yet',
+      message: `No configuration was found at ${loaded.path}.`,
+      file: loaded.path,
+      howToFix:
+        `Copy a config file to ${loaded.path} (or start with --config FILE or BOOTH_CONFIG=FILE), set the admin PIN with "booth set-pin --config ${loaded.path}", then restart. See docs/operations.md.`,
+    }, log);
+  }
+
+  const config = loaded.kind === 'ok' ? loaded.config : demoConfig(options.appRoot, options.env);
+  const kioskDataDir = demo ? path.join(dataDir, 'demo') : dataDir;
+  const log = createLogger({
+    file: path.resolve(kioskDataDir, config.logging.file),
+    level: config.logging.level,
+    maxSizeBytes: config.logging.maxSizeBytes,
+    backupCount: config.logging.backupCount,
+    console: options.logToConsole,
+  });
+  if (demo) log.info(`no config at ${configPath}: running the demo profile (data in ${kioskDataDir})`);
+  const platform: Platform = {
+    version,
+    isPackaged: options.isPackaged,
+    dataDir: kioskDataDir,
+    clock: systemClock,
+    fetch: (input, init) => fetch(input, init),
+    log,
+  };
+  const boot = { ...baseBoot, kioskName: config.kioskName };
+  try {
+    const kiosk = await createKiosk(config, platform, {
+      configPath: loaded.kind === 'ok' ? loaded.path : null,
+      demo,
+      ...(demo ? { demoPin: DEMO_PIN } : {}),
+    });
+    kiosk.start();
+    return { handlers: kiosk.handlers, events: kiosk.events, boot: kiosk.boot, log, kiosk, stop: () => kiosk.stop() };
+  } catch (error) {
+    if (error instanceof StoreOpenError) {
+      log.scope('store').error(error.message);
+      return problemKiosk(boot, 'store-error', {
+        title: error.kind === 'newer' ? 'The database is from a newer Booth' : error.kind === 'corrupt' ? 'The database is damaged' : 'The database cannot be opened',
+        message: error.message,
+        file: error.file,
+        howToFix: error.howToFix,
+      }, log);
+    }
+    if (error instanceof ModuleUnavailableError) {
+      log.scope('config').error(error.message);
+      return problemKiosk(boot, 'config-error', {
+        title: 'The configuration has errors',
+        message: `Booth did not start: ${error.message}.`,
+        file: configPath,
+        issues: [{ field: 'modules', value: JSON.stringify(config.modules), expected: error.message }],
+        howToFix: `Remove the unavailable modules from ${configPath} or install a Booth that has them.`,
+      }, log);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Composition root: createKiosk(config, platform) opens the store, wires the
+ * modules this kiosk runs and returns { handlers, events, start, stop }.
+ * Nothing here imports 'electron': both hosts (Electron and headless) use it.
+ */
+import type { AdminPageInfo, BootInfo, KioskStatus } from '../preload/contract';
+import { createAdmin } from './admin';
+import { createCloudClient } from './cloud';
+import type { BoothConfig, ModuleName } from './config';
+import { createDispatcher, createEventBus, type Dispatcher, type EventBus, type HandlerMap } from './dispatch';
+import type { Platform } from './platform';
+import { createScheduler, type JobSpec } from './schedule';
+import { openStore, type Store } from './store';
+
+/** What a capability module (gate, payout, …) gives the composition root. */
+export interface KioskModule {
+  id: ModuleName;
+  handlers?: HandlerMap;
+  adminPage?: AdminPageInfo;
+  jobs?: JobSpec[];
+  stop?(): Promise<void> | void;
+}
+
+export interface KioskOptions {
+  configPath: string | null;
+  /** Database file; default `booth.db` in the data folder. */
+  databaseFile?: string;
+  demo?: boolean;
+  demoPin?: string;
+}
+
+export interface Kiosk {
+  handlers: Dispatcher;
+  events: EventBus;
+  boot: BootInfo;
+  store: Store;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Module factories available in this build, by config name. */
+const moduleFactories: Partial<Record<ModuleName, (ctx: ModuleContext) => KioskModule>> = {};
+
+export interface ModuleContext {
+  config: BoothConfig;
+  platform: Platform;
+  store: Store;
+  events: EventBus;
+}
+
+export class ModuleUnavailableError extends Error {}
+
+export async function createKiosk(config: BoothConfig, platform: Platform, options: KioskOptions): Promise<Kiosk> {
+  const log = platform.log;
+  const missing = config.modules.filter((m) => !moduleFactories[m]);
+  if (missing.length > 0) {
+    throw new ModuleUnavailableError(
+      `modules ${missing.map((m) => `"${m}"`).join(', ')} are not available in Booth ${platform.version}`,
+    );
+  }
+  const store = await openStore({
+    file: options.databaseFile ?? `${platform.dataDir}/booth.db`,
+    log: log.scope('store'),
+  });
+  const events = createEventBus(log);
+  const cloud = createCloudClient(config, platform, store.kioskId);
+  const scheduler = createScheduler(log.scope('jobs'));
+  const ctx: ModuleContext = { config, platform, store, events };
+  const modules = config.modules.map((name) => moduleFactories[name]!(ctx));
+
+  const status = (): KioskStatus => {
+    const c = cloud.state();
+    return {
+      online: c.online,
+      lastOnlineAt: c.lastOnlineAt,
+      kioskName: config.kioskName,
+      clockSkewMs: c.clockSkewMs,
+      clockWarning: c.clockWarning,
+      now: platform.clock.now().toISOString(),
+      timeZone: config.timeZone,
+    };
+  };
+  cloud.onChange(() => events.emit('kiosk:status', status()));
+
+  const admin = createAdmin({
+    config,
+    configPath: options.configPath,
+    platform,
+    store,
+    events,
+    pages: () => modules.flatMap((m) => (m.adminPage ? [m.adminPage] : [])),
+    overviewExtras: () => ({ modules: config.modules }),
+  });
+
+  const boot: BootInfo = {
+    state: 'ready',
+    version: platform.version,
+    kioskName: config.kioskName,
+    kioskId: store.kioskId,
+    modules: config.modules,
+    demo: options.demo ?? false,
+    defaultLanguage: config.screen.language,
+    idleTimeoutSeconds: config.screen.idleTimeoutSeconds,
+    adminIdleTimeoutSeconds: config.admin.idleTimeoutSeconds,
+    ...(options.demo && options.demoPin ? { demoPin: options.demoPin } : {}),
+  };
+
+  const handlers: HandlerMap = {
+    'kiosk:boot': () => boot,
+    'kiosk:status': () => status(),
+    ...admin.handlers,
+    ...Object.assign({}, ...modules.map((m) => m.handlers ?? {})),
+  };
+
+  scheduler.add({
+    name: 'cloud.probe',
+    intervalMs: config.services.probeIntervalSeconds * 1000,
+    runAtStart: true,
+    run: async () => {
+      await cloud.probe();
+    },
+  });
+  scheduler.add({ name: 'admin.idle', intervalMs: 1000, run: () => admin.checkIdle() });
+  for (const job of modules.flatMap((m) => m.jobs ?? [])) scheduler.add(job);
+
+  let stopped = false;
+  return {
+    handlers: createDispatcher(handlers, log.scope('ipc')),
+    events,
+    boot,
+    store,
+    start() {
+      log.info(`Booth ${platform.version} started: kiosk ${store.kioskId} "${config.kioskName}", modules [${config.modules.join(', ')}]`);
+      scheduler.start();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await scheduler.stop();
+      for (const m of modules) await m.stop?.();
+      store.close();
+      log.info('Booth stopped');
+    },
+  };
+}

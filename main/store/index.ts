@@ -1,0 +1,193 @@
+/**
+ * The local SQLite store: WAL, foreign keys, FULL sync (admissions and payouts
+ * must survive power loss), numbered migrations with a backup taken first, a
+ * refusal to open a newer database, and a damaged file left exactly as it was.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import type { ScopedLog } from '../log';
+import { APP_SCHEMA_VERSION, migrations as defaultMigrations, type Migration } from './migrations';
+
+export { APP_SCHEMA_VERSION, type Migration } from './migrations';
+
+export type StoreErrorKind = 'newer' | 'corrupt' | 'io';
+
+export class StoreOpenError extends Error {
+  constructor(
+    readonly kind: StoreErrorKind,
+    readonly file: string,
+    message: string,
+    readonly howToFix: string,
+  ) {
+    super(message);
+    this.name = 'StoreOpenError';
+  }
+}
+
+export interface Store {
+  readonly db: Database.Database;
+  readonly file: string;
+  readonly kioskId: string;
+  schemaVersion(): number;
+  sizeBytes(): number;
+  getSetting<T>(key: string, schema: z.ZodType<T>): T | undefined;
+  setSetting(key: string, value: unknown, at: Date): void;
+  audit(action: string, detail: string | null, at: Date): void;
+  close(): void;
+}
+
+export interface OpenStoreOptions {
+  file: string;
+  log: ScopedLog;
+  migrations?: readonly Migration[];
+  /** Called with the backup's path when one was written. */
+  onBackup?: (backupFile: string) => void;
+}
+
+const isCorruption = (error: unknown): boolean => {
+  const code = (error as { code?: string }).code ?? '';
+  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT');
+};
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
+}
+
+/** Keep a copy of a damaged database next to it; the original is never touched. */
+function keepAside(file: string): string {
+  const aside = `${file}.damaged-${stamp()}`;
+  fs.copyFileSync(file, aside, fs.constants.COPYFILE_EXCL);
+  for (const suffix of ['-wal', '-shm']) {
+    if (fs.existsSync(file + suffix)) fs.copyFileSync(file + suffix, aside + suffix, fs.constants.COPYFILE_EXCL);
+  }
+  return aside;
+}
+
+/** Reads the version and checks integrity without writing a byte. */
+function inspectExisting(file: string, appVersion: number): number {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > appVersion) {
+      throw new StoreOpenError(
+        'newer',
+        file,
+        `The database ${file} has schema version ${version}, but this Booth only knows up to version ${appVersion}. It was written by a newer Booth.`,
+        'Install the newer Booth again, or restore the database backup taken before the upgrade. The file has not been changed.',
+      );
+    }
+    const check = db.pragma('quick_check', { simple: true }) as string;
+    if (check !== 'ok') throw Object.assign(new Error(`quick_check: ${check}`), { code: 'SQLITE_CORRUPT' });
+    return version;
+  } catch (error) {
+    if (error instanceof StoreOpenError) throw error;
+    if (isCorruption(error)) {
+      const aside = keepAside(file);
+      throw new StoreOpenError(
+        'corrupt',
+        file,
+        `The database ${file} is damaged (${(error as Error).message}). Booth has not changed it; a copy was kept at ${aside}.`,
+        'Restore the latest backup (*.bak next to it), or move the damaged file away so that Booth starts with an empty store. Send the copy to support.',
+      );
+    }
+    throw new StoreOpenError(
+      'io',
+      file,
+      `The database ${file} could not be opened: ${(error as Error).message}`,
+      'Check that the disk is mounted, writable and not full.',
+    );
+  } finally {
+    db?.close();
+  }
+}
+
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const { file, log } = options;
+  const list = options.migrations ?? defaultMigrations;
+  const target = list.at(-1)?.version ?? 0;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+
+  const existed = fs.existsSync(file) && fs.statSync(file).size > 0;
+  const found = existed ? inspectExisting(file, target) : 0;
+
+  let db: Database.Database;
+  try {
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+  } catch (error) {
+    throw new StoreOpenError('io', file, `The database ${file} could not be opened: ${(error as Error).message}`, 'Check that the disk is mounted, writable and not full.');
+  }
+
+  if (found < target) {
+    if (found > 0) {
+      const backup = `${file}.v${found}-${stamp()}.bak`;
+      await db.backup(backup);
+      log.info(`backup of schema ${found} written to ${backup} before migrating`);
+      options.onBackup?.(backup);
+    }
+    const pending = list.filter((m) => m.version > found);
+    for (const migration of pending) {
+      db.transaction(() => {
+        migration.up(db);
+        db.pragma(`user_version = ${migration.version}`);
+      })();
+      log.info(`migration ${migration.version} applied: ${migration.name}`);
+    }
+  }
+
+  const kioskId = db.transaction(() => {
+    const row = db.prepare('SELECT value FROM meta WHERE key = ?').get('kiosk_id') as { value: string } | undefined;
+    if (row) return row.value;
+    const id = crypto.randomUUID();
+    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('kiosk_id', id);
+    log.info(`kiosk id created: ${id}`);
+    return id;
+  })();
+
+  const getSetting = db.prepare('SELECT value FROM settings WHERE key = ?');
+  const putSetting = db.prepare(
+    'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+  );
+  const insertAudit = db.prepare('INSERT INTO audit (at, action, detail) VALUES (?, ?, ?)');
+
+  return {
+    db,
+    file,
+    kioskId,
+    schemaVersion: () => db.pragma('user_version', { simple: true }) as number,
+    sizeBytes: () =>
+      ['', '-wal'].reduce((sum, s) => sum + (fs.existsSync(file + s) ? fs.statSync(file + s).size : 0), 0),
+    getSetting<T>(key: string, schema: z.ZodType<T>): T | undefined {
+      const row = getSetting.get(key) as { value: string } | undefined;
+      if (!row) return undefined;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(row.value);
+      } catch {
+        log.warn(`setting ${key} is not JSON; ignored`);
+        return undefined;
+      }
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) {
+        log.warn(`setting ${key} has an unexpected shape; ignored`);
+        return undefined;
+      }
+      return parsed.data;
+    },
+    setSetting(key, value, at) {
+      putSetting.run(key, JSON.stringify(value), at.toISOString());
+    },
+    audit(action, detail, at) {
+      insertAudit.run(at.toISOString(), action, detail);
+    },
+    close: () => db.close(),
+  };
+}
+

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+export type UnlockOutcome =
+  | { status: 'unlocked' }
+  | { status: 'wrong-pin'; triesLeft: number }
+  | { status: 'locked'; retryInSeconds: number }
+  | { status: 'no-pin'; howToSet: string };
+
+export interface LockState {
+  pinSet: boolean;
+  locked: boolean;
+  retryInSeconds: number;
+  howToSet?: string;
+}
+
+export interface AdminPageInfo {
+  /** Module id; the renderer has a screen for each known id. */
+  id: string;
+  title: string;
+}
+
+export interface AdminOverview {
+  kioskId: string;
+  kioskName: string;
+  version: string;
+  modules: string[];
+  configPath: string | null;
+  /** The config in effect, secrets replaced by "••••". */
+  config: unknown;
+  dataDir: string;
+  database: { path: string; sizeBytes: number; schemaVersion: number; appSchemaVersion: number };
+  logPath: string;
+  pages: AdminPageInfo[];
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  action: string;
+  detail: string | null;
+}
+
+export const adminHandlers = {
+  'admin:lock-state': z.object({}).strict(),
+  'admin:unlock': z.object({ pin: z.string().max(64) }).strict(),
+  'admin:exit': z.object({ reason: z.enum(['user', 'idle']).default('user') }).strict(),
+  'admin:overview': z.object({}).strict(),
+  'admin:logs': z.object({ lines: z.number().int().min(1).max(2000).default(200) }).strict(),
+  'admin:audit': z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(),
+};
+
+export interface AdminValues {
+  'admin:lock-state': LockState;
+  'admin:unlock': UnlockOutcome;
+  'admin:exit': null;
+  'admin:overview': AdminOverview;
+  'admin:logs': { path: string; lines: string[] };
+  'admin:audit': AuditEntry[];
+}
+
+export interface AdminEvents {
+  'admin:session': { open: boolean; reason: 'unlock' | 'user' | 'idle' };
+}

@@ -1,0 +1,45 @@
+/**
+ * The typed contract between the renderer and the main process. Main validates
+ * every argument with these schemas; the renderer imports the types only.
+ * Each domain contributes a schema map, a value map and an event map.
+ */
+import type { z } from 'zod';
+import { adminHandlers, type AdminEvents, type AdminValues } from './admin';
+import { kioskHandlers, type KioskEvents, type KioskValues } from './kiosk';
+import type { Result } from './result';
+
+export * from './result';
+export type * from './kiosk';
+export type * from './admin';
+
+export const handlerSchemas = {
+  ...kioskHandlers,
+  ...adminHandlers,
+};
+
+export type HandlerSchemas = typeof handlerSchemas;
+export type HandlerName = keyof HandlerSchemas;
+/** Arguments as the caller writes them (defaults may be left out). */
+export type HandlerArgs<N extends HandlerName> = z.input<HandlerSchemas[N]>;
+/** Arguments as a handler receives them, validated and with defaults applied. */
+export type HandlerParsedArgs<N extends HandlerName> = z.output<HandlerSchemas[N]>;
+
+type AllValues = KioskValues & AdminValues;
+export type HandlerValue<N extends HandlerName> = N extends keyof AllValues ? AllValues[N] : never;
+
+export type EventMap = KioskEvents & AdminEvents;
+export type EventName = keyof EventMap;
+export const eventNames: readonly EventName[] = ['kiosk:status', 'admin:session'];
+
+export const isHandlerName = (name: unknown): name is HandlerName =>
+  typeof name === 'string' && Object.prototype.hasOwnProperty.call(handlerSchemas, name);
+
+/** What the renderer sees as `window.booth`, over either transport. */
+export interface BoothApi {
+  invoke<N extends HandlerName>(name: N, args: HandlerArgs<N>): Promise<Result<HandlerValue<N>>>;
+  on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+}
+
+/** Channel names used on Electron IPC. */
+export const IPC_INVOKE_CHANNEL = 'booth:invoke';
+export const IPC_EVENT_CHANNEL = 'booth:event';

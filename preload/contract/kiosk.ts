@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** What the host knows before the kiosk can run: ready, or why not. */
+export type BootState = 'ready' | 'config-error' | 'not-configured' | 'store-error';
+
+export interface ConfigIssueView {
+  /** Dotted path of the field, e.g. `api.baseUrl`. */
+  field: string;
+  /** The value found, as JSON text (or "(missing)"). */
+  value: string;
+  /** What was expected, in words. */
+  expected: string;
+}
+
+export interface BootProblem {
+  title: string;
+  message: string;
+  /** The file the problem concerns (config or database). */
+  file?: string;
+  issues?: ConfigIssueView[];
+  /** What an installer should do next. */
+  howToFix: string;
+}
+
+export interface BootInfo {
+  state: BootState;
+  version: string;
+  kioskName: string;
+  kioskId: string | null;
+  modules: string[];
+  demo: boolean;
+  defaultLanguage: 'en' | 'id';
+  idleTimeoutSeconds: number;
+  adminIdleTimeoutSeconds: number;
+  /** Only in the demo profile: the PIN printed in README. */
+  demoPin?: string;
+  problem?: BootProblem;
+}
+
+export interface KioskStatus {
+  /** null while connectivity has not been probed yet. */
+  online: boolean | null;
+  lastOnlineAt: string | null;
+  kioskName: string;
+  /** Local clock minus the cloud's Date header, in ms; null before any response. */
+  clockSkewMs: number | null;
+  clockWarning: boolean;
+  now: string;
+  timeZone: string;
+}
+
+export const kioskHandlers = {
+  'kiosk:boot': z.object({}).strict(),
+  'kiosk:status': z.object({}).strict(),
+};
+
+export interface KioskValues {
+  'kiosk:boot': BootInfo;
+  'kiosk:status': KioskStatus;
+}
+
+export interface KioskEvents {
+  'kiosk:status': KioskStatus;
+}
