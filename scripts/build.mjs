@@ -8,16 +8,19 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..');
 const only = process.argv.includes('--main-only') ? 'main' : process.argv.includes('--renderer-only') ? 'renderer' : 'all';
 const quiet = process.argv.includes('--quiet');
+// --out DIR builds somewhere else than dist/ (the packaging check builds into a scratch copy).
+const outIndex = process.argv.indexOf('--out');
+const outDir = path.resolve(root, outIndex >= 0 ? process.argv[outIndex + 1] : 'dist');
 
 // Native modules and electron stay outside the bundle: they load from node_modules (or app.asar.unpacked).
 const external = ['electron', 'better-sqlite3', 'serialport', '@serialport/*', 'electron-log', 'electron-log/*'];
 
 const entries = [
-  { in: 'main/electron/main.ts', out: 'dist/main/electron.cjs' },
-  { in: 'main/headless/cli.ts', out: 'dist/main/headless.cjs' },
-  { in: 'main/cli/set-pin.ts', out: 'dist/main/set-pin.cjs' },
+  { in: 'main/electron/main.ts', out: 'main/electron.cjs' },
+  { in: 'main/headless/cli.ts', out: 'main/headless.cjs' },
+  { in: 'main/cli/set-pin.ts', out: 'main/set-pin.cjs' },
   // The sandboxed preload must be one file that requires nothing but 'electron'.
-  { in: 'preload/index.ts', out: 'dist/preload/index.cjs' },
+  { in: 'preload/index.ts', out: 'preload/index.cjs' },
 ];
 
 if (only !== 'renderer') {
@@ -28,7 +31,7 @@ if (only !== 'renderer') {
         esbuild({
           absWorkingDir: root,
           entryPoints: [e.in],
-          outfile: e.out,
+          outfile: path.join(outDir, e.out),
           bundle: true,
           platform: 'node',
           format: 'cjs',
@@ -41,6 +44,10 @@ if (only !== 'renderer') {
   );
 }
 if (only !== 'main') {
-  await viteBuild({ configFile: path.join(root, 'vite.config.ts'), logLevel: quiet ? 'error' : 'warn' });
+  await viteBuild({
+    configFile: path.join(root, 'vite.config.ts'),
+    logLevel: quiet ? 'error' : 'warn',
+    build: { outDir: path.join(outDir, 'renderer') },
+  });
 }
 if (!quiet) process.stderr.write(`build: ${only} done\n`);
