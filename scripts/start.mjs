@@ -1,0 +1,87 @@
+// `npm start`: builds, then launches the kiosk in Electron where its binary is
+// installed, else says so and serves the same kiosk from the headless host.
+// From a source checkout with no config, the demo profile runs: a simulated
+// cloud on loopback is started next to the kiosk.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { findElectronBinary } from './electron-binary.mjs';
+
+const root = path.resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const forceHeadless = args.includes('--headless');
+const kioskArgs = args.filter((a) => a !== '--headless');
+const children = [];
+
+function stopAll(code = 0) {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 500).unref();
+}
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+
+function spawnLogged(command, commandArgs, env) {
+  const child = spawn(command, commandArgs, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return child;
+}
+
+/** Starts a process and resolves with the first stdout line matching `pattern`. */
+function waitForLine(child, pattern, what) {
+  return new Promise((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      const match = pattern.exec(line);
+      if (match) resolve(match);
+      else process.stdout.write(`${line}\n`);
+    });
+    child.once('exit', (code) => reject(new Error(`${what} exited (code ${code}) before it was ready`)));
+  });
+}
+
+function hasConfig() {
+  const i = kioskArgs.indexOf('--config');
+  if (i >= 0 || process.env.BOOTH_CONFIG) return true;
+  const dataDir =
+    process.env.BOOTH_DATA_DIR ?? path.join(process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'booth');
+  return fs.existsSync(path.join(dataDir, 'config.json'));
+}
+
+async function main() {
+  const build = spawn(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--quiet'], { cwd: root, stdio: 'inherit' });
+  const built = await new Promise((resolve) => build.once('exit', resolve));
+  if (built !== 0) throw new Error('the build failed (see above)');
+
+  const env = { ...process.env };
+  if (!hasConfig()) {
+    const sim = spawnLogged(process.execPath, ['--import', 'tsx', path.join(root, 'test', 'cloud-sim', 'cli.ts'), '--port', process.env.BOOTH_DEMO_CLOUD_PORT ?? '0'], env);
+    const [, apiUrl] = await waitForLine(sim, /^cloud-sim: (\S+)/, 'the cloud simulator');
+    env.BOOTH_DEMO_CLOUD_URL = apiUrl;
+    process.stderr.write(`Demo profile: no config found, so the simulated cloud runs at ${apiUrl} and the admin PIN is 2468.\n`);
+  }
+
+  const electron = forceHeadless ? null : findElectronBinary(root);
+  if (electron) {
+    const child = spawn(electron, [root, ...kioskArgs], { cwd: root, env, stdio: 'inherit' });
+    children.push(child);
+    child.once('exit', (code) => stopAll(code ?? 0));
+    return;
+  }
+  if (!forceHeadless) {
+    process.stderr.write(
+      'The Electron binary is missing (node_modules/electron/dist/electron was not installed), so Booth runs the same kiosk from the headless host instead. Open the URL below in a browser.\n',
+    );
+  }
+  const port = process.env.BOOTH_PORT ?? '0';
+  const host = spawnLogged(process.execPath, [path.join(root, 'dist', 'main', 'headless.cjs'), '--port', port, ...kioskArgs], env);
+  const [line] = await waitForLine(host, /^Booth kiosk \(headless\): \S+$/, 'the headless host');
+  process.stdout.write(`${line}\n`);
+  host.once('exit', (code) => stopAll(code ?? 0));
+}
+
+main().catch((error) => {
+  process.stderr.write(`npm start: ${error.message}\n`);
+  stopAll(1);
+});

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { findAppRoot, startKioskHost, type HostOptions } from '../../main/host';
+import { sha256, tempDir } from '../support/temp';
+
+const appRoot = findAppRoot(import.meta.dirname);
+const host = (dataDir: string, extra: Partial<HostOptions> = {}) =>
+  startKioskHost({ argv: ['--data-dir', dataDir], env: {}, appRoot, isPackaged: false, defaultDataDir: null, logToConsole: false, ...extra });
+
+describe('kiosk host boot', () => {
+  it('runs the demo profile from a source checkout with no config', async () => {
+    const dir = tempDir();
+    const running = await host(dir);
+    expect(running.boot).toMatchObject({ state: 'ready', demo: true, demoPin: '2468', kioskName: 'Demo Booth' });
+    expect(fs.existsSync(path.join(dir, 'demo', 'booth.db'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'config.json'))).toBe(false);
+    await running.stop();
+  });
+
+  it('shows "not configured" instead of a demo when packaged', async () => {
+    const dir = tempDir();
+    const running = await host(dir, { isPackaged: true });
+    expect(running.boot.state).toBe('not-configured');
+    expect(running.boot.demo).toBe(false);
+    expect(running.boot.problem?.howToFix).toContain('set-pin');
+    expect(running.boot.problem?.file).toBe(path.join(dir, 'config.json'));
+    expect(fs.readdirSync(dir)).not.toContain('config.json');
+    await running.stop();
+  });
+
+  it('shows each config error with field, value and expectation, logs it, and leaves the file alone', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'config.json');
+    fs.writeFileSync(file, JSON.stringify({ kioskName: 'Gate A', services: { fetchIntervalSeconds: 'often' }, colour: 'blue', api: { baseUrl: 'ftp://x/' } }));
+    const before = await sha256(file);
+    const running = await host(dir);
+    expect(running.boot.state).toBe('config-error');
+    const fields = running.boot.problem?.issues?.map((i) => i.field);
+    expect(fields).toEqual(expect.arrayContaining(['services.fetchIntervalSeconds', 'colour', 'api.baseUrl']));
+    const interval = running.boot.problem?.issues?.find((i) => i.field === 'services.fetchIntervalSeconds');
+    expect(interval).toMatchObject({ value: '"often"', expected: expect.stringMatching(/number/) });
+    const log = fs.readFileSync(path.join(dir, 'booth.log'), 'utf8');
+    expect(log).toMatch(/config .*services\.fetchIntervalSeconds = "often"; expected .*number/);
+    expect(await sha256(file)).toBe(before);
+    // Everything but the boot screen is refused while the config is wrong.
+    expect(await running.handlers.invoke('admin:unlock', { pin: '2468' })).toMatchObject({ ok: false, error: { code: 'not_ready' } });
+    await running.stop();
+  });
+
+  it('shows a store error for a database from a newer Booth and does not touch it', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ kioskName: 'Gate C' }));
+    const dbFile = path.join(dir, 'booth.db');
+    const db = new Database(dbFile);
+    db.pragma('user_version = 999');
+    db.exec('CREATE TABLE x (y)');
+    db.close();
+    const before = await sha256(dbFile);
+    const running = await host(dir);
+    expect(running.boot.state).toBe('store-error');
+    expect(running.boot.problem?.title).toMatch(/newer Booth/);
+    expect(running.boot.problem?.message).toContain('999');
+    expect(running.boot.kioskName).toBe('Gate C');
+    expect(await sha256(dbFile)).toBe(before);
+    await running.stop();
+  });
+
+  it('shows a store error for a damaged database and keeps the file as it was', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'config.json'), '{}');
+    const dbFile = path.join(dir, 'booth.db');
+    fs.writeFileSync(dbFile, Buffer.alloc(4096, 0xab));
+    const before = await sha256(dbFile);
+    const running = await host(dir);
+    expect(running.boot.state).toBe('store-error');
+    expect(running.boot.problem?.title).toMatch(/damaged/);
+    expect(await sha256(dbFile)).toBe(before);
+    await running.stop();
+  });
+
+  it('names a configured module this build does not have', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ modules: ['payout'] }));
+    const running = await host(dir);
+    if (running.boot.state === 'ready') {
+      // The module exists in this build: nothing to refuse.
+      expect(running.boot.modules).toContain('payout');
+    } else {
+      expect(running.boot.state).toBe('config-error');
+      expect(running.boot.problem?.issues?.[0]?.field).toBe('modules');
+    }
+    await running.stop();
+  });
+});
