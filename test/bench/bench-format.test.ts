@@ -1,0 +1,27 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { benchLineSchema } from './format';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+describe('quick benchmarks', () => {
+  it('core prints only well-formed JSON lines, for an empty and a filled store', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'core'], {
+      cwd: root,
+      env: { ...process.env, BENCH_QUICK: '1' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
+    expect(lines.map((l) => `${l.bench}@${l.n}`)).toEqual(['core.start@0', 'core.rss@0', 'core.start@20000', 'core.rss@20000']);
+    for (const line of lines) expect(line.value).toBeGreaterThan(0);
+  });
+
+  it('refuses an unknown suite', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'nope'], { cwd: root, encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+  });
+});
