@@ -83,6 +83,49 @@ export const clockSchema = z.strictObject({
   skewWarningSeconds: seconds(1, 86_400).default(120).describe('Clock difference to the cloud that shows a warning.'),
 });
 
+const regexSource = z.string().max(500).refine(
+  (source) => {
+    try {
+      new RegExp(source);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'a valid regular expression' },
+);
+
+export const gateSchema = z.strictObject({
+  attraction: z.string().min(1).max(40).default('A').describe('The attraction this gate serves (a key of the ticket\'s "attractions").'),
+  referencePattern: regexSource
+    .default('(\\d{8}-\\d{6}(?:-dummy)?)')
+    .describe('Regular expression whose first group (or whole match) is the reference number in a scan, e.g. inside a QR code URL.'),
+  validDaysBefore: z.number().int().min(0).max(365).default(0).describe('A ticket is valid this many days before its booking date.'),
+  validDaysAfter: z.number().int().min(0).max(365).default(0).describe('A ticket is valid this many days after its booking date.'),
+  maxScanLength: z.number().int().min(16).max(4096).default(256).describe('Longer scanner lines are UNREADABLE.'),
+  duplicateScanSeconds: seconds(0, 60).default(2).describe('An identical scan within this time is ignored.'),
+  choiceTimeoutSeconds: seconds(3, 300).default(20).describe('An unanswered "how many persons" choice cancels after this time, recording nothing.'),
+  retentionDays: z.number().int().min(1).max(3650).default(90).describe('Tickets older than this (by booking date) are deleted with their acknowledged admissions.'),
+  uploadAllAttractions: z.boolean().default(false).describe('Send every attraction of a ticket in an upload, not only the changed one (for servers that need it).'),
+});
+
+export const scannerSchema = z.strictObject({
+  path: z.string().max(500).nullable().default(null).describe('Serial device of the ticket scanner; prefer /dev/serial/by-id/... or the udev name /dev/booth-scanner. null: keyboard-wedge scanner only.'),
+  baudRate: z.number().int().min(1200).max(921_600).default(9600).describe('Serial speed.'),
+  terminator: z.enum(['CR', 'LF', 'CRLF']).default('CR').describe('What ends one scan on the serial line (carriage return, line feed, or both).'),
+  reconnectMaxSeconds: seconds(1, 600).default(30).describe('Longest wait between reconnect attempts after the scanner is unplugged.'),
+});
+
+export const devicesSchema = z.strictObject({
+  scanner: z.strictObject(scannerSchema.shape).prefault({}),
+});
+
+export const syncSchema = z.strictObject({
+  concurrency: z.number().int().min(1).max(32).default(4).describe('Uploads in flight at once (one per ticket at most, in order).'),
+  backoffBaseSeconds: seconds(0.05, 600).default(1).describe('First retry delay after a failed attempt; doubles each time (full jitter).'),
+  backoffCapSeconds: seconds(0.1, 86_400).default(300).describe('Longest delay between attempts; transient failures retry for as long as it takes.'),
+});
+
 const prefault = <T extends z.ZodType>(schema: T) => schema.prefault({} as z.input<T>);
 
 export const configSchema = z.strictObject({
@@ -95,6 +138,14 @@ export const configSchema = z.strictObject({
   screen: prefault(screenSchema),
   admin: prefault(adminSchema),
   clock: prefault(clockSchema),
+  gate: prefault(gateSchema),
+  devices: prefault(devicesSchema),
+  sync: prefault(syncSchema),
+  /** Demo profile only: simulated devices started by the host. */
+  demo: z
+    .strictObject({ scannerSimulator: z.boolean().default(false), tickets: z.number().int().min(0).max(100_000).default(1000) })
+    .prefault({})
+    .describe('Demo profile settings (source checkout only).'),
 });
 
 export type BoothConfig = z.output<typeof configSchema>;

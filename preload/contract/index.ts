@@ -5,16 +5,19 @@
  */
 import type { z } from 'zod';
 import { adminHandlers, type AdminEvents, type AdminValues } from './admin';
+import { gateHandlers, type GateEvents, type GateValues } from './gate';
 import { kioskHandlers, type KioskEvents, type KioskValues } from './kiosk';
 import type { Result } from './result';
 
 export * from './result';
 export type * from './kiosk';
 export type * from './admin';
+export type * from './gate';
 
 export const handlerSchemas = {
   ...kioskHandlers,
   ...adminHandlers,
+  ...gateHandlers,
 };
 
 export type HandlerSchemas = typeof handlerSchemas;
@@ -24,12 +27,19 @@ export type HandlerArgs<N extends HandlerName> = z.input<HandlerSchemas[N]>;
 /** Arguments as a handler receives them, validated and with defaults applied. */
 export type HandlerParsedArgs<N extends HandlerName> = z.output<HandlerSchemas[N]>;
 
-type AllValues = KioskValues & AdminValues;
+type AllValues = KioskValues & AdminValues & GateValues;
 export type HandlerValue<N extends HandlerName> = N extends keyof AllValues ? AllValues[N] : never;
 
-export type EventMap = KioskEvents & AdminEvents;
+export type EventMap = KioskEvents & AdminEvents & GateEvents;
 export type EventName = keyof EventMap;
-export const eventNames: readonly EventName[] = ['kiosk:status', 'admin:session'];
+export const eventNames: readonly EventName[] = [
+  'kiosk:status',
+  'admin:session',
+  'gate:scanned',
+  'gate:download',
+  'gate:status',
+  'sync:status',
+];
 
 export const isHandlerName = (name: unknown): name is HandlerName =>
   typeof name === 'string' && Object.prototype.hasOwnProperty.call(handlerSchemas, name);

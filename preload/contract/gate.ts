@@ -1,0 +1,138 @@
+import { z } from 'zod';
+
+/** Why a scanned line is not a ticket code. */
+export type UnreadableReason = 'empty' | 'too-long' | 'control-bytes' | 'no-reference';
+
+interface ScanBase {
+  /** Identifies this scan for gate:admit / gate:cancel. */
+  scanId: string;
+  at: string;
+  /** The clock is off against the cloud: a date-based decision may be wrong. */
+  clockWarning: boolean;
+}
+
+export type ScanDecision =
+  | { kind: 'valid'; reference: string; bookingDate: string; pax: number; left: number; test: boolean }
+  | { kind: 'already-used'; reference: string; pax: number; lastUsedAt: string | null; lastUsedGate: string | null }
+  | { kind: 'not-for-attraction'; reference: string; attraction: string }
+  | { kind: 'wrong-day'; reference: string; bookingDate: string; today: string }
+  | { kind: 'unknown'; reference: string; lastDownloadAt: string | null }
+  | { kind: 'test-ticket'; reference: string }
+  | { kind: 'withdrawn'; reference: string; withdrawnAt: string }
+  | { kind: 'unreadable'; reason: UnreadableReason };
+
+export type ScanResult = ScanBase & ScanDecision;
+export type ScanKind = ScanDecision['kind'];
+
+export type AdmitResult =
+  | { status: 'admitted'; reference: string; persons: number; left: number; test: boolean }
+  /** The admission could not be committed (disk full, I/O error): see the attendant. */
+  | { status: 'cannot-record'; message: string }
+  /** The scan is no longer pending (timed out, replaced or already used). */
+  | { status: 'expired' }
+  /** The ticket changed since the scan (another gate used it): here is the new decision. */
+  | { status: 'changed'; result: ScanResult };
+
+export interface ScannerStatus {
+  configured: boolean;
+  connected: boolean;
+  path: string | null;
+  lastScanAt: string | null;
+  error: string | null;
+}
+
+export interface DownloadInfo {
+  state: 'idle' | 'running' | 'done' | 'failed' | 'not-modified';
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Records processed so far / in total (total known once the body is parsed). */
+  processed: number;
+  total: number | null;
+  stored: number;
+  skipped: number;
+  withdrawn: number;
+  durationMs: number | null;
+  error: string | null;
+}
+
+export interface GateStatus {
+  attraction: string;
+  testMode: boolean;
+  lastDownloadAt: string | null;
+  scanner: ScannerStatus;
+}
+
+export interface OutboxItemView {
+  id: number;
+  kind: string;
+  key: string;
+  state: 'pending' | 'dead' | 'done';
+  attempts: number;
+  createdAt: string;
+  lastError: string | null;
+  summary: string;
+}
+
+export interface SyncStatus {
+  pending: number;
+  dead: number;
+  lastUploadAt: string | null;
+  lastError: string | null;
+}
+
+export interface GateFlag {
+  id: number;
+  reference: string;
+  attraction: string;
+  kind: 'over-admission' | 'count-conflict';
+  detail: string;
+  createdAt: string;
+}
+
+export interface GateAdminSummary {
+  attraction: string;
+  testMode: boolean;
+  ticketsStored: number;
+  lastDownload: DownloadInfo;
+  lastSuccessfulDownloadAt: string | null;
+  /** Persons admitted today (venue time zone) per hour 0–23. */
+  admissionsPerHour: number[];
+  sync: SyncStatus;
+  deadItems: OutboxItemView[];
+  scanner: ScannerStatus;
+  flags: GateFlag[];
+}
+
+export const gateHandlers = {
+  'gate:status': z.object({}).strict(),
+  'gate:scan': z.object({ code: z.string().max(4096), source: z.enum(['keyboard', 'demo']) }).strict(),
+  'gate:admit': z.object({ scanId: z.string().max(64), persons: z.number().int().min(1).max(1000) }).strict(),
+  'gate:cancel': z.object({ scanId: z.string().max(64) }).strict(),
+  'gate:admin-summary': z.object({}).strict(),
+  'gate:download-now': z.object({}).strict(),
+  'gate:set-test-mode': z.object({ on: z.boolean() }).strict(),
+  'sync:status': z.object({}).strict(),
+  'sync:redrive': z.object({ id: z.number().int().positive() }).strict(),
+  'demo:scan': z.object({ code: z.string().max(4096) }).strict(),
+};
+
+export interface GateValues {
+  'gate:status': GateStatus;
+  'gate:scan': ScanResult;
+  'gate:admit': AdmitResult;
+  'gate:cancel': null;
+  'gate:admin-summary': GateAdminSummary;
+  'gate:download-now': DownloadInfo;
+  'gate:set-test-mode': GateStatus;
+  'sync:status': SyncStatus;
+  'sync:redrive': SyncStatus;
+  'demo:scan': null;
+}
+
+export interface GateEvents {
+  /** A scan from the serial scanner, decided in main. */
+  'gate:scanned': ScanResult;
+  'gate:download': DownloadInfo;
+  'gate:status': GateStatus;
+  'sync:status': SyncStatus;
+}
