@@ -4,13 +4,15 @@
  * Nothing here imports 'electron': both hosts (Electron and headless) use it.
  */
 import type { AdminPageInfo, BootInfo, KioskStatus } from '../preload/contract';
-import { createAdmin } from './admin';
-import { createCloudClient } from './cloud';
+import { createAdmin, type AdminModule } from './admin';
+import { createCloudClient, type CloudClient } from './cloud';
 import type { BoothConfig, ModuleName } from './config';
 import { createDispatcher, createEventBus, type Dispatcher, type EventBus, type HandlerMap } from './dispatch';
 import type { Platform } from './platform';
 import { createScheduler, type JobSpec } from './schedule';
 import { openStore, type Store } from './store';
+import { createOutbox, type Outbox } from './sync';
+import { createGateModule, type GateOptions } from './gate';
 
 /** What a capability module (gate, payout, …) gives the composition root. */
 export interface KioskModule {
@@ -18,6 +20,7 @@ export interface KioskModule {
   handlers?: HandlerMap;
   adminPage?: AdminPageInfo;
   jobs?: JobSpec[];
+  start?(): void;
   stop?(): Promise<void> | void;
 }
 
@@ -27,6 +30,8 @@ export interface KioskOptions {
   databaseFile?: string;
   demo?: boolean;
   demoPin?: string;
+  /** Gate wiring the host provides (scanner, demo scanner). */
+  gate?: GateOptions;
 }
 
 export interface Kiosk {
@@ -38,15 +43,20 @@ export interface Kiosk {
   stop(): Promise<void>;
 }
 
-/** Module factories available in this build, by config name. */
-const moduleFactories: Partial<Record<ModuleName, (ctx: ModuleContext) => KioskModule>> = {};
-
 export interface ModuleContext {
   config: BoothConfig;
   platform: Platform;
   store: Store;
   events: EventBus;
+  cloud: CloudClient;
+  outbox: Outbox;
+  admin: AdminModule;
 }
+
+/** Module factories available in this build, by config name. */
+const moduleFactories: Partial<Record<ModuleName, (ctx: ModuleContext, options: KioskOptions) => KioskModule>> = {
+  gate: (ctx, options) => createGateModule(ctx, options.gate),
+};
 
 export class ModuleUnavailableError extends Error {}
 
@@ -65,8 +75,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
   const events = createEventBus(log);
   const cloud = createCloudClient(config, platform, store.kioskId);
   const scheduler = createScheduler(log.scope('jobs'));
-  const ctx: ModuleContext = { config, platform, store, events };
-  const modules = config.modules.map((name) => moduleFactories[name]!(ctx));
+  const outbox = createOutbox({ store, cloud, config, clock: platform.clock, log: log.scope('sync'), events });
 
   const status = (): KioskStatus => {
     const c = cloud.state();
@@ -82,6 +91,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
   };
   cloud.onChange(() => events.emit('kiosk:status', status()));
 
+  let modules: KioskModule[] = [];
   const admin = createAdmin({
     config,
     configPath: options.configPath,
@@ -91,6 +101,8 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
     pages: () => modules.flatMap((m) => (m.adminPage ? [m.adminPage] : [])),
     overviewExtras: () => ({ modules: config.modules }),
   });
+  const ctx: ModuleContext = { config, platform, store, events, cloud, outbox, admin };
+  modules = config.modules.map((name) => moduleFactories[name]!(ctx, options));
 
   const boot: BootInfo = {
     state: 'ready',
@@ -131,6 +143,8 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
     store,
     start() {
       log.info(`Booth ${platform.version} started: kiosk ${store.kioskId} "${config.kioskName}", modules [${config.modules.join(', ')}]`);
+      outbox.start();
+      for (const m of modules) m.start?.();
       scheduler.start();
     },
     async stop() {
@@ -138,6 +152,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
       stopped = true;
       await scheduler.stop();
       for (const m of modules) await m.stop?.();
+      await outbox.stop();
       store.close();
       log.info('Booth stopped');
     },

@@ -19,6 +19,8 @@ const entries = [
   { in: 'main/electron/main.ts', out: 'main/electron.cjs' },
   { in: 'main/headless/cli.ts', out: 'main/headless.cjs' },
   { in: 'main/cli/set-pin.ts', out: 'main/set-pin.cjs' },
+  // Worker threads: bundled next to the main bundle (see main/gate/import-runner.ts).
+  { in: 'main/gate/import-worker.ts', out: 'main/gate-import-worker.cjs' },
   // The sandboxed preload must be one file that requires nothing but 'electron'.
   { in: 'preload/index.ts', out: 'preload/index.cjs' },
 ];

@@ -56,12 +56,26 @@ export function skewFromDateHeader(
 export const isSkewWarning = (skewMs: number | null, thresholdSeconds: number): boolean =>
   skewMs !== null && Math.abs(skewMs) > thresholdSeconds * 1000;
 
-/** Today's date (YYYY-MM-DD) in the venue's time zone. */
+// Building an Intl formatter costs far more than using one: keep one per zone.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const hourFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The date (YYYY-MM-DD) of `at` in the venue's time zone. */
 export function venueDate(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(at);
+  let format = dateFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dateFormats.set(timeZone, format);
+  }
+  return format.format(at);
+}
+
+/** The hour (0–23) of `at` in the venue's time zone. */
+export function venueHour(at: Date, timeZone: string): number {
+  let format = hourFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' });
+    hourFormats.set(timeZone, format);
+  }
+  return Number(format.format(at)) % 24;
 }

@@ -40,6 +40,92 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'outbox, sync sequence, gate tickets, admissions, downloads, flags',
+    up(db) {
+      db.exec(`
+        -- Monotonic counters written in the same transaction as what they order.
+        CREATE TABLE counters (
+          name TEXT PRIMARY KEY,
+          value INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO counters (name, value) VALUES ('sync', 0);
+
+        -- Every upload: written with its business row, sent in per-key order.
+        CREATE TABLE outbox (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          kind TEXT NOT NULL,
+          order_key TEXT NOT NULL,
+          idempotency_key TEXT NOT NULL UNIQUE,
+          payload TEXT NOT NULL,
+          depends_on INTEGER REFERENCES outbox(id),
+          state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'dead')),
+          attempts INTEGER NOT NULL DEFAULT 0,
+          last_error TEXT,
+          created_at TEXT NOT NULL,
+          done_at TEXT
+        ) STRICT;
+        CREATE INDEX outbox_by_state_key ON outbox (state, order_key, id);
+
+        -- One row per downloaded ticket; raw_json is the record as the server
+        -- sent it (validated), so pax and the server's used count per
+        -- attraction are read from it.
+        CREATE TABLE tickets (
+          reference TEXT PRIMARY KEY,
+          booking_date TEXT NOT NULL,
+          raw_json TEXT NOT NULL,
+          downloaded_at TEXT NOT NULL,
+          last_download_id INTEGER NOT NULL,
+          withdrawn_at TEXT
+        ) STRICT;
+        CREATE INDEX tickets_by_date ON tickets (booking_date);
+        CREATE INDEX tickets_by_download ON tickets (last_download_id);
+
+        -- Append-only admission events. included = 1 once a download that began
+        -- after the upload's acknowledgement (acked_seq) has arrived.
+        CREATE TABLE admissions (
+          id TEXT PRIMARY KEY,
+          reference TEXT NOT NULL,
+          attraction TEXT NOT NULL,
+          persons INTEGER NOT NULL CHECK (persons > 0),
+          kiosk_id TEXT NOT NULL,
+          at TEXT NOT NULL,
+          test INTEGER NOT NULL DEFAULT 0,
+          acked_seq INTEGER,
+          included INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+        CREATE INDEX admissions_by_ticket ON admissions (reference, attraction, included);
+        CREATE INDEX admissions_by_time ON admissions (at);
+
+        CREATE TABLE downloads (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          started_seq INTEGER NOT NULL,
+          started_at TEXT NOT NULL,
+          finished_at TEXT,
+          state TEXT NOT NULL,
+          processed INTEGER NOT NULL DEFAULT 0,
+          total INTEGER,
+          stored INTEGER NOT NULL DEFAULT 0,
+          skipped INTEGER NOT NULL DEFAULT 0,
+          withdrawn INTEGER NOT NULL DEFAULT 0,
+          duration_ms INTEGER,
+          error TEXT
+        ) STRICT;
+
+        CREATE TABLE gate_flags (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          reference TEXT NOT NULL,
+          attraction TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('over-admission', 'count-conflict')),
+          detail TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          resolved_at TEXT
+        ) STRICT;
+        CREATE UNIQUE INDEX gate_flags_open ON gate_flags (reference, attraction, kind) WHERE resolved_at IS NULL;
+      `);
+    },
+  },
 ];
 
 export const APP_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;

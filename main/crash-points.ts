@@ -1,0 +1,19 @@
+/**
+ * Named crash points for crash tests: with BOOTH_CRASH_AT=<name>[,<name>…] the
+ * process kills itself (SIGKILL, like a power cut) when it reaches that step.
+ * Without the variable this is a no-op.
+ */
+const armed = new Set((process.env.BOOTH_CRASH_AT ?? '').split(',').filter(Boolean));
+
+export type CrashPoint =
+  | 'gate.admit.in-transaction'
+  | 'gate.admit.after-commit'
+  | 'outbox.before-send'
+  | 'outbox.after-response'
+  | 'outbox.after-ack';
+
+export function crashPoint(name: CrashPoint): void {
+  if (armed.size === 0 || !armed.has(name)) return;
+  process.stderr.write(`crash point reached: ${name}\n`);
+  process.kill(process.pid, 'SIGKILL');
+}

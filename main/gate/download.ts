@@ -1,0 +1,177 @@
+/**
+ * Ticket download: GET the ticket list (with If-None-Match), hand the body to
+ * the import worker, and report progress. One download at a time; a failure
+ * leaves the store as it was and says why.
+ */
+import type { DownloadInfo } from '../../preload/contract';
+import type { CloudClient } from '../cloud';
+import { CloudNetworkError } from '../cloud';
+import type { BoothConfig } from '../config';
+import type { EventBus } from '../dispatch';
+import type { Platform } from '../platform';
+import type { Store } from '../store';
+import { nextSyncSeq } from '../sync';
+import { z } from 'zod';
+import type { ImportRunner } from './import-runner';
+
+const ETAG_KEY = 'gate.etag';
+
+export interface TicketDownloader {
+  run(): Promise<DownloadInfo>;
+  info(): DownloadInfo;
+  lastSuccessAt(): string | null;
+}
+
+const idle: DownloadInfo = {
+  state: 'idle',
+  startedAt: null,
+  finishedAt: null,
+  processed: 0,
+  total: null,
+  stored: 0,
+  skipped: 0,
+  withdrawn: 0,
+  durationMs: null,
+  error: null,
+};
+
+export function createTicketDownloader(deps: {
+  store: Store;
+  cloud: CloudClient;
+  config: BoothConfig;
+  platform: Platform;
+  events: EventBus;
+  runImport: ImportRunner;
+}): TicketDownloader {
+  const { store, cloud, config, platform, events } = deps;
+  const db = store.db;
+  const log = platform.log.scope('gate');
+  const clock = platform.clock;
+
+  // A download the previous run did not finish (crash, power cut) is over.
+  db.prepare("UPDATE downloads SET state = 'failed', error = 'interrupted (the kiosk stopped)' WHERE state = 'running'").run();
+
+  const lastRow = db.prepare('SELECT * FROM downloads ORDER BY id DESC LIMIT 1');
+  const lastSuccess = db.prepare("SELECT MAX(finished_at) AS at FROM downloads WHERE state IN ('done', 'not-modified')");
+  const insertRow = db.prepare("INSERT INTO downloads (started_seq, started_at, state) VALUES (?, ?, 'running')");
+  const finishRow = db.prepare(
+    `UPDATE downloads SET state = ?, finished_at = ?, processed = ?, total = ?, stored = ?, skipped = ?, withdrawn = ?,
+       duration_ms = ?, error = ? WHERE id = ?`,
+  );
+
+  type DownloadRow = {
+    state: DownloadInfo['state'];
+    started_at: string;
+    finished_at: string | null;
+    processed: number;
+    total: number | null;
+    stored: number;
+    skipped: number;
+    withdrawn: number;
+    duration_ms: number | null;
+    error: string | null;
+  };
+  const fromRow = (row: DownloadRow | undefined): DownloadInfo =>
+    row
+      ? {
+          state: row.state,
+          startedAt: row.started_at,
+          finishedAt: row.finished_at,
+          processed: row.processed,
+          total: row.total,
+          stored: row.stored,
+          skipped: row.skipped,
+          withdrawn: row.withdrawn,
+          durationMs: row.duration_ms,
+          error: row.error,
+        }
+      : idle;
+
+  let current: DownloadInfo = fromRow(lastRow.get() as DownloadRow | undefined);
+  let running: Promise<DownloadInfo> | null = null;
+
+  const publish = (info: DownloadInfo) => {
+    current = info;
+    events.emit('gate:download', info);
+  };
+
+  async function download(): Promise<DownloadInfo> {
+    const startedMono = clock.monotonicMs();
+    const startedAt = clock.now().toISOString();
+    const downloadId = db.transaction(() => Number(insertRow.run(nextSyncSeq(db), startedAt).lastInsertRowid))();
+    const startedSeq = (db.prepare('SELECT started_seq FROM downloads WHERE id = ?').get(downloadId) as { started_seq: number }).started_seq;
+    publish({ ...idle, state: 'running', startedAt });
+
+    const finish = (info: Omit<DownloadInfo, 'startedAt' | 'finishedAt' | 'durationMs'>): DownloadInfo => {
+      const durationMs = Math.round(clock.monotonicMs() - startedMono);
+      const finishedAt = clock.now().toISOString();
+      finishRow.run(info.state, finishedAt, info.processed, info.total, info.stored, info.skipped, info.withdrawn, durationMs, info.error, downloadId);
+      const done: DownloadInfo = { ...info, startedAt, finishedAt, durationMs };
+      publish(done);
+      return done;
+    };
+    const failed = (error: string) => {
+      log.warn(`ticket download failed: ${error}`);
+      return finish({ ...idle, state: 'failed', error });
+    };
+
+    const etag = store.getSetting(ETAG_KEY, z.string());
+    let response: Response;
+    try {
+      response = await cloud.request(config.api.fetchEndpoint, { method: 'GET', headers: etag ? { 'If-None-Match': etag } : {} });
+    } catch (error) {
+      return failed(error instanceof CloudNetworkError ? error.message : (error as Error).message);
+    }
+    if (response.status === 304) {
+      await response.body?.cancel();
+      log.info('tickets unchanged (304)');
+      return finish({ ...idle, state: 'not-modified' });
+    }
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      return failed(`HTTP ${response.status} from ${config.api.fetchEndpoint}${text ? `: ${text.slice(0, 200)}` : ''}`);
+    }
+    let body: ArrayBuffer;
+    try {
+      body = await response.arrayBuffer();
+    } catch (error) {
+      return failed(`the download was cut off (${(error as Error).message})`);
+    }
+    try {
+      const summary = await deps.runImport(
+        store.file,
+        body,
+        { downloadId, startedSeq, attraction: config.gate.attraction, now: clock.now().toISOString() },
+        (p) => publish({ ...idle, state: 'running', startedAt, processed: p.processed, total: p.total, stored: p.stored, skipped: p.skipped }),
+      );
+      for (const skipped of summary.skippedRecords) {
+        log.warn(`ticket record skipped (${skipped.key ?? `#${skipped.index}, no referenceNo`}): ${skipped.reason}`);
+      }
+      if (summary.skipped > summary.skippedRecords.length) log.warn(`${summary.skipped - summary.skippedRecords.length} more malformed records skipped`);
+      const newTag = response.headers.get('etag');
+      if (newTag) store.setSetting(ETAG_KEY, newTag, clock.now());
+      const info = finish({
+        state: 'done',
+        processed: summary.processed,
+        total: summary.total,
+        stored: summary.stored,
+        skipped: summary.skipped,
+        withdrawn: summary.withdrawn,
+        error: summary.skipped > 0 ? `${summary.skipped} malformed record(s) skipped` : null,
+      });
+      log.info(`tickets downloaded: ${summary.stored} stored, ${summary.skipped} skipped, ${summary.withdrawn} withdrawn in ${info.durationMs} ms`);
+      return info;
+    } catch (error) {
+      return failed((error as Error).message);
+    }
+  }
+
+  return {
+    run() {
+      if (!running) running = download().finally(() => (running = null));
+      return running;
+    },
+    info: () => current,
+    lastSuccessAt: () => (lastSuccess.get() as { at: string | null }).at,
+  };
+}

@@ -1,0 +1,381 @@
+/**
+ * The ticket gate (seed 000): offline validation of per-attraction allowances,
+ * durable admissions with their upload in the same transaction, ticket
+ * download, the scanner, and the attendant's gate page.
+ */
+import crypto from 'node:crypto';
+import { z } from 'zod';
+import type {
+  AdmitResult,
+  GateAdminSummary,
+  GateFlag,
+  GateStatus,
+  ScannerStatus,
+  ScanDecision,
+  ScanResult,
+} from '../../preload/contract';
+import { venueDate, venueHour } from '../clock';
+import { crashPoint } from '../crash-points';
+import { HandlerError, type HandlerMap } from '../dispatch';
+import type { KioskModule, ModuleContext } from '../kiosk';
+import type { OutboxItem } from '../sync';
+import { decide, type TicketFacts } from './decide';
+import { createTicketDownloader } from './download';
+import { runImportInWorker, type ImportRunner } from './import-runner';
+import { allowanceSchema, storedAttractionsSchema } from './records';
+import { compileReferencePattern, readScanCode } from './scan-code';
+
+export const USAGE_KIND = 'gate.usage';
+const TEST_MODE_KEY = 'gate.testMode';
+
+/** What the gate uploads for a ticket: the seed's shape plus Booth's admission events. */
+export const usagePayloadSchema = z.object({
+  bookingDate: z.string(),
+  referenceNo: z.string(),
+  attractions: z.record(z.string(), allowanceSchema),
+  admissions: z.array(z.object({ id: z.string(), attraction: z.string(), persons: z.number().int().positive(), at: z.string() })),
+});
+export type UsagePayload = z.infer<typeof usagePayloadSchema>;
+
+/** A source of scanner lines (the serial scanner, or nothing). */
+export interface ScanSource {
+  start(): void;
+  stop(): Promise<void>;
+  status(): ScannerStatus;
+}
+
+export interface ScanLine {
+  text: string;
+  overlong: boolean;
+}
+
+export interface GateOptions {
+  runImport?: ImportRunner;
+  /** Creates the serial scanner; it calls `onLine` for each line read. */
+  createScanner?: (onLine: (line: ScanLine) => void, onStatus: (status: ScannerStatus) => void) => ScanSource;
+  /** Demo profile: writes a code to the simulated scanner. */
+  demoScan?: (code: string) => Promise<void>;
+}
+
+const noScanner: ScannerStatus = { configured: false, connected: false, path: null, lastScanAt: null, error: null };
+
+const isStorageFailure = (error: unknown): boolean => {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_');
+};
+
+export function createGateModule(ctx: ModuleContext, options: GateOptions = {}): KioskModule {
+  const { config, platform, store, events, outbox, cloud, admin } = ctx;
+  const db = store.db;
+  const log = platform.log.scope('gate');
+  const clock = platform.clock;
+  const gate = config.gate;
+  const attraction = gate.attraction;
+  const rules = { maxLength: gate.maxScanLength, pattern: compileReferencePattern(gate.referencePattern) };
+
+  const sql = {
+    ticket: db.prepare(
+      `SELECT t.booking_date, t.raw_json, t.withdrawn_at,
+         (SELECT COALESCE(SUM(m.persons), 0) FROM admissions m
+           WHERE m.reference = t.reference AND m.attraction = ? AND m.included = 0 AND m.test = ?) AS pending
+       FROM tickets t WHERE t.reference = ?`,
+    ),
+    testUsed: db.prepare('SELECT COALESCE(SUM(persons), 0) AS n FROM admissions WHERE reference = ? AND attraction = ? AND test = 1'),
+    lastUse: db.prepare('SELECT at FROM admissions WHERE reference = ? AND attraction = ? ORDER BY at DESC LIMIT 1'),
+    insertAdmission: db.prepare(
+      'INSERT INTO admissions (id, reference, attraction, persons, kiosk_id, at, test) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    ack: db.prepare('UPDATE admissions SET acked_seq = ? WHERE id = ? AND acked_seq IS NULL'),
+    ticketCount: db.prepare('SELECT COUNT(*) AS n FROM tickets WHERE withdrawn_at IS NULL'),
+    recentAdmissions: db.prepare('SELECT at, persons FROM admissions WHERE at >= ? AND attraction = ?'),
+    flags: db.prepare('SELECT * FROM gate_flags WHERE resolved_at IS NULL ORDER BY id DESC LIMIT 100'),
+  };
+
+  const runImport = options.runImport ?? runImportInWorker;
+  const downloader = createTicketDownloader({ store, cloud, config, platform, events, runImport });
+
+  const testMode = () => store.getSetting(TEST_MODE_KEY, z.boolean()) ?? false;
+
+  outbox.registerKind({
+    kind: USAGE_KIND,
+    request(payload) {
+      const body = usagePayloadSchema.parse(payload);
+      return { endpoint: config.api.syncEndpoint, body: JSON.stringify(body) };
+    },
+    onAcknowledged(item: OutboxItem, seq: number) {
+      const payload = usagePayloadSchema.parse(item.payload);
+      for (const admission of payload.admissions) sql.ack.run(seq, admission.id);
+    },
+    describe(payload) {
+      const parsed = usagePayloadSchema.safeParse(payload);
+      if (!parsed.success) return 'usage (unreadable payload)';
+      const persons = parsed.data.admissions.reduce((sum, a) => sum + a.persons, 0);
+      return `ticket ${parsed.data.referenceNo}: ${persons} person(s) at ${Object.keys(parsed.data.attractions).join(', ')}`;
+    },
+  });
+
+  interface Facts {
+    ticket: TicketFacts | null;
+    bookingDate: string | null;
+    allAttractions: Record<string, { pax: number; used: number }>;
+  }
+
+  function loadFacts(reference: string, test: boolean): Facts {
+    const row = sql.ticket.get(attraction, test ? 1 : 0, reference) as
+      | { booking_date: string; raw_json: string; withdrawn_at: string | null; pending: number }
+      | undefined;
+    if (!row) return { ticket: null, bookingDate: null, allAttractions: {} };
+    let attractions: Record<string, { pax: number; used: number }> = {};
+    try {
+      const stored = storedAttractionsSchema.safeParse(JSON.parse(row.raw_json));
+      if (stored.success) attractions = stored.data.attractions;
+      else log.warn(`stored ticket ${reference} has an unexpected shape; treated as having no allowance`);
+    } catch {
+      log.warn(`stored ticket ${reference} is not JSON; treated as having no allowance`);
+    }
+    const allowance = attractions[attraction];
+    return {
+      ticket: {
+        bookingDate: row.booking_date,
+        withdrawnAt: row.withdrawn_at,
+        allowance: allowance ? { pax: allowance.pax, serverUsed: allowance.used } : null,
+        pendingPersons: row.pending,
+      },
+      bookingDate: row.booking_date,
+      allAttractions: attractions,
+    };
+  }
+
+  function decideFor(reference: string, test: boolean): { decision: ScanDecision; facts: Facts } {
+    const facts = loadFacts(reference, test);
+    const lastUseRow = sql.lastUse.get(reference, attraction) as { at: string } | undefined;
+    const decision = decide({
+      reference,
+      test,
+      testMode: testMode(),
+      attraction,
+      today: venueDate(clock.now(), config.timeZone),
+      validDaysBefore: gate.validDaysBefore,
+      validDaysAfter: gate.validDaysAfter,
+      ticket: facts.ticket,
+      testPersonsUsed: facts.ticket ? 0 : (sql.testUsed.get(reference, attraction) as { n: number }).n,
+      lastDownloadAt: downloader.lastSuccessAt(),
+      lastUse: lastUseRow ? { at: lastUseRow.at, gate: config.kioskName } : null,
+    });
+    return { decision, facts };
+  }
+
+  // The one scan waiting for "how many persons"; a new scan replaces it.
+  let pending: { scanId: string; reference: string; test: boolean; expiresAt: number } | null = null;
+  let lastScan: { text: string; at: number; result: ScanResult } | null = null;
+  let scannerStatus: ScannerStatus = noScanner;
+
+  function scan(rawText: string, overlong = false): { result: ScanResult; duplicate: boolean } {
+    const nowMono = clock.monotonicMs();
+    const text = rawText.trim();
+    if (lastScan && lastScan.text === text && nowMono - lastScan.at < gate.duplicateScanSeconds * 1000) {
+      return { result: lastScan.result, duplicate: true };
+    }
+    const code = overlong ? ({ ok: false, reason: 'too-long' } as const) : readScanCode(rawText, rules);
+    const base = { scanId: crypto.randomUUID(), at: clock.now().toISOString(), clockWarning: cloud.state().clockWarning };
+    const decision: ScanDecision = code.ok ? decideFor(code.reference, code.test).decision : { kind: 'unreadable', reason: code.reason };
+    const result = { ...base, ...decision } as ScanResult;
+    pending =
+      decision.kind === 'valid'
+        ? { scanId: base.scanId, reference: decision.reference, test: decision.test, expiresAt: nowMono + (gate.choiceTimeoutSeconds + 5) * 1000 }
+        : null;
+    lastScan = { text, at: nowMono, result };
+    if (code.ok) log.info(`scan ${code.reference}: ${decision.kind}${decision.kind === 'valid' ? ` (${decision.left} of ${decision.pax} left)` : ''}`);
+    else log.info(`scan unreadable (${code.reason})`);
+    return { result, duplicate: false };
+  }
+
+  function admit(scanId: string, persons: number): AdmitResult {
+    const waiting = pending;
+    if (!waiting || waiting.scanId !== scanId || clock.monotonicMs() > waiting.expiresAt) return { status: 'expired' };
+    const { reference, test } = waiting;
+    try {
+      const outcome = db.transaction((): AdmitResult => {
+        const { decision, facts } = decideFor(reference, test);
+        if (decision.kind !== 'valid' || persons > decision.left) {
+          return { status: 'changed', result: { scanId, at: clock.now().toISOString(), clockWarning: cloud.state().clockWarning, ...decision } as ScanResult };
+        }
+        const admission = { id: crypto.randomUUID(), attraction, persons, at: clock.now().toISOString() };
+        sql.insertAdmission.run(admission.id, reference, attraction, persons, store.kioskId, admission.at, test ? 1 : 0);
+        if (!test && decision.kind === 'valid') {
+          const used = decision.pax - decision.left + persons;
+          const orderKey = `ticket:${reference}`;
+          const merged = outbox.coalesce(USAGE_KIND, orderKey, (payload) => {
+            const current = usagePayloadSchema.parse(payload);
+            current.attractions[attraction] = { pax: decision.pax, used };
+            current.admissions.push(admission);
+            return current;
+          });
+          if (!merged) {
+            const attractions = config.gate.uploadAllAttractions
+              ? { ...facts.allAttractions, [attraction]: { pax: decision.pax, used } }
+              : { [attraction]: { pax: decision.pax, used } };
+            outbox.enqueue({
+              kind: USAGE_KIND,
+              orderKey,
+              payload: { bookingDate: facts.bookingDate ?? decision.bookingDate, referenceNo: reference, attractions, admissions: [admission] } satisfies UsagePayload,
+            });
+          }
+        }
+        crashPoint('gate.admit.in-transaction');
+        return { status: 'admitted', reference, persons, left: decision.left - persons, test };
+      })();
+      if (outcome.status === 'admitted') {
+        pending = null;
+        crashPoint('gate.admit.after-commit');
+        log.info(`admitted ${persons} on ${reference}${test ? ' (test)' : ''}; ${outcome.left} left`);
+        outbox.wake();
+      }
+      return outcome;
+    } catch (error) {
+      if (!isStorageFailure(error)) throw error;
+      log.error(`cannot record the admission of ${persons} on ${reference}: ${(error as Error).message}`);
+      return { status: 'cannot-record', message: 'This entry could not be recorded. Please see the attendant.' };
+    }
+  }
+
+  const status = (): GateStatus => ({
+    attraction,
+    testMode: testMode(),
+    lastDownloadAt: downloader.lastSuccessAt(),
+    scanner: scannerStatus,
+  });
+
+  const scanner = options.createScanner?.(
+    (line) => {
+      const { result, duplicate } = scan(line.text, line.overlong);
+      if (!duplicate) events.emit('gate:scanned', result);
+    },
+    (next) => {
+      scannerStatus = next;
+      events.emit('gate:status', status());
+    },
+  );
+  if (scanner) scannerStatus = scanner.status();
+
+  function admissionsPerHour(): number[] {
+    const now = clock.now();
+    const today = venueDate(now, config.timeZone);
+    const since = new Date(now.getTime() - 30 * 3_600_000).toISOString();
+    const hours = Array.from({ length: 24 }, () => 0);
+    for (const row of sql.recentAdmissions.all(since, attraction) as { at: string; persons: number }[]) {
+      const at = new Date(row.at);
+      if (venueDate(at, config.timeZone) === today) hours[venueHour(at, config.timeZone)]! += row.persons;
+    }
+    return hours;
+  }
+
+  function retention(): void {
+    const today = venueDate(clock.now(), config.timeZone);
+    const cutoff = new Date(Date.parse(`${today}T00:00:00Z`) - gate.retentionDays * 86_400_000).toISOString().slice(0, 10);
+    const removed = db.transaction(() => {
+      // Acknowledged (or test) admissions of old tickets go; unacknowledged ones stay, and keep their ticket.
+      const admissions = db
+        .prepare(
+          `DELETE FROM admissions WHERE (acked_seq IS NOT NULL OR test = 1) AND at < ?
+             AND reference NOT IN (SELECT reference FROM tickets WHERE booking_date >= ?)`,
+        )
+        .run(`${cutoff}T00:00:00Z`, cutoff).changes;
+      const tickets = db
+        .prepare(
+          `DELETE FROM tickets WHERE booking_date < ?
+             AND NOT EXISTS (SELECT 1 FROM admissions m WHERE m.reference = tickets.reference AND m.acked_seq IS NULL AND m.test = 0)`,
+        )
+        .run(cutoff).changes;
+      const uploads = db.prepare("DELETE FROM outbox WHERE state = 'done' AND done_at < ?").run(`${cutoff}T00:00:00Z`).changes;
+      return { admissions, tickets, uploads };
+    })();
+    if (removed.tickets + removed.admissions + removed.uploads > 0) {
+      log.info(`retention (${gate.retentionDays} days): removed ${removed.tickets} tickets, ${removed.admissions} admissions, ${removed.uploads} sent uploads`);
+    }
+  }
+
+  const handlers: HandlerMap = {
+    'gate:status': () => status(),
+    'gate:scan': ({ code }) => scan(code).result,
+    'gate:admit': ({ scanId, persons }) => admit(scanId, persons),
+    'gate:cancel': ({ scanId }) => {
+      if (pending?.scanId === scanId) pending = null;
+      return null;
+    },
+    'gate:admin-summary': (): GateAdminSummary => {
+      admin.requireSession();
+      return {
+        attraction,
+        testMode: testMode(),
+        ticketsStored: (sql.ticketCount.get() as { n: number }).n,
+        lastDownload: downloader.info(),
+        lastSuccessfulDownloadAt: downloader.lastSuccessAt(),
+        admissionsPerHour: admissionsPerHour(),
+        sync: outbox.status(),
+        deadItems: outbox.deadItems(),
+        scanner: scannerStatus,
+        flags: (sql.flags.all() as { id: number; reference: string; attraction: string; kind: GateFlag['kind']; detail: string; created_at: string }[]).map(
+          (f) => ({ id: f.id, reference: f.reference, attraction: f.attraction, kind: f.kind, detail: f.detail, createdAt: f.created_at }),
+        ),
+      };
+    },
+    'gate:download-now': () => {
+      admin.requireSession();
+      admin.audit('gate.download-now');
+      void downloader.run();
+      return downloader.info();
+    },
+    'gate:set-test-mode': ({ on }) => {
+      admin.requireSession();
+      store.setSetting(TEST_MODE_KEY, on, clock.now());
+      admin.audit('gate.test-mode', on ? 'on' : 'off');
+      log.info(`test mode ${on ? 'on' : 'off'}`);
+      const next = status();
+      events.emit('gate:status', next);
+      return next;
+    },
+    'sync:status': () => outbox.status(),
+    'sync:redrive': ({ id }) => {
+      admin.requireSession();
+      if (!outbox.redrive(id)) throw new HandlerError('failed', `Upload ${id} is not waiting as dead.`);
+      admin.audit('sync.redrive', String(id));
+      return outbox.status();
+    },
+    ...(options.demoScan
+      ? {
+          'demo:scan': async ({ code }: { code: string }) => {
+            await options.demoScan!(code);
+            return null;
+          },
+        }
+      : {}),
+  };
+
+  return {
+    id: 'gate',
+    handlers,
+    adminPage: { id: 'gate', title: 'Gate' },
+    jobs: [
+      {
+        // Upload first, then download: the server sees local facts before the kiosk refreshes its view.
+        name: 'gate.sync',
+        intervalMs: config.services.fetchIntervalSeconds * 1000,
+        runAtStart: true,
+        run: async () => {
+          if (config.services.syncEnabled) await outbox.drain();
+          if (config.services.fetchEnabled) await downloader.run();
+        },
+      },
+      { name: 'gate.retention', intervalMs: 6 * 3_600_000, runAtStart: true, run: () => retention() },
+    ],
+    start: () => scanner?.start(),
+    stop: async () => {
+      await scanner?.stop();
+    },
+  };
+}
+
+export { decide } from './decide';
+export { readScanCode } from './scan-code';
+export { importTickets } from './import';
