@@ -41,6 +41,8 @@ export interface Kiosk {
   store: Store;
   start(): void;
   stop(): Promise<void>;
+  /** Runs a scheduled job now (manual trigger; tests). */
+  runJob(name: string): Promise<void>;
 }
 
 export interface ModuleContext {
@@ -147,6 +149,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
       for (const m of modules) m.start?.();
       scheduler.start();
     },
+    runJob: (name) => scheduler.runNow(name),
     async stop() {
       if (stopped) return;
       stopped = true;

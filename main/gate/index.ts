@@ -277,10 +277,11 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
       // Acknowledged (or test) admissions of old tickets go; unacknowledged ones stay, and keep their ticket.
       const admissions = db
         .prepare(
-          `DELETE FROM admissions WHERE (acked_seq IS NOT NULL OR test = 1) AND at < ?
-             AND reference NOT IN (SELECT reference FROM tickets WHERE booking_date >= ?)`,
+          `DELETE FROM admissions WHERE (acked_seq IS NOT NULL OR test = 1)
+             AND (reference IN (SELECT reference FROM tickets WHERE booking_date < ?)
+                  OR (reference NOT IN (SELECT reference FROM tickets) AND at < ?))`,
         )
-        .run(`${cutoff}T00:00:00Z`, cutoff).changes;
+        .run(cutoff, `${cutoff}T00:00:00Z`).changes;
       const tickets = db
         .prepare(
           `DELETE FROM tickets WHERE booking_date < ?
