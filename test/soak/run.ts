@@ -1,0 +1,28 @@
+/**
+ * `npm run soak -- <suite>`: the crash, fault and fuzz tests with their large
+ * counts (BOOTH_SOAK=1). `npm test` runs the same tests with small counts.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const suites: Record<string, string[]> = {
+  gate: ['test/integration/gate-faults.test.ts', 'test/integration/gate-crash.test.ts', 'test/integration/gate-hostile-scans.test.ts'],
+};
+
+const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = asked.length === 0 || asked.includes('all') ? Object.keys(suites) : asked;
+const unknown = names.filter((n) => !suites[n]);
+if (unknown.length > 0) {
+  process.stderr.write(`soak: unknown suite ${unknown.join(', ')}; known: ${Object.keys(suites).join(', ')}, all\n`);
+  process.exit(2);
+}
+const build = spawnSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+const files = names.flatMap((n) => suites[n]!);
+const run = spawnSync(path.join(root, 'node_modules/.bin/vitest'), ['run', ...files], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, BOOTH_SOAK: '1' },
+});
+process.exit(run.status ?? 1);
