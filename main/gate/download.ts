@@ -88,6 +88,8 @@ export function createTicketDownloader(deps: {
       : idle;
 
   let current: DownloadInfo = fromRow(lastRow.get() as DownloadRow | undefined);
+  // Read on every UNKNOWN decision: kept in memory, refreshed when a download ends.
+  let lastSuccessAt = (lastSuccess.get() as { at: string | null }).at;
   let running: Promise<DownloadInfo> | null = null;
 
   const publish = (info: DownloadInfo) => {
@@ -107,6 +109,7 @@ export function createTicketDownloader(deps: {
       const finishedAt = clock.now().toISOString();
       finishRow.run(info.state, finishedAt, info.processed, info.total, info.stored, info.skipped, info.withdrawn, durationMs, info.error, downloadId);
       const done: DownloadInfo = { ...info, startedAt, finishedAt, durationMs };
+      if (info.state === 'done' || info.state === 'not-modified') lastSuccessAt = finishedAt;
       publish(done);
       return done;
     };
@@ -172,6 +175,6 @@ export function createTicketDownloader(deps: {
       return running;
     },
     info: () => current,
-    lastSuccessAt: () => (lastSuccess.get() as { at: string | null }).at,
+    lastSuccessAt: () => lastSuccessAt,
   };
 }

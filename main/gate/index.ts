@@ -19,10 +19,10 @@ import { crashPoint } from '../crash-points';
 import { HandlerError, type HandlerMap } from '../dispatch';
 import type { KioskModule, ModuleContext } from '../kiosk';
 import type { OutboxItem } from '../sync';
-import { decide, type TicketFacts } from './decide';
 import { createTicketDownloader } from './download';
 import { runImportInWorker, type ImportRunner } from './import-runner';
-import { allowanceSchema, storedAttractionsSchema } from './records';
+import { createTicketLookup } from './lookup';
+import { allowanceSchema } from './records';
 import { compileReferencePattern, readScanCode } from './scan-code';
 
 export const USAGE_KIND = 'gate.usage';
@@ -74,14 +74,6 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
   const rules = { maxLength: gate.maxScanLength, pattern: compileReferencePattern(gate.referencePattern) };
 
   const sql = {
-    ticket: db.prepare(
-      `SELECT t.booking_date, t.raw_json, t.withdrawn_at,
-         (SELECT COALESCE(SUM(m.persons), 0) FROM admissions m
-           WHERE m.reference = t.reference AND m.attraction = ? AND m.included = 0 AND m.test = ?) AS pending
-       FROM tickets t WHERE t.reference = ?`,
-    ),
-    testUsed: db.prepare('SELECT COALESCE(SUM(persons), 0) AS n FROM admissions WHERE reference = ? AND attraction = ? AND test = 1'),
-    lastUse: db.prepare('SELECT at FROM admissions WHERE reference = ? AND attraction = ? ORDER BY at DESC LIMIT 1'),
     insertAdmission: db.prepare(
       'INSERT INTO admissions (id, reference, attraction, persons, kiosk_id, at, test) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -94,7 +86,6 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
   const runImport = options.runImport ?? runImportInWorker;
   const downloader = createTicketDownloader({ store, cloud, config, platform, events, runImport });
 
-  const testMode = () => store.getSetting(TEST_MODE_KEY, z.boolean()) ?? false;
 
   outbox.registerKind({
     kind: USAGE_KIND,
@@ -114,56 +105,21 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
     },
   });
 
-  interface Facts {
-    ticket: TicketFacts | null;
-    bookingDate: string | null;
-    allAttractions: Record<string, { pax: number; used: number }>;
-  }
+  const lookup = createTicketLookup(db, {
+    attraction,
+    kioskName: config.kioskName,
+    validDaysBefore: gate.validDaysBefore,
+    validDaysAfter: gate.validDaysAfter,
+    log,
+  });
+  let testModeOn = store.getSetting(TEST_MODE_KEY, z.boolean()) ?? false;
 
-  function loadFacts(reference: string, test: boolean): Facts {
-    const row = sql.ticket.get(attraction, test ? 1 : 0, reference) as
-      | { booking_date: string; raw_json: string; withdrawn_at: string | null; pending: number }
-      | undefined;
-    if (!row) return { ticket: null, bookingDate: null, allAttractions: {} };
-    let attractions: Record<string, { pax: number; used: number }> = {};
-    try {
-      const stored = storedAttractionsSchema.safeParse(JSON.parse(row.raw_json));
-      if (stored.success) attractions = stored.data.attractions;
-      else log.warn(`stored ticket ${reference} has an unexpected shape; treated as having no allowance`);
-    } catch {
-      log.warn(`stored ticket ${reference} is not JSON; treated as having no allowance`);
-    }
-    const allowance = attractions[attraction];
-    return {
-      ticket: {
-        bookingDate: row.booking_date,
-        withdrawnAt: row.withdrawn_at,
-        allowance: allowance ? { pax: allowance.pax, serverUsed: allowance.used } : null,
-        pendingPersons: row.pending,
-      },
-      bookingDate: row.booking_date,
-      allAttractions: attractions,
-    };
-  }
-
-  function decideFor(reference: string, test: boolean): { decision: ScanDecision; facts: Facts } {
-    const facts = loadFacts(reference, test);
-    const lastUseRow = sql.lastUse.get(reference, attraction) as { at: string } | undefined;
-    const decision = decide({
-      reference,
-      test,
-      testMode: testMode(),
-      attraction,
+  const decideFor = (reference: string, test: boolean) =>
+    lookup.decide(reference, test, {
+      testMode: testModeOn,
       today: venueDate(clock.now(), config.timeZone),
-      validDaysBefore: gate.validDaysBefore,
-      validDaysAfter: gate.validDaysAfter,
-      ticket: facts.ticket,
-      testPersonsUsed: facts.ticket ? 0 : (sql.testUsed.get(reference, attraction) as { n: number }).n,
       lastDownloadAt: downloader.lastSuccessAt(),
-      lastUse: lastUseRow ? { at: lastUseRow.at, gate: config.kioskName } : null,
     });
-    return { decision, facts };
-  }
 
   // The one scan waiting for "how many persons"; a new scan replaces it.
   let pending: { scanId: string; reference: string; test: boolean; expiresAt: number } | null = null;
@@ -196,7 +152,7 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
     const { reference, test } = waiting;
     try {
       const outcome = db.transaction((): AdmitResult => {
-        const { decision, facts } = decideFor(reference, test);
+        const { decision, bookingDate, allAttractions } = decideFor(reference, test);
         if (decision.kind !== 'valid' || persons > decision.left) {
           return { status: 'changed', result: { scanId, at: clock.now().toISOString(), clockWarning: cloud.state().clockWarning, ...decision } as ScanResult };
         }
@@ -213,12 +169,12 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
           });
           if (!merged) {
             const attractions = config.gate.uploadAllAttractions
-              ? { ...facts.allAttractions, [attraction]: { pax: decision.pax, used } }
+              ? { ...allAttractions(), [attraction]: { pax: decision.pax, used } }
               : { [attraction]: { pax: decision.pax, used } };
             outbox.enqueue({
               kind: USAGE_KIND,
               orderKey,
-              payload: { bookingDate: facts.bookingDate ?? decision.bookingDate, referenceNo: reference, attractions, admissions: [admission] } satisfies UsagePayload,
+              payload: { bookingDate: bookingDate ?? decision.bookingDate, referenceNo: reference, attractions, admissions: [admission] } satisfies UsagePayload,
             });
           }
         }
@@ -241,7 +197,7 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
 
   const status = (): GateStatus => ({
     attraction,
-    testMode: testMode(),
+    testMode: testModeOn,
     lastDownloadAt: downloader.lastSuccessAt(),
     scanner: scannerStatus,
   });
@@ -308,7 +264,7 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
       admin.requireSession();
       return {
         attraction,
-        testMode: testMode(),
+        testMode: testModeOn,
         ticketsStored: (sql.ticketCount.get() as { n: number }).n,
         lastDownload: downloader.info(),
         lastSuccessfulDownloadAt: downloader.lastSuccessAt(),
@@ -330,6 +286,7 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
     'gate:set-test-mode': ({ on }) => {
       admin.requireSession();
       store.setSetting(TEST_MODE_KEY, on, clock.now());
+      testModeOn = on;
       admin.audit('gate.test-mode', on ? 'on' : 'off');
       log.info(`test mode ${on ? 'on' : 'off'}`);
       const next = status();
