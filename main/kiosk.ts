@@ -13,6 +13,7 @@ import { createScheduler, type JobSpec } from './schedule';
 import { openStore, type Store } from './store';
 import { createOutbox, type Outbox } from './sync';
 import { createGateModule, type GateOptions } from './gate';
+import { createSerialScanner } from './hardware';
 
 /** What a capability module (gate, payout, …) gives the composition root. */
 export interface KioskModule {
@@ -57,7 +58,19 @@ export interface ModuleContext {
 
 /** Module factories available in this build, by config name. */
 const moduleFactories: Partial<Record<ModuleName, (ctx: ModuleContext, options: KioskOptions) => KioskModule>> = {
-  gate: (ctx, options) => createGateModule(ctx, options.gate),
+  gate: (ctx, options) =>
+    createGateModule(ctx, {
+      createScanner: (onLine, onStatus) =>
+        createSerialScanner({
+          ...ctx.config.devices.scanner,
+          maxLength: ctx.config.gate.maxScanLength,
+          log: ctx.platform.log.scope('scanner'),
+          clock: ctx.platform.clock,
+          onLine: (line) => onLine({ text: line.text, overlong: line.tooLong, controlBytes: line.controlBytes }),
+          onStatus,
+        }),
+      ...options.gate,
+    }),
 };
 
 export class ModuleUnavailableError extends Error {}

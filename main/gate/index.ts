@@ -46,7 +46,10 @@ export interface ScanSource {
 
 export interface ScanLine {
   text: string;
+  /** Longer than gate.maxScanLength on the wire. */
   overlong: boolean;
+  /** Carried control bytes (C0, DEL, C1) the scanner should never send. */
+  controlBytes: boolean;
 }
 
 export interface GateOptions {
@@ -126,13 +129,17 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
   let lastScan: { text: string; at: number; result: ScanResult } | null = null;
   let scannerStatus: ScannerStatus = noScanner;
 
-  function scan(rawText: string, overlong = false): { result: ScanResult; duplicate: boolean } {
+  function scan(rawText: string, flags: { overlong: boolean; controlBytes: boolean } = { overlong: false, controlBytes: false }): { result: ScanResult; duplicate: boolean } {
     const nowMono = clock.monotonicMs();
     const text = rawText.trim();
     if (lastScan && lastScan.text === text && nowMono - lastScan.at < gate.duplicateScanSeconds * 1000) {
       return { result: lastScan.result, duplicate: true };
     }
-    const code = overlong ? ({ ok: false, reason: 'too-long' } as const) : readScanCode(rawText, rules);
+    const code = flags.overlong
+      ? ({ ok: false, reason: 'too-long' } as const)
+      : flags.controlBytes
+        ? ({ ok: false, reason: 'control-bytes' } as const)
+        : readScanCode(rawText, rules);
     const base = { scanId: crypto.randomUUID(), at: clock.now().toISOString(), clockWarning: cloud.state().clockWarning };
     const decision: ScanDecision = code.ok ? decideFor(code.reference, code.test).decision : { kind: 'unreadable', reason: code.reason };
     const result = { ...base, ...decision } as ScanResult;
@@ -204,7 +211,7 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
 
   const scanner = options.createScanner?.(
     (line) => {
-      const { result, duplicate } = scan(line.text, line.overlong);
+      const { result, duplicate } = scan(line.text, line);
       if (!duplicate) events.emit('gate:scanned', result);
     },
     (next) => {
