@@ -22,8 +22,8 @@ function stopAll(code = 0) {
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 
-function spawnLogged(command, commandArgs, env) {
-  const child = spawn(command, commandArgs, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+function spawnLogged(command, commandArgs, env, stdin = 'ignore') {
+  const child = spawn(command, commandArgs, { cwd: root, env, stdio: [stdin, 'pipe', 'inherit'] });
   children.push(child);
   return child;
 }
@@ -56,10 +56,20 @@ async function main() {
 
   const env = { ...process.env };
   if (!hasConfig()) {
-    const sim = spawnLogged(process.execPath, ['--import', 'tsx', path.join(root, 'test', 'cloud-sim', 'cli.ts'), '--port', process.env.BOOTH_DEMO_CLOUD_PORT ?? '0'], env);
+    const tsx = ['--import', 'tsx'];
+    const sim = spawnLogged(process.execPath, [...tsx, path.join(root, 'test', 'cloud-sim', 'cli.ts'), '--port', process.env.BOOTH_DEMO_CLOUD_PORT ?? '0', '--tickets', '1000'], env);
     const [, apiUrl] = await waitForLine(sim, /^cloud-sim: (\S+)/, 'the cloud simulator');
     env.BOOTH_DEMO_CLOUD_URL = apiUrl;
-    process.stderr.write(`Demo profile: no config found, so the simulated cloud runs at ${apiUrl} and the admin PIN is 2468.\n`);
+    // The demo scanner: a pty pair; the kiosk reads one end, demo scans are written to the other.
+    const ptyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'booth-demo-scanner-'));
+    // Its stdin stays open: the simulator ends when its input ends.
+    const scanner = spawnLogged(process.execPath, [...tsx, path.join(root, 'test', 'sim', 'scanner-sim.ts'), '--dir', ptyDir], env, 'pipe');
+    const [, devicePath] = await waitForLine(scanner, /^scanner-sim: (\S+)/, 'the scanner simulator');
+    env.BOOTH_DEMO_SCANNER_PATH = devicePath;
+    env.BOOTH_DEMO_SCANNER_SIM = path.join(ptyDir, 'sim');
+    process.stderr.write(
+      `Demo profile: no config found, so a simulated cloud (${apiUrl}, 1000 tickets for today) and a simulated scanner (${devicePath}) run with the kiosk. Admin PIN: 2468.\n`,
+    );
   }
 
   const electron = forceHeadless ? null : findElectronBinary(root);

@@ -72,13 +72,24 @@ export function resolveDataDir(argv: readonly string[], env: NodeJS.ProcessEnv, 
   return path.join(base, 'booth');
 }
 
-/** The demo profile: resources/demo-config.json, with the simulator's URL if one was started. */
+/**
+ * The demo profile: resources/demo-config.json, pointed at the simulators that
+ * scripts/start.mjs started (cloud on loopback, scanner on a pty pair).
+ */
 function demoConfig(appRoot: string, env: NodeJS.ProcessEnv): BoothConfig {
   const parsed = parseConfigText(fs.readFileSync(path.join(appRoot, 'resources', 'demo-config.json'), 'utf8'));
   if (!parsed.ok) throw new Error(`resources/demo-config.json is invalid: ${JSON.stringify(parsed.issues)}`);
   const config = parsed.config;
   if (env.BOOTH_DEMO_CLOUD_URL) config.api.baseUrl = env.BOOTH_DEMO_CLOUD_URL;
+  if (env.BOOTH_DEMO_SCANNER_PATH) config.devices.scanner.path = env.BOOTH_DEMO_SCANNER_PATH;
   return configSchema.parse(config);
+}
+
+/** Demo panel scans go in at the simulator's end of the scanner's pty, as a real scanner's bytes would. */
+function demoScanner(env: NodeJS.ProcessEnv): ((code: string) => Promise<void>) | undefined {
+  const simEnd = env.BOOTH_DEMO_SCANNER_SIM;
+  if (!simEnd) return undefined;
+  return (code) => fs.promises.writeFile(simEnd, `${code}\r`, { flag: 'a' });
 }
 
 function problemKiosk(base: Omit<BootInfo, 'problem' | 'state'>, state: BootInfo['state'], problem: BootProblem, log: Logger): RunningKiosk {
@@ -179,11 +190,13 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
     log,
   };
   const boot = { ...baseBoot, kioskName: config.kioskName };
+  const demoScan = demo ? demoScanner(options.env) : undefined;
   try {
     const kiosk = await createKiosk(config, platform, {
       configPath: loaded.kind === 'ok' ? loaded.path : null,
       demo,
       ...(demo ? { demoPin: DEMO_PIN } : {}),
+      ...(demoScan ? { gate: { demoScan } } : {}),
     });
     kiosk.start();
     return { handlers: kiosk.handlers, events: kiosk.events, boot: kiosk.boot, log, kiosk, stop: () => kiosk.stop() };

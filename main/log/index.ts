@@ -62,7 +62,7 @@ export function createLogger(options: LoggerOptions): Logger {
   log.errorHandler.stopCatching();
 
   const scoped = (tag: string): ScopedLog => {
-    const s = log.scope(tag.padEnd(6));
+    const s = log.scope(tag);
     return {
       error: (...a) => s.error(...a),
       warn: (...a) => s.warn(...a),

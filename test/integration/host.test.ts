@@ -13,7 +13,7 @@ describe('kiosk host boot', () => {
   it('runs the demo profile from a source checkout with no config', async () => {
     const dir = tempDir();
     const running = await host(dir);
-    expect(running.boot).toMatchObject({ state: 'ready', demo: true, demoPin: '2468', kioskName: 'Demo Booth' });
+    expect(running.boot).toMatchObject({ state: 'ready', demo: true, demoPin: '2468', kioskName: 'Demo Gate' });
     expect(fs.existsSync(path.join(dir, 'demo', 'booth.db'))).toBe(true);
     expect(fs.existsSync(path.join(dir, 'config.json'))).toBe(false);
     await running.stop();
