@@ -12,7 +12,7 @@ describe('log file', () => {
     log.debug('not written at info level');
     const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}.*\] \[info\]\s+\(gate\s*\) ticket downloaded$/);
+    expect(lines[0]).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}.*\] \[info\]\s+\(gate\)\s+ticket downloaded$/);
   });
 
   it('rotates by size and keeps only the configured number of old files', () => {
