@@ -1,9 +1,43 @@
-/** `node --import tsx test/cloud-sim/cli.ts [--port N]`: prints `cloud-sim: <apiUrl>` when ready. */
+/**
+ * `node --import tsx test/cloud-sim/cli.ts [--port N] [--tickets N] [--date YYYY-MM-DD] [--seed N] [--usage-mode admissions|absolute]`
+ * Prints `cloud-sim: <apiUrl>` when ready (scripts/start.mjs waits for that line).
+ * `--tickets N` generates N tickets (attractions A, B, C, pax 1–4) for `--date`,
+ * by default today in Asia/Jakarta (the venues' time zone), for the demo.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { startCloudSim } from './server';
+import { usageModes } from './upload';
 
-const i = process.argv.indexOf('--port');
-const port = i >= 0 ? Number(process.argv[i + 1]) : 0;
-const sim = await startCloudSim({ port });
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    tickets: { type: 'string', default: '0' },
+    date: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    'usage-mode': { type: 'string', default: 'admissions' },
+  },
+});
+
+const args = z
+  .object({
+    port: z.coerce.number().int().min(0).max(65535),
+    tickets: z.coerce.number().int().min(0),
+    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+    seed: z.coerce.number().int(),
+    usageMode: z.enum(usageModes),
+  })
+  .parse({ ...values, usageMode: values['usage-mode'] });
+
+/** Today in the venue's zone: en-CA formats as YYYY-MM-DD. */
+const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Jakarta' }).format(new Date());
+
+const sim = await startCloudSim({ port: args.port, initial: { usageMode: args.usageMode } });
+if (args.tickets > 0) {
+  const generated = sim.tickets.generate({ count: args.tickets, date: args.date ?? today(), seed: args.seed });
+  const body = sim.prepareDownload(); // so the first download does not wait for serialization
+  process.stderr.write(`cloud-sim: ${generated.count} tickets ${generated.first} … ${generated.last} (${body.bytes} bytes)\n`);
+}
 process.stdout.write(`cloud-sim: ${sim.apiUrl}\n`);
 const stop = () => void sim.close().then(() => process.exit(0));
 process.on('SIGINT', stop);

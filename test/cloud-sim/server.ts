@@ -2,9 +2,34 @@
  * The venue cloud, simulated on loopback for tests, benchmarks and the demo.
  * Each contract of ../shared/CONTRACTS.md is added here as Booth learns it,
  * with fault injection. Never packaged into the app.
+ *
+ * Routes:
+ * - `/api/` (HEAD/GET): the connectivity probe; honours only `down` and `latencyMs`.
+ * - `GET /api/{fetchEndpoint}`: the ticket download (ETag / 304), see download.ts.
+ * - `POST /api/{syncEndpoint}`: the usage upload, see upload.ts.
+ * - `/__sim/...`: test control, never delayed or dropped (so another process
+ *   can switch `down` off again): options, received log, tickets, stats.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { type DownloadBody, DownloadCache, etagMatches, malformedDownloadKinds } from './download';
+import { drawFault } from './faults';
+import { type Random, seededRandom } from './random';
+import {
+  type AdmissionCounters,
+  generateSpecSchema,
+  type TicketRecordInput,
+  ticketRecordSchema,
+  TicketStore,
+} from './tickets';
+import { type IdempotencyCounters, UnparsedBody, type UploadOutcome, UploadHandler, usageModes } from './upload';
+
+const rate = z.number().min(0).max(1);
+/** A path relative to /api/, as config.json's endpoints are. */
+const endpoint = z.string().regex(/^[^/?#][^?#]*$/, 'a path relative to /api/, without a leading "/" or a query');
 
 export const simOptionsSchema = z
   .object({
@@ -14,16 +39,79 @@ export const simOptionsSchema = z
     latencyMs: z.number().min(0).default(0),
     /** Drop every connection without an answer (the network is "down"). */
     down: z.boolean().default(false),
+    /** How uploads are applied: see `usageModes` in upload.ts. */
+    usageMode: z.enum(usageModes).default('admissions'),
+    /** Ticket endpoints: share of requests answered 500 without being applied. */
+    errorRate: rate.default(0),
+    /** Ticket endpoints: share of requests answered 429 with `Retry-After`, not applied. */
+    rateLimitRate: rate.default(0),
+    /** The `Retry-After` of a 429, in seconds. */
+    retryAfterSeconds: z.number().int().min(0).default(1),
+    /** Ticket endpoints: share of requests never answered (held until the client gives up), not applied. */
+    timeoutRate: rate.default(0),
+    /** Ticket endpoints: share of requests applied, then the connection dropped without an answer. */
+    lostResponseRate: rate.default(0),
+    /** Break the download body: see `recordFault` in download.ts. */
+    malformedDownload: z.enum(malformedDownloadKinds).default('none'),
+    /** Seed of the fault draws; setting it restarts the sequence. */
+    randomSeed: z.number().int().default(1),
+    fetchEndpoint: endpoint.default('bookings/summary'),
+    syncEndpoint: endpoint.default('bookings/update-used'),
   })
   .strict();
 export type SimOptions = z.infer<typeof simOptionsSchema>;
+
+/** Validates a partial options change; only the keys sent are returned. */
+export function parseSimOptionsPatch(input: unknown): Partial<SimOptions> {
+  const parsed = simOptionsSchema.partial().parse(input);
+  // zod 4 fills defaults even in a partial schema: keep only what was sent, so a patch resets nothing else.
+  const sent = typeof input === 'object' && input !== null ? input : {};
+  return Object.fromEntries(Object.entries(parsed).filter(([key]) => key in sent)) as Partial<SimOptions>;
+}
+
+/** What the simulator did with a request to the API (not /__sim). */
+export type SimOutcome =
+  | UploadOutcome
+  | 'probe'
+  | 'downloaded'
+  | 'not-modified'
+  | 'no-such-endpoint'
+  | 'fault-timeout'
+  | 'fault-lost-response'
+  | 'fault-error'
+  | 'fault-rate-limit';
 
 export interface ReceivedRequest {
   at: string;
   method: string;
   url: string;
   headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON; the raw text when it was not JSON; undefined for a GET. */
   body: unknown;
+  idempotencyKey?: string;
+  kioskId?: string;
+  outcome?: SimOutcome;
+  /** The status answered; absent when no answer was sent (timeout, lost response). */
+  status?: number;
+}
+
+export interface DownloadInfo {
+  etag: string;
+  records: number;
+  bytes: number;
+  buildMs: number;
+  faults: DownloadBody['faults'];
+}
+
+export interface SimStats {
+  tickets: number;
+  version: number;
+  requests: { total: number; byOutcome: Partial<Record<SimOutcome, number>> };
+  idempotency: IdempotencyCounters;
+  admissions: AdmissionCounters;
+  /** Requests currently held by the timeout fault. */
+  heldRequests: number;
+  lastDownload: DownloadInfo | null;
 }
 
 export interface CloudSim {
@@ -33,38 +121,255 @@ export interface CloudSim {
   app: FastifyInstance;
   options: SimOptions;
   received: ReceivedRequest[];
+  /** The ticket table: seed(records), generate(spec), get(ref), totals(), admissionArrivals(id)… */
+  tickets: TicketStore;
   set(patch: Partial<SimOptions>): void;
+  stats(): SimStats;
+  /** How many times a request with this Idempotency-Key was applied. */
+  keyApplications(key: string): number;
+  /** Builds the download body now (benchmarks call it so the first timed GET does not pay for it). */
+  prepareDownload(): DownloadInfo;
   close(): Promise<void>;
 }
 
-export async function startCloudSim(options: { port?: number; initial?: Partial<SimOptions> } = {}): Promise<CloudSim> {
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 * 1024 });
+export interface StartCloudSimOptions {
+  port?: number;
+  initial?: Partial<SimOptions>;
+  tickets?: TicketRecordInput[];
+}
+
+const seedRequestSchema = z.union([
+  z.array(ticketRecordSchema),
+  z
+    .object({
+      records: z.array(ticketRecordSchema).optional(),
+      generate: generateSpecSchema.optional(),
+      /** Remove every ticket first. */
+      replace: z.boolean().default(false),
+    })
+    .strict(),
+]);
+
+export async function startCloudSim(options: StartCloudSimOptions = {}): Promise<CloudSim> {
+  // forceCloseConnections: close() must not wait for requests held by the timeout fault.
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 * 1024, forceCloseConnections: true });
   const state: SimOptions = simOptionsSchema.parse(options.initial ?? {});
   const received: ReceivedRequest[] = [];
+  const entries = new WeakMap<FastifyRequest, ReceivedRequest>();
+  const byOutcome: Partial<Record<SimOutcome, number>> = {};
+  const tickets = new TicketStore();
+  if (options.tickets) tickets.seed(options.tickets);
+  const downloads = new DownloadCache(tickets);
+  const uploads = new UploadHandler(tickets);
+  const held = new Set<Socket>();
+  const closing = new AbortController();
+  let random: Random = seededRandom(state.randomSeed);
+  let lastDownload: DownloadInfo | null = null;
+
+  const set = (patch: Partial<SimOptions>) => {
+    const checked = parseSimOptionsPatch(patch);
+    Object.assign(state, checked);
+    if (checked.randomSeed !== undefined) random = seededRandom(checked.randomSeed);
+  };
+  const isControl = (request: FastifyRequest) => request.url.startsWith('/__sim');
+  const header = (request: FastifyRequest, name: string) => {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+
+  const finish = (request: FastifyRequest, outcome: SimOutcome, status?: number) => {
+    byOutcome[outcome] = (byOutcome[outcome] ?? 0) + 1;
+    const entry = entries.get(request);
+    if (entry) {
+      entry.outcome = outcome;
+      if (status !== undefined) entry.status = status;
+    }
+  };
+  /** End the exchange without an answer: the client sees a reset connection. */
+  const drop = (request: FastifyRequest, reply: FastifyReply) => {
+    reply.hijack();
+    request.raw.socket.destroy();
+    return reply;
+  };
+  /** Never answer; the client's own timeout ends it (or close()). */
+  const hold = (request: FastifyRequest, reply: FastifyReply) => {
+    reply.hijack();
+    const socket = request.raw.socket;
+    held.add(socket);
+    socket.once('close', () => held.delete(socket));
+    finish(request, 'fault-timeout');
+    return reply;
+  };
+  /**
+   * Draws this request's fault and answers the ones that apply nothing.
+   * Returns 'answered' when the reply is already decided, else whether the
+   * response must be lost after the work is done.
+   */
+  const injectFault = (request: FastifyRequest, reply: FastifyReply): 'answered' | 'lose-response' | 'normal' => {
+    switch (drawFault(random, state)) {
+      case 'timeout':
+        hold(request, reply);
+        return 'answered';
+      case 'error':
+        finish(request, 'fault-error', 500);
+        void reply.code(500).send({ ok: false, error: 'simulated server error' });
+        return 'answered';
+      case 'rate-limit':
+        finish(request, 'fault-rate-limit', 429);
+        void reply.code(429).header('Retry-After', String(state.retryAfterSeconds)).send({ ok: false, error: 'rate limited' });
+        return 'answered';
+      case 'lost-response':
+        return 'lose-response';
+      default:
+        return 'normal';
+    }
+  };
+
+  // Keep the text of a JSON body that does not parse, so the log shows what came and the handler answers 400.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    try {
+      done(null, JSON.parse(String(text)) as unknown);
+    } catch {
+      done(null, new UnparsedBody(String(text)));
+    }
+  });
 
   app.addHook('onRequest', async (request, reply) => {
-    if (state.down) {
-      request.raw.socket.destroy();
-      return reply;
-    }
-    if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
     reply.header('Date', new Date(Date.now() + state.clockOffsetMs).toUTCString());
+    if (isControl(request)) return undefined;
+    if (state.down) return drop(request, reply);
+    const entry: ReceivedRequest = {
+      at: new Date().toISOString(),
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: undefined,
+      idempotencyKey: header(request, 'idempotency-key'),
+      kioskId: header(request, 'x-kiosk-id'),
+    };
+    received.push(entry);
+    entries.set(request, entry);
+    if (state.latencyMs > 0) {
+      try {
+        await sleep(state.latencyMs, undefined, { signal: closing.signal });
+      } catch {
+        return drop(request, reply); // the simulator is closing
+      }
+      // The Date header describes when the answer leaves, after the delay.
+      reply.header('Date', new Date(Date.now() + state.clockOffsetMs).toUTCString());
+    }
     return undefined;
   });
   app.addHook('preHandler', async (request) => {
-    if (!request.url.startsWith('/__sim')) {
-      received.push({ at: new Date().toISOString(), method: request.method, url: request.url, headers: request.headers, body: request.body });
-    }
+    const entry = entries.get(request);
+    if (entry) entry.body = request.body instanceof UnparsedBody ? request.body.text : request.body;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const entry = entries.get(request);
+    if (entry) entry.status = reply.statusCode;
   });
 
-  app.get('/api/', async () => ({ ok: true, service: 'booth cloud simulator' }));
+  app.get('/api/', async (request) => {
+    finish(request, 'probe');
+    return { ok: true, service: 'booth cloud simulator' };
+  });
 
-  // Test control: change faults from another process.
-  app.post('/__sim/options', async (request) => {
-    Object.assign(state, simOptionsSchema.partial().parse(request.body));
+  const endpointOf = (request: FastifyRequest<{ Params: { '*': string } }>) => request.params['*'];
+
+  app.get<{ Params: { '*': string } }>('/api/*', async (request, reply) => {
+    if (endpointOf(request) !== state.fetchEndpoint) {
+      finish(request, 'no-such-endpoint', 404);
+      return reply.code(404).send({ ok: false, error: 'no such endpoint' });
+    }
+    const fault = injectFault(request, reply);
+    if (fault === 'answered') return reply;
+    if (fault === 'lose-response') {
+      finish(request, 'fault-lost-response');
+      return drop(request, reply);
+    }
+    const kind = state.malformedDownload;
+    const etag = downloads.etag(kind);
+    reply.header('ETag', etag).header('Cache-Control', 'no-cache');
+    if (etagMatches(header(request, 'if-none-match'), etag)) {
+      finish(request, 'not-modified', 304);
+      return reply.code(304).send();
+    }
+    const body = downloads.body(kind);
+    lastDownload = infoOf(body);
+    finish(request, 'downloaded', 200);
+    reply.header('Content-Type', 'application/json; charset=utf-8').header('Content-Length', String(body.bytes));
+    return reply.send(body.chunks.length === 1 ? body.chunks[0] : Readable.from(body.chunks));
+  });
+
+  app.post<{ Params: { '*': string } }>('/api/*', async (request, reply) => {
+    if (endpointOf(request) !== state.syncEndpoint) {
+      finish(request, 'no-such-endpoint', 404);
+      return reply.code(404).send({ ok: false, error: 'no such endpoint' });
+    }
+    const fault = injectFault(request, reply);
+    if (fault === 'answered') return reply;
+    const result = uploads.handle(request.body, header(request, 'idempotency-key'), state.usageMode);
+    if (fault === 'lose-response') {
+      // Applied (or refused) for real; only the answer never reaches the client.
+      finish(request, 'fault-lost-response');
+      return drop(request, reply);
+    }
+    finish(request, result.outcome, result.status);
+    if (result.outcome === 'replayed') reply.header('Idempotent-Replayed', 'true');
+    return reply.code(result.status).send(result.body);
+  });
+
+  const stats = (): SimStats => ({
+    tickets: tickets.size,
+    version: tickets.version,
+    requests: { total: received.length, byOutcome: { ...byOutcome } },
+    idempotency: uploads.stats(),
+    admissions: tickets.admissionStats(),
+    heldRequests: held.size,
+    lastDownload,
+  });
+  const prepareDownload = () => (lastDownload = infoOf(downloads.body(state.malformedDownload)));
+
+  // Test control, for tests and benchmarks in other processes.
+  app.get('/__sim/options', async () => state);
+  app.post('/__sim/options', async (request, reply) => {
+    try {
+      set(parseSimOptionsPatch(request.body));
+    } catch (error) {
+      return reply.code(400).send({ ok: false, error: error instanceof z.ZodError ? z.prettifyError(error) : String(error) });
+    }
     return state;
   });
-  app.get('/__sim/received', async () => received);
+  app.get<{ Querystring: { since?: string } }>('/__sim/received', async (request) =>
+    received.slice(Number(request.query.since ?? 0) || 0),
+  );
+  app.delete('/__sim/received', async () => {
+    received.length = 0;
+    return { ok: true };
+  });
+  app.get<{ Querystring: { detail?: string } }>('/__sim/stats', async (request) =>
+    request.query.detail ? { ...stats(), arrivalsById: tickets.arrivals() } : stats(),
+  );
+  app.get('/__sim/totals', async () => tickets.totals());
+  app.get<{ Params: { ref: string } }>('/__sim/tickets/:ref', async (request, reply) => {
+    const ticket = tickets.get(request.params.ref);
+    return ticket ?? reply.code(404).send({ ok: false, error: 'unknown referenceNo' });
+  });
+  app.post('/__sim/tickets', async (request, reply) => {
+    const parsed = seedRequestSchema.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ ok: false, error: z.prettifyError(parsed.error) });
+    const seedRequest = Array.isArray(parsed.data) ? { records: parsed.data, replace: false } : parsed.data;
+    if (seedRequest.replace) tickets.clear();
+    if (seedRequest.records) tickets.seed(seedRequest.records);
+    const generated = seedRequest.generate ? tickets.generate(seedRequest.generate) : null;
+    return { ok: true, tickets: tickets.size, version: tickets.version, generated };
+  });
+  app.delete('/__sim/tickets', async () => {
+    tickets.clear();
+    return { ok: true };
+  });
+  app.post('/__sim/download/prepare', async () => prepareDownload());
 
   const address = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   return {
@@ -73,7 +378,19 @@ export async function startCloudSim(options: { port?: number; initial?: Partial<
     app,
     options: state,
     received,
-    set: (patch) => Object.assign(state, patch),
-    close: () => app.close(),
+    tickets,
+    set,
+    stats,
+    keyApplications: (key) => uploads.keyApplications(key),
+    prepareDownload,
+    close: async () => {
+      closing.abort();
+      for (const socket of held) socket.destroy();
+      await app.close();
+    },
   };
+}
+
+function infoOf(body: DownloadBody): DownloadInfo {
+  return { etag: body.etag, records: body.records, bytes: body.bytes, buildMs: body.buildMs, faults: body.faults };
 }
