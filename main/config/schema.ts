@@ -116,8 +116,34 @@ export const scannerSchema = z.strictObject({
   reconnectMaxSeconds: seconds(1, 600).default(30).describe('Longest wait between reconnect attempts after the scanner is unplugged.'),
 });
 
+export const hopperSchema = z.strictObject({
+  path: z.string().max(500).nullable().default(null).describe('Serial device of the ccTalk coin hopper; prefer the udev name /dev/booth-hopper. null: no hopper.'),
+  baudRate: z.number().int().min(1200).max(115_200).default(9600).describe('ccTalk speed (9600 on almost every hopper).'),
+  address: z.number().int().min(1).max(255).default(3).describe('ccTalk address of the hopper (3 is the usual first payout device).'),
+  hostAddress: z.number().int().min(1).max(255).default(1).describe('ccTalk address of the kiosk (host).'),
+  serialNumberDispense: z.boolean().default(true).describe('Use the serial-number form of "dispense hopper coins" (header 167), as most hoppers require.'),
+  replyTimeoutMs: z.number().int().min(20).max(5_000).default(250).describe('How long to wait for a ccTalk reply before calling the hopper silent.'),
+  reconnectMaxSeconds: seconds(1, 600).default(30).describe('Longest wait between reconnect attempts.'),
+});
+
 export const devicesSchema = z.strictObject({
   scanner: z.strictObject(scannerSchema.shape).prefault({}),
+  hopper: z.strictObject(hopperSchema.shape).prefault({}),
+});
+
+const positiveMoney = z.number().positive().max(1_000_000);
+
+export const payoutSchema = z.strictObject({
+  baseUrl: baseUrl.nullable().default(null).describe('Base URL of the payout API ending in "/"; null means api.baseUrl + "v2/" (as the seed\'s /api/v2).'),
+  amounts: z.array(positiveMoney).min(1).max(8).default([5, 10, 20]).describe('Amounts the customer can choose.'),
+  coinValue: positiveMoney.default(0.25).describe('Value of one coin in the hopper.'),
+  currency: z.string().min(1).max(8).default('USD').describe('Currency shown next to amounts.'),
+  maxAmount: positiveMoney.default(50).describe('Largest amount of one transaction.'),
+  dailyCap: positiveMoney.default(1_000).describe('Most paid out per day, in the venue time zone.'),
+  pollIntervalSeconds: seconds(0.2, 600).default(2).describe('How often dispense jobs are polled.'),
+  activePollIntervalSeconds: seconds(0.1, 60).default(0.5).describe('Poll interval while a customer\'s transaction is on screen.'),
+  qrLifetimeMinutes: seconds(1, 240).default(15).describe('QR lifetime when the server does not send expiresAt (the seed\'s 15 minutes).'),
+  lowCoinReserve: z.number().int().min(0).max(100_000).default(0).describe('Coins kept in reserve: the kiosk goes out of service when it could not pay the largest amount plus this.'),
 });
 
 export const syncSchema = z.strictObject({
@@ -141,6 +167,7 @@ export const configSchema = z.strictObject({
   gate: prefault(gateSchema),
   devices: prefault(devicesSchema),
   sync: prefault(syncSchema),
+  payout: prefault(payoutSchema),
   /** Demo profile only: simulated devices started by the host. */
   demo: z
     .strictObject({ scannerSimulator: z.boolean().default(false), tickets: z.number().int().min(0).max(100_000).default(1000) })

@@ -7,17 +7,20 @@ import type { z } from 'zod';
 import { adminHandlers, type AdminEvents, type AdminValues } from './admin';
 import { gateHandlers, type GateEvents, type GateValues } from './gate';
 import { kioskHandlers, type KioskEvents, type KioskValues } from './kiosk';
+import { payoutHandlers, type PayoutEvents, type PayoutValues } from './payout';
 import type { Result } from './result';
 
 export * from './result';
 export type * from './kiosk';
 export type * from './admin';
 export type * from './gate';
+export type * from './payout';
 
 export const handlerSchemas = {
   ...kioskHandlers,
   ...adminHandlers,
   ...gateHandlers,
+  ...payoutHandlers,
 };
 
 export type HandlerSchemas = typeof handlerSchemas;
@@ -27,10 +30,10 @@ export type HandlerArgs<N extends HandlerName> = z.input<HandlerSchemas[N]>;
 /** Arguments as a handler receives them, validated and with defaults applied. */
 export type HandlerParsedArgs<N extends HandlerName> = z.output<HandlerSchemas[N]>;
 
-type AllValues = KioskValues & AdminValues & GateValues;
+type AllValues = KioskValues & AdminValues & GateValues & PayoutValues;
 export type HandlerValue<N extends HandlerName> = N extends keyof AllValues ? AllValues[N] : never;
 
-export type EventMap = KioskEvents & AdminEvents & GateEvents;
+export type EventMap = KioskEvents & AdminEvents & GateEvents & PayoutEvents;
 export type EventName = keyof EventMap;
 export const eventNames: readonly EventName[] = [
   'kiosk:status',
@@ -39,6 +42,8 @@ export const eventNames: readonly EventName[] = [
   'gate:download',
   'gate:status',
   'sync:status',
+  'payout:progress',
+  'payout:status',
 ];
 
 export const isHandlerName = (name: unknown): name is HandlerName =>
