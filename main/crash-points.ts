@@ -10,7 +10,12 @@ export type CrashPoint =
   | 'gate.admit.after-commit'
   | 'outbox.before-send'
   | 'outbox.after-response'
-  | 'outbox.after-ack';
+  | 'outbox.after-ack'
+  | 'payout.after-job-recorded'
+  | 'payout.after-intent'
+  | 'payout.mid-dispense'
+  | 'payout.after-motor'
+  | 'payout.before-report';
 
 export function crashPoint(name: CrashPoint): void {
   if (armed.size === 0 || !armed.has(name)) return;

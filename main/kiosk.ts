@@ -13,6 +13,7 @@ import { createScheduler, type JobSpec } from './schedule';
 import { openStore, type Store } from './store';
 import { createOutbox, type Outbox } from './sync';
 import { createGateModule, type GateOptions } from './gate';
+import { createPayoutModule, type PayoutOptions } from './payout';
 import { createSerialScanner } from './hardware';
 
 /** What a capability module (gate, payout, …) gives the composition root. */
@@ -33,6 +34,8 @@ export interface KioskOptions {
   demoPin?: string;
   /** Gate wiring the host provides (scanner, demo scanner). */
   gate?: GateOptions;
+  /** Payout wiring (the hopper); tests pass a simulated one. */
+  payout?: PayoutOptions;
 }
 
 export interface Kiosk {
@@ -57,7 +60,7 @@ export interface ModuleContext {
 }
 
 /** Module factories available in this build, by config name. */
-const moduleFactories: Partial<Record<ModuleName, (ctx: ModuleContext, options: KioskOptions) => KioskModule>> = {
+const moduleFactories: Record<ModuleName, (ctx: ModuleContext, options: KioskOptions) => KioskModule> = {
   gate: (ctx, options) =>
     createGateModule(ctx, {
       createScanner: (onLine, onStatus) =>
@@ -71,18 +74,11 @@ const moduleFactories: Partial<Record<ModuleName, (ctx: ModuleContext, options: 
         }),
       ...options.gate,
     }),
+  payout: (ctx, options) => createPayoutModule(ctx, { ...options.payout }),
 };
-
-export class ModuleUnavailableError extends Error {}
 
 export async function createKiosk(config: BoothConfig, platform: Platform, options: KioskOptions): Promise<Kiosk> {
   const log = platform.log;
-  const missing = config.modules.filter((m) => !moduleFactories[m]);
-  if (missing.length > 0) {
-    throw new ModuleUnavailableError(
-      `modules ${missing.map((m) => `"${m}"`).join(', ')} are not available in Booth ${platform.version}`,
-    );
-  }
   const store = await openStore({
     file: options.databaseFile ?? `${platform.dataDir}/booth.db`,
     log: log.scope('store'),
@@ -117,7 +113,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
     overviewExtras: () => ({ modules: config.modules }),
   });
   const ctx: ModuleContext = { config, platform, store, events, cloud, outbox, admin };
-  modules = config.modules.map((name) => moduleFactories[name]!(ctx, options));
+  modules = config.modules.map((name) => moduleFactories[name](ctx, options));
 
   const boot: BootInfo = {
     state: 'ready',

@@ -11,7 +11,7 @@ import type { BootInfo, BootProblem, KioskStatus } from '../../preload/contract'
 import { systemClock } from '../clock';
 import { configSchema, loadConfig, parseConfigText, resolveConfigPath, type BoothConfig } from '../config';
 import { createDispatcher, createEventBus, type Dispatcher, type EventBus } from '../dispatch';
-import { createKiosk, ModuleUnavailableError, type Kiosk } from '../kiosk';
+import { createKiosk, type Kiosk } from '../kiosk';
 import { createLogger, type Logger } from '../log';
 import type { Platform } from '../platform';
 import { StoreOpenError } from '../store';
@@ -208,16 +208,6 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
         message: error.message,
         file: error.file,
         howToFix: error.howToFix,
-      }, log);
-    }
-    if (error instanceof ModuleUnavailableError) {
-      log.scope('config').error(error.message);
-      return problemKiosk(boot, 'config-error', {
-        title: 'The configuration has errors',
-        message: `Booth did not start: ${error.message}.`,
-        file: configPath,
-        issues: [{ field: 'modules', value: JSON.stringify(config.modules), expected: error.message }],
-        howToFix: `Remove the unavailable modules from ${configPath} or install a Booth that has them.`,
       }, log);
     }
     throw error;

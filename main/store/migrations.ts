@@ -126,6 +126,59 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'payout ledger: transactions, jobs, dispense steps',
+    up(db) {
+      db.exec(`
+        -- One row per cloud transaction this kiosk knows of. The money rule is
+        -- kept here: coins_paid never exceeds coins_owed.
+        CREATE TABLE payout_transactions (
+          id TEXT PRIMARY KEY,
+          reference TEXT NOT NULL,
+          amount REAL NOT NULL,
+          created_here INTEGER NOT NULL,
+          created_at TEXT NOT NULL,
+          expires_at TEXT,
+          coins_owed INTEGER,
+          coins_paid INTEGER NOT NULL DEFAULT 0 CHECK (coins_paid >= 0),
+          customer_present INTEGER NOT NULL DEFAULT 0,
+          owed_reason TEXT,
+          owed_detail TEXT,
+          resolved_at TEXT,
+          CHECK (coins_owed IS NULL OR coins_paid <= coins_owed)
+        ) STRICT;
+        CREATE INDEX payout_transactions_by_time ON payout_transactions (created_at);
+
+        -- Every delivery of a job (the cloud retries a job under the same id).
+        CREATE TABLE payout_jobs (
+          job_id TEXT NOT NULL,
+          retry_count INTEGER NOT NULL,
+          transaction_id TEXT NOT NULL,
+          quarters INTEGER NOT NULL,
+          received_at TEXT NOT NULL,
+          reported INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY (job_id, retry_count)
+        ) STRICT;
+
+        -- One row per motor command, written (with the hopper's counters) before
+        -- the command is sent, completed with its outcome after.
+        CREATE TABLE payout_steps (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          transaction_id TEXT NOT NULL REFERENCES payout_transactions(id),
+          coins INTEGER NOT NULL CHECK (coins BETWEEN 1 AND 255),
+          event_counter_before INTEGER NOT NULL,
+          lifetime_before INTEGER,
+          state TEXT NOT NULL CHECK (state IN ('intent', 'done', 'partial', 'refused', 'unknown')),
+          coins_paid INTEGER,
+          started_at TEXT NOT NULL,
+          finished_at TEXT,
+          detail TEXT
+        ) STRICT;
+        CREATE INDEX payout_steps_open ON payout_steps (state) WHERE state IN ('intent', 'unknown');
+      `);
+    },
+  },
 ];
 
 export const APP_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;

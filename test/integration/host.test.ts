@@ -79,18 +79,4 @@ describe('kiosk host boot', () => {
     expect(await sha256(dbFile)).toBe(before);
     await running.stop();
   });
-
-  it('names a configured module this build does not have', async () => {
-    const dir = tempDir();
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ modules: ['payout'] }));
-    const running = await host(dir);
-    if (running.boot.state === 'ready') {
-      // The module exists in this build: nothing to refuse.
-      expect(running.boot.modules).toContain('payout');
-    } else {
-      expect(running.boot.state).toBe('config-error');
-      expect(running.boot.problem?.issues?.[0]?.field).toBe('modules');
-    }
-    await running.stop();
-  });
 });
