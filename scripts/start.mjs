@@ -41,11 +41,14 @@ function waitForLine(child, pattern, what) {
   });
 }
 
-function hasConfig() {
+/** Where the host will look for config.json: as main/host resolveDataDir does, per host. */
+function hasConfig(electron) {
   const i = kioskArgs.indexOf('--config');
   if (i >= 0 || process.env.BOOTH_CONFIG) return true;
-  const dataDir =
-    process.env.BOOTH_DATA_DIR ?? path.join(process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'booth');
+  const fallback = electron
+    ? path.join(process.env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config'), 'Booth') // Electron's userData
+    : path.join(process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'booth');
+  const dataDir = process.env.BOOTH_DATA_DIR ?? fallback;
   return fs.existsSync(path.join(dataDir, 'config.json'));
 }
 
@@ -55,7 +58,8 @@ async function main() {
   if (built !== 0) throw new Error('the build failed (see above)');
 
   const env = { ...process.env };
-  if (!hasConfig()) {
+  const electron = forceHeadless ? null : findElectronBinary(root);
+  if (!hasConfig(Boolean(electron))) {
     const tsx = ['--import', 'tsx'];
     const sim = spawnLogged(process.execPath, [...tsx, path.join(root, 'test', 'cloud-sim', 'cli.ts'), '--port', process.env.BOOTH_DEMO_CLOUD_PORT ?? '0', '--tickets', '1000'], env);
     const [, apiUrl] = await waitForLine(sim, /^cloud-sim: (\S+)/, 'the cloud simulator');
@@ -72,7 +76,6 @@ async function main() {
     );
   }
 
-  const electron = forceHeadless ? null : findElectronBinary(root);
   if (electron) {
     const child = spawn(electron, [root, ...kioskArgs], { cwd: root, env, stdio: 'inherit' });
     children.push(child);
