@@ -7,7 +7,7 @@ import type { AdminPageInfo, BootInfo, KioskStatus } from '../preload/contract';
 import { createAdmin, type AdminModule } from './admin';
 import { createCloudClient, type CloudClient } from './cloud';
 import type { BoothConfig, ModuleName } from './config';
-import { createDispatcher, createEventBus, type Dispatcher, type EventBus, type HandlerMap } from './dispatch';
+import { createDispatcher, createEventBus, HandlerError, type Dispatcher, type EventBus, type HandlerMap } from './dispatch';
 import type { Platform } from './platform';
 import { createScheduler, type JobSpec } from './schedule';
 import { openStore, type Store } from './store';
@@ -131,6 +131,14 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
   const handlers: HandlerMap = {
     'kiosk:boot': () => boot,
     'kiosk:status': () => status(),
+    // The outbox serves every module: its counts feed the status bar, its dead items the attendant.
+    'sync:status': () => outbox.status(),
+    'sync:redrive': ({ id }) => {
+      admin.requireSession();
+      if (!outbox.redrive(id)) throw new HandlerError('failed', `Upload ${id} is not waiting as dead.`);
+      admin.audit('sync.redrive', String(id));
+      return outbox.status();
+    },
     ...admin.handlers,
     ...Object.assign({}, ...modules.map((m) => m.handlers ?? {})),
   };

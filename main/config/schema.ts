@@ -140,8 +140,8 @@ export const payoutSchema = z.strictObject({
   currency: z.string().min(1).max(8).default('USD').describe('Currency shown next to amounts.'),
   maxAmount: positiveMoney.default(50).describe('Largest amount of one transaction.'),
   dailyCap: positiveMoney.default(1_000).describe('Most paid out per day, in the venue time zone.'),
-  pollIntervalSeconds: seconds(0.2, 600).default(2).describe('How often dispense jobs are polled.'),
-  activePollIntervalSeconds: seconds(0.1, 60).default(0.5).describe('Poll interval while a customer\'s transaction is on screen.'),
+  pollIntervalSeconds: seconds(0.05, 600).default(2).describe('How often dispense jobs are polled.'),
+  activePollIntervalSeconds: seconds(0.05, 60).default(0.5).describe('Poll interval while a customer\'s transaction is on screen.'),
   qrLifetimeMinutes: seconds(1, 240).default(15).describe('QR lifetime when the server does not send expiresAt (the seed\'s 15 minutes).'),
   lowCoinReserve: z.number().int().min(0).max(100_000).default(0).describe('Coins kept in reserve: the kiosk goes out of service when it could not pay the largest amount plus this.'),
 });

@@ -300,13 +300,6 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
       events.emit('gate:status', next);
       return next;
     },
-    'sync:status': () => outbox.status(),
-    'sync:redrive': ({ id }) => {
-      admin.requireSession();
-      if (!outbox.redrive(id)) throw new HandlerError('failed', `Upload ${id} is not waiting as dead.`);
-      admin.audit('sync.redrive', String(id));
-      return outbox.status();
-    },
     ...(options.demoScan
       ? {
           'demo:scan': async ({ code }: { code: string }) => {

@@ -102,6 +102,10 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
     setOwed: db.prepare('UPDATE payout_transactions SET coins_owed = ? WHERE id = ? AND coins_owed IS NULL'),
     addPaid: db.prepare('UPDATE payout_transactions SET coins_paid = coins_paid + ? WHERE id = ?'),
     flag: db.prepare('UPDATE payout_transactions SET owed_reason = ?, owed_detail = ?, resolved_at = NULL WHERE id = ?'),
+    // A later "customer absent" must not hide why the coins are owed (a jam, a mismatch).
+    flagUnlessOpen: db.prepare(
+      'UPDATE payout_transactions SET owed_reason = ?, owed_detail = ?, resolved_at = NULL WHERE id = ? AND (owed_reason IS NULL OR resolved_at IS NOT NULL)',
+    ),
     resolve: db.prepare('UPDATE payout_transactions SET resolved_at = ? WHERE id = ?'),
     customerGone: db.prepare('UPDATE payout_transactions SET customer_present = 0 WHERE id = ?'),
     everyoneGone: db.prepare('UPDATE payout_transactions SET customer_present = 0 WHERE customer_present = 1'),
@@ -481,7 +485,7 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
     const present = owedRow.created_here === 1 && owedRow.customer_present === 1 && session?.transactionId === tx.id;
     if (!present) {
       db.transaction(() => {
-        sql.flag.run('customer-absent', owedRow.created_here ? 'the customer had left when the payment arrived' : 'a transaction this kiosk did not create', tx.id);
+        sql.flagUnlessOpen.run('customer-absent', owedRow.created_here ? 'the customer had left when the payment arrived' : 'a transaction this kiosk did not create', tx.id);
         queueReport(job, false, 'customer_absent');
       })();
       log.warn(`job ${job.id}: ${remainder} coins owed for ${tx.id}, but its customer is not here; kept for the attendant`);
@@ -490,7 +494,7 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
     }
     if (outOfService()) {
       db.transaction(() => {
-        sql.flag.run('customer-absent', 'the kiosk was out of service when the payment arrived', tx.id);
+        sql.flagUnlessOpen.run('customer-absent', 'the kiosk was out of service when the payment arrived', tx.id);
         queueReport(job, false, 'out_of_service');
       })();
       patchSession(tx.id, { state: 'failed', coinsOwed: owedRow.coins_owed, message: 'out-of-service' });

@@ -1,8 +1,12 @@
 /**
- * `node --import tsx test/cloud-sim/cli.ts [--port N] [--tickets N] [--date YYYY-MM-DD] [--seed N] [--usage-mode admissions|absolute]`
+ * `node --import tsx test/cloud-sim/cli.ts [--port N] [--tickets N] [--date YYYY-MM-DD] [--seed N] [--usage-mode admissions|absolute]
+ *   [--coin-value X] [--auto-pay SECONDS]`
  * Prints `cloud-sim: <apiUrl>` when ready (scripts/start.mjs waits for that line).
  * `--tickets N` generates N tickets (attractions A, B, C, pax 1–4) for `--date`,
  * by default today in Asia/Jakarta (the venues' time zone), for the demo.
+ * The coin payout API is under `<apiUrl>v2/`; `--auto-pay S` has the customer
+ * pay each transaction S seconds after it is created (for the demo), else
+ * `POST /__sim/payout/transactions/{id}/pay` does.
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -16,6 +20,8 @@ const { values } = parseArgs({
     date: { type: 'string' },
     seed: { type: 'string', default: '1' },
     'usage-mode': { type: 'string', default: 'admissions' },
+    'coin-value': { type: 'string', default: '0.25' },
+    'auto-pay': { type: 'string' },
   },
 });
 
@@ -26,13 +32,15 @@ const args = z
     date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
     seed: z.coerce.number().int(),
     usageMode: z.enum(usageModes),
+    coinValue: z.coerce.number().positive(),
+    autoPaySeconds: z.coerce.number().min(0).nullable(),
   })
-  .parse({ ...values, usageMode: values['usage-mode'] });
+  .parse({ ...values, usageMode: values['usage-mode'], coinValue: values['coin-value'], autoPaySeconds: values['auto-pay'] ?? null });
 
 /** Today in the venue's zone: en-CA formats as YYYY-MM-DD. */
 const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Jakarta' }).format(new Date());
 
-const sim = await startCloudSim({ port: args.port, initial: { usageMode: args.usageMode } });
+const sim = await startCloudSim({ port: args.port, initial: { usageMode: args.usageMode, coinValue: args.coinValue, autoPaySeconds: args.autoPaySeconds } });
 if (args.tickets > 0) {
   const generated = sim.tickets.generate({ count: args.tickets, date: args.date ?? today(), seed: args.seed });
   const body = sim.prepareDownload(); // so the first download does not wait for serialization

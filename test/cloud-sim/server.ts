@@ -7,8 +7,12 @@
  * - `/api/` (HEAD/GET): the connectivity probe; honours only `down` and `latencyMs`.
  * - `GET /api/{fetchEndpoint}`: the ticket download (ETag / 304), see download.ts.
  * - `POST /api/{syncEndpoint}`: the usage upload, see upload.ts.
+ * - `/api/v2/transaction/create`, `transaction/{id}`, `jobs/pending`,
+ *   `jobs/{id}/complete`: the coin payout, see payout.ts (`sim.payout`).
  * - `/__sim/...`: test control, never delayed or dropped (so another process
- *   can switch `down` off again): options, received log, tickets, stats.
+ *   can switch `down` off again): options, received log, tickets, stats,
+ *   payout (`/__sim/payout/...`: transactions, pay, expire, cancel, jobs,
+ *   retry, garble, reports, kiosks).
  */
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
@@ -17,6 +21,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { z } from 'zod';
 import { type DownloadBody, DownloadCache, etagMatches, malformedDownloadKinds } from './download';
 import { drawFault } from './faults';
+import { type PayoutControls, type PayoutOutcome, payoutOptionsShape, PayoutSim, registerPayoutRoutes } from './payout';
 import { type Random, seededRandom } from './random';
 import {
   type AdmissionCounters,
@@ -41,15 +46,15 @@ export const simOptionsSchema = z
     down: z.boolean().default(false),
     /** How uploads are applied: see `usageModes` in upload.ts. */
     usageMode: z.enum(usageModes).default('admissions'),
-    /** Ticket endpoints: share of requests answered 500 without being applied. */
+    /** API endpoints (tickets, payout): share of requests answered 500 without being applied. */
     errorRate: rate.default(0),
-    /** Ticket endpoints: share of requests answered 429 with `Retry-After`, not applied. */
+    /** API endpoints (tickets, payout): share of requests answered 429 with `Retry-After`, not applied. */
     rateLimitRate: rate.default(0),
     /** The `Retry-After` of a 429, in seconds. */
     retryAfterSeconds: z.number().int().min(0).default(1),
-    /** Ticket endpoints: share of requests never answered (held until the client gives up), not applied. */
+    /** API endpoints (tickets, payout): share of requests never answered (held until the client gives up), not applied. */
     timeoutRate: rate.default(0),
-    /** Ticket endpoints: share of requests applied, then the connection dropped without an answer. */
+    /** API endpoints (tickets, payout): share of requests applied, then the connection dropped without an answer. */
     lostResponseRate: rate.default(0),
     /** Break the download body: see `recordFault` in download.ts. */
     malformedDownload: z.enum(malformedDownloadKinds).default('none'),
@@ -57,6 +62,8 @@ export const simOptionsSchema = z
     randomSeed: z.number().int().default(1),
     fetchEndpoint: endpoint.default('bookings/summary'),
     syncEndpoint: endpoint.default('bookings/update-used'),
+    /** Coin payout options (under /api/v2/): see payout.ts. The fault rates above apply to its routes too. */
+    ...payoutOptionsShape,
   })
   .strict();
 export type SimOptions = z.infer<typeof simOptionsSchema>;
@@ -72,6 +79,7 @@ export function parseSimOptionsPatch(input: unknown): Partial<SimOptions> {
 /** What the simulator did with a request to the API (not /__sim). */
 export type SimOutcome =
   | UploadOutcome
+  | PayoutOutcome
   | 'probe'
   | 'downloaded'
   | 'not-modified'
@@ -123,6 +131,8 @@ export interface CloudSim {
   received: ReceivedRequest[];
   /** The ticket table: seed(records), generate(spec), get(ref), totals(), admissionArrivals(id)… */
   tickets: TicketStore;
+  /** The coin payout: pay(id), createJob(spec), garbleNextJobs(n), retryJob(id), expire(id), transactions(), jobs(), reports(), lastSeen(kiosk)… */
+  payout: PayoutControls;
   set(patch: Partial<SimOptions>): void;
   stats(): SimStats;
   /** How many times a request with this Idempotency-Key was applied. */
@@ -161,6 +171,7 @@ export async function startCloudSim(options: StartCloudSimOptions = {}): Promise
   if (options.tickets) tickets.seed(options.tickets);
   const downloads = new DownloadCache(tickets);
   const uploads = new UploadHandler(tickets);
+  const payout = new PayoutSim(() => state);
   const held = new Set<Socket>();
   const closing = new AbortController();
   let random: Random = seededRandom(state.randomSeed);
@@ -320,6 +331,8 @@ export async function startCloudSim(options: StartCloudSimOptions = {}): Promise
     return reply.code(result.status).send(result.body);
   });
 
+  registerPayoutRoutes(app, payout, { options: () => state, injectFault, finish, drop });
+
   const stats = (): SimStats => ({
     tickets: tickets.size,
     version: tickets.version,
@@ -379,6 +392,7 @@ export async function startCloudSim(options: StartCloudSimOptions = {}): Promise
     options: state,
     received,
     tickets,
+    payout,
     set,
     stats,
     keyApplications: (key) => uploads.keyApplications(key),

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { manualClock } from '../../main/clock';
 import { configSchema, type BoothConfigInput } from '../../main/config';
-import { createKiosk } from '../../main/kiosk';
+import { createKiosk, type KioskOptions } from '../../main/kiosk';
 import { memoryLogger } from '../../main/log';
 import type { HttpFetch, Platform } from '../../main/platform';
 
@@ -16,9 +16,9 @@ export function testPlatform(dataDir: string, overrides: Partial<Platform> = {})
   return { platform, clock, log };
 }
 
-export async function testKiosk(dataDir: string, input: BoothConfigInput, overrides: Partial<Platform> = {}) {
+export async function testKiosk(dataDir: string, input: BoothConfigInput, overrides: Partial<Platform> = {}, options: Partial<KioskOptions> = {}) {
   const config = configSchema.parse(input);
   const { platform, clock, log } = testPlatform(dataDir, overrides);
-  const kiosk = await createKiosk(config, platform, { configPath: path.join(dataDir, 'config.json'), databaseFile: path.join(dataDir, 'booth.db') });
+  const kiosk = await createKiosk(config, platform, { configPath: path.join(dataDir, 'config.json'), databaseFile: path.join(dataDir, 'booth.db'), ...options });
   return { kiosk, config, platform, clock: (overrides.clock as typeof clock | undefined) ?? clock, log };
 }

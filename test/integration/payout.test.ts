@@ -1,0 +1,244 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startCloudSim, type CloudSim } from '../cloud-sim/server';
+import { FakeHopper } from '../support/fake-hopper';
+import { payoutKiosk, until } from '../support/payout';
+import { tempDir } from '../support/temp';
+
+let sim: CloudSim;
+afterEach(async () => {
+  await sim?.close();
+});
+
+const newSim = async (initial = {}) => (sim = await startCloudSim({ initial }));
+
+describe('payout: the customer flow', () => {
+  it('shows a QR until paid, pays the coins with progress, reports the total once, and says the kiosk was seen', async () => {
+    await newSim();
+    const k = await payoutKiosk(tempDir(), sim);
+    const session = await k.start(5);
+    expect(session).toMatchObject({ state: 'waiting-payment', amount: 5, coinsPaid: 0, qrUrl: expect.stringMatching(/^https:\/\//) });
+    expect(Date.parse(session.expiresAt)).toBeGreaterThan(Date.now() + 14 * 60_000);
+    const progress: number[] = [];
+    k.kiosk.events.subscribe((name, payload) => {
+      if (name === 'payout:progress') progress.push((payload as { coinsPaid: number }).coinsPaid);
+    });
+    sim.payout.pay(session.transactionId);
+    const done = await until('paid out', async () => ((await k.status()).session?.state === 'done' ? (await k.status()).session : null));
+    expect(done).toMatchObject({ coinsOwed: 20, coinsPaid: 20 });
+    expect(k.hopper.coinsOut).toBe(20);
+    expect(progress.at(-1)).toBe(20);
+    expect(progress.filter((p) => p > 0 && p < 20).length).toBeGreaterThan(0);
+    await k.reportsSent();
+    const reports = sim.payout.reports().filter((r) => r.outcome === 'job-completed');
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.body).toMatchObject({ success: true, error: null, kioskId: k.kiosk.store.kioskId, dispensed: 20 });
+    expect(Date.now() - Date.parse(sim.payout.lastSeen(k.kiosk.store.kioskId)!)).toBeLessThan(5_000);
+    await k.kiosk.stop();
+  });
+
+  it('falls back to 15 minutes when the server sends no expiresAt, and expires the QR on screen', async () => {
+    await newSim({ omitExpiresAt: true });
+    const k = await payoutKiosk(tempDir(), sim);
+    const session = await k.start(10);
+    expect(Math.abs(Date.parse(session.expiresAt) - (Date.now() + 15 * 60_000))).toBeLessThan(5_000);
+    await k.kiosk.stop();
+
+    await sim.close();
+    await newSim({ transactionTtlSeconds: 1 });
+    const short = await payoutKiosk(tempDir(), sim);
+    const s2 = await short.start(5);
+    await until('expired', async () => (await short.status()).session === null);
+    // The customer has gone: a late payment is not paid into the tray.
+    sim.payout.pay(s2.transactionId);
+    await until('kept as owed', async () => (await short.summary()).owed.length === 1);
+    expect(short.hopper.coinsOut).toBe(0);
+    expect((await short.summary()).owed[0]).toMatchObject({ transactionId: s2.transactionId, coinsOwed: 20, reason: 'customer-absent' });
+    await short.reportsSent();
+    expect(sim.payout.reports().at(-1)?.body).toMatchObject({ success: false, error: 'customer_absent', dispensed: 0 });
+    await short.kiosk.stop();
+  });
+
+  it('refuses an amount it does not offer, and one over the day’s cap', async () => {
+    await newSim();
+    const k = await payoutKiosk(tempDir(), sim, { payout: { dailyCap: 12 } });
+    await expect(k.start(7)).rejects.toThrow(/not one of the amounts/);
+    await k.start(10);
+    await expect(k.start(5)).rejects.toThrow(/daily payout limit/);
+    await k.kiosk.stop();
+  });
+
+  it('cannot start a payment while the network is down, and says so', async () => {
+    await newSim();
+    sim.set({ down: true });
+    const k = await payoutKiosk(tempDir(), sim);
+    await expect(k.start(5)).rejects.toThrow(/No connection/);
+    await k.kiosk.stop();
+  });
+});
+
+describe('payout: the money rule', () => {
+  it('pays a job delivered again, or retried after success, nothing more', async () => {
+    await newSim();
+    const k = await payoutKiosk(tempDir(), sim);
+    const session = await k.start(5);
+    const job = sim.payout.pay(session.transactionId);
+    await until('paid', async () => (await k.status()).session?.state === 'done');
+    await k.reportsSent();
+    sim.payout.retryJob(job.id);
+    await until('retry answered', () => sim.payout.reports(job.id).filter((r) => r.outcome !== 'replayed').length >= 2);
+    expect(k.hopper.coinsOut).toBe(20);
+    expect(sim.payout.dispensed(session.transactionId).at(-1)).toBe(20);
+    await k.kiosk.stop();
+  });
+
+  it('pays only the remainder when a failed job is retried after a partial payout', async () => {
+    await newSim();
+    const hopper = new FakeHopper();
+    hopper.jamAfter(8);
+    const k = await payoutKiosk(tempDir(), sim, {}, hopper);
+    const session = await k.start(5);
+    const job = sim.payout.pay(session.transactionId);
+    const partial = await until('partial', async () => ((await k.status()).session?.state === 'partial' ? (await k.status()) : null));
+    expect(partial.session).toMatchObject({ coinsPaid: 8, coinsOwed: 20, reference: session.reference });
+    expect(partial.inService).toBe(false);
+    await k.reportsSent();
+    expect(sim.payout.reports(job.id).at(-1)?.body).toMatchObject({ success: false, error: 'jam', dispensed: 8 });
+
+    // The attendant clears the jam; the cloud retries the job (retryCount + 1).
+    hopper.jamAfter(null);
+    await k.invoke('admin:unlock', { pin: '2468' });
+    await k.invoke('payout:back-in-service');
+    await until('retried', () => sim.payout.job(job.id)?.retryCount === 1 || null);
+    await until('paid the rest', async () => (await k.status()).session?.state === 'done');
+    expect(k.hopper.coinsOut).toBe(20);
+    expect(hopper.commands).toEqual([20, 12]);
+    await k.kiosk.stop();
+  });
+
+  it('keeps a job for a transaction it did not create as owed, until the attendant pays it', async () => {
+    await newSim();
+    const k = await payoutKiosk(tempDir(), sim);
+    await until('first poll', () => sim.payout.lastSeen(k.kiosk.store.kioskId));
+    const job = sim.payout.createJob({ kioskId: k.kiosk.store.kioskId, quarters: 12 });
+    await until('owed', async () => (await k.summary()).owed.length === 1);
+    expect(k.hopper.coinsOut).toBe(0);
+    await k.reportsSent();
+    expect(sim.payout.reports(job.id)[0]?.body).toMatchObject({ success: false, error: 'customer_absent', dispensed: 0 });
+    expect(await k.invoke('payout:pay-owed', { transactionId: job.transactionId })).toEqual([]);
+    expect(k.hopper.coinsOut).toBe(12);
+    await expect(k.invoke('payout:pay-owed', { transactionId: job.transactionId })).rejects.toThrow(/Nothing is owed/);
+    expect(k.hopper.coinsOut).toBe(12);
+    await k.kiosk.stop();
+  });
+
+  it('handles hostile coin counts: negative and fractional refused, zero complete, huge kept for the attendant', async () => {
+    await newSim();
+    const k = await payoutKiosk(tempDir(), sim);
+    await until('first poll', () => sim.payout.lastSeen(k.kiosk.store.kioskId));
+    const negative = sim.payout.createJob({ kioskId: k.kiosk.store.kioskId, quarters: -5 });
+    const fraction = sim.payout.createJob({ kioskId: k.kiosk.store.kioskId, quarters: 2.5 });
+    const zero = sim.payout.createJob({ kioskId: k.kiosk.store.kioskId, quarters: 0 });
+    const huge = sim.payout.createJob({ kioskId: k.kiosk.store.kioskId, quarters: 1e9 });
+    await until('all answered', () => [negative, fraction, zero, huge].every((j) => sim.payout.reports(j.id).length > 0) || null);
+    expect(k.hopper.coinsOut).toBe(0);
+    expect(sim.payout.reports(negative.id)[0]?.body).toMatchObject({ success: false, error: 'invalid_quarters' });
+    expect(sim.payout.reports(fraction.id)[0]?.body).toMatchObject({ success: false, error: 'invalid_quarters' });
+    expect(sim.payout.reports(zero.id)[0]?.body).toMatchObject({ success: true, dispensed: 0 });
+    expect(sim.payout.reports(huge.id)[0]?.body).toMatchObject({ success: false, error: 'over_limit' });
+    expect((await k.summary()).owed).toEqual([expect.objectContaining({ transactionId: huge.transactionId, reason: 'over-limit' })]);
+    await k.kiosk.stop();
+  });
+
+  it('ignores garbled answers and goes on polling', async () => {
+    await newSim();
+    sim.payout.garbleNextJobs(3, 'mixed');
+    const k = await payoutKiosk(tempDir(), sim);
+    const session = await k.start(5);
+    sim.payout.pay(session.transactionId);
+    await until('paid', async () => (await k.status()).session?.state === 'done');
+    expect(sim.payout.garblesPending()).toBe(0);
+    expect(k.log.lines.some((l) => /cannot read|not JSON/.test(l))).toBe(true);
+    expect(k.hopper.coinsOut).toBe(20);
+    await k.kiosk.stop();
+  });
+
+  it('delivers the report later, exactly once, when the network is down after the payout', async () => {
+    await newSim();
+    const k = await payoutKiosk(tempDir(), sim);
+    const session = await k.start(5);
+    const job = sim.payout.pay(session.transactionId);
+    // The network drops as the coins go out: the report waits in the outbox.
+    k.kiosk.events.subscribe((name, payload) => {
+      if (name === 'payout:progress' && (payload as { state: string }).state === 'paying-out') sim.set({ down: true });
+    });
+    await until('paid', async () => (await k.status()).session?.state === 'done');
+    expect((await k.invoke<{ pending: number }>('sync:status')).pending).toBe(1);
+    sim.set({ down: false });
+    await k.reportsSent();
+    const completions = sim.payout.reports(job.id).filter((r) => r.outcome === 'job-completed');
+    expect(completions).toHaveLength(1);
+    expect(completions[0]?.body).toMatchObject({ dispensed: 20 });
+    await k.kiosk.stop();
+  });
+});
+
+describe('payout: the hopper fails', () => {
+  it('goes out of service on a jam, says what is owed, and stays out of service after a restart', async () => {
+    await newSim();
+    const dir = tempDir();
+    const hopper = new FakeHopper();
+    hopper.jamAfter(3);
+    const k = await payoutKiosk(dir, sim, {}, hopper);
+    const session = await k.start(5);
+    sim.payout.pay(session.transactionId);
+    await until('partial', async () => (await k.status()).session?.state === 'partial');
+    await k.kiosk.stop();
+    const again = await payoutKiosk(dir, sim, {}, new FakeHopper());
+    expect(await again.status()).toMatchObject({ inService: false, outOfServiceReason: expect.stringMatching(/17 coins owed/) });
+    await expect(again.start(5)).rejects.toThrow(/out of service/);
+    expect((await again.summary()).owed).toEqual([expect.objectContaining({ coinsOwed: 20, coinsPaid: 3, reason: 'partial' })]);
+    await again.kiosk.stop();
+  });
+
+  it('takes itself out of service before the coins run out, and back after a refill', async () => {
+    await newSim();
+    const k = await payoutKiosk(tempDir(), sim, { payout: { maxAmount: 20, amounts: [5, 20] } });
+    await k.invoke('admin:unlock', { pin: '2468' });
+    await k.invoke('payout:refilled', { coins: 100 });
+    const session = await k.start(5);
+    sim.payout.pay(session.transactionId);
+    await until('paid', async () => (await k.status()).session?.state === 'done');
+    expect(await k.status()).toMatchObject({ inService: true, hopper: { coinsLeft: 80 } });
+    const second = await k.start(5);
+    sim.payout.pay(second.transactionId);
+    await until('paid', async () => (await k.status()).session?.state === 'done');
+    // 60 left, but 80 are needed for the largest amount.
+    expect(await k.status()).toMatchObject({ inService: false, outOfServiceReason: expect.stringMatching(/coins low/), hopper: { coinsLeft: 60 } });
+    await k.invoke('admin:unlock', { pin: '2468' });
+    await k.invoke('payout:refilled', { coins: 500 });
+    expect(await k.invoke('payout:back-in-service')).toMatchObject({ inService: true });
+    await k.kiosk.stop();
+  });
+
+  it('after a power cut mid-payout, reconciles from the lifetime count at restart and never pays again', async () => {
+    await newSim();
+    const dir = tempDir();
+    const hopper = new FakeHopper();
+    hopper.powerCutAfter(11);
+    const k = await payoutKiosk(dir, sim, {}, hopper);
+    const session = await k.start(5);
+    sim.payout.pay(session.transactionId);
+    await until('stopped', async () => (await k.status()).session?.state === 'partial');
+    await k.kiosk.stop();
+    hopper.powerBack();
+    const again = await payoutKiosk(dir, sim, {}, hopper);
+    const owed = await until('reconciled', async () => {
+      const list = (await again.summary()).owed;
+      return list[0]?.coinsPaid === 11 ? list : null;
+    });
+    expect(owed).toEqual([expect.objectContaining({ coinsOwed: 20, coinsPaid: 11, reason: 'partial' })]);
+    expect(hopper.coinsOut).toBe(11);
+    expect(hopper.commands).toEqual([20]);
+    await again.kiosk.stop();
+  });
+});
