@@ -191,6 +191,7 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
       remainingToday: Math.max(0, Math.round((payout.dailyCap - spentToday()) * 100) / 100),
       online: cloud.state().online,
       hopper: hopperStatus(),
+      uncountedPayouts: sql.openSteps.all().length,
       session,
     };
   }
@@ -733,6 +734,7 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
         .catch((error: unknown) => log.error('reconciliation failed:', error))
         .finally(() => {
           checkCoinReserve();
+          publishStatus();
           schedulePoll(0);
         });
     },

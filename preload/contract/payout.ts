@@ -43,6 +43,8 @@ export interface PayoutStatus {
   remainingToday: number;
   online: boolean | null;
   hopper: HopperStatus;
+  /** Interrupted motor commands whose coins are not counted yet (reconciled from the hopper's counters). */
+  uncountedPayouts: number;
   session: PayoutSession | null;
 }
 
