@@ -17,6 +17,8 @@ export const chromiumLaunch = {
 
 export default defineConfig({
   testDir: 'test/e2e',
+  // Builds dist/ when it is missing or older than the sources.
+  globalSetup: './test/e2e/support/global-setup.ts',
   outputDir: 'test-results/e2e',
   retries: 0,
   workers: 1,

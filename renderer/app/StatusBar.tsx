@@ -1,0 +1,118 @@
+/**
+ * The bar on every screen: connectivity (icon + word + colour), the kiosk
+ * name (hold it 3 s to open the PIN screen), a clock warning and the clock in
+ * the venue's time zone.
+ */
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { KioskStatus } from '../../preload/contract';
+import { Icon } from '../components/Icon';
+import { localeOf } from './i18n';
+import { useLongPress } from './useLongPress';
+
+export const ADMIN_HOLD_MS = 3000;
+
+function useNow(intervalMs = 1000): Date {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    const timer = window.setInterval(() => setNow(new Date()), intervalMs);
+    return () => window.clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
+
+function formatTime(now: Date, locale: string, timeZone: string | undefined): { time: string; date: string } {
+  const options = { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } as const;
+  const dateOptions = { timeZone, weekday: 'short', day: 'numeric', month: 'short' } as const;
+  try {
+    return {
+      time: new Intl.DateTimeFormat(locale, options).format(now),
+      date: new Intl.DateTimeFormat(locale, dateOptions).format(now),
+    };
+  } catch {
+    // An unknown zone: show local time rather than nothing.
+    return {
+      time: new Intl.DateTimeFormat(locale, { ...options, timeZone: undefined }).format(now),
+      date: new Intl.DateTimeFormat(locale, { ...dateOptions, timeZone: undefined }).format(now),
+    };
+  }
+}
+
+function Connectivity({ online }: { online: boolean | null | undefined }) {
+  const { t } = useTranslation();
+  const state = online === true ? 'online' : online === false ? 'offline' : 'checking';
+  return (
+    <div className={`status-pill status-pill--${state}`} data-testid="status-online" data-state={state} role="status">
+      <Icon name={state === 'online' ? 'check' : state === 'offline' ? 'cross' : 'dots'} />
+      <span>{t(`status.${state}`)}</span>
+    </div>
+  );
+}
+
+function ClockWarning({ skewMs }: { skewMs: number | null }) {
+  const { t } = useTranslation();
+  const abs = Math.abs(skewMs ?? 0);
+  const text =
+    abs >= 60_000
+      ? t('status.clockOffMinutes', { count: Math.round(abs / 60_000) })
+      : t('status.clockOffSeconds', { count: Math.round(abs / 1000) });
+  return (
+    <div className="status-pill status-pill--warning" data-testid="clock-warning" role="alert">
+      <Icon name="warning" />
+      <span>{text}</span>
+    </div>
+  );
+}
+
+function Clock({ timeZone }: { timeZone: string | undefined }) {
+  const { t, i18n } = useTranslation();
+  const now = useNow();
+  const { time, date } = formatTime(now, localeOf(i18n.resolvedLanguage), timeZone);
+  return (
+    <div className="status-clock" data-testid="clock" data-time-zone={timeZone ?? ''} aria-label={t('status.clock', { zone: timeZone ?? '' })}>
+      <span className="status-clock__time" data-testid="clock-time">
+        {time}
+      </span>
+      <span className="status-clock__date">{date}</span>
+    </div>
+  );
+}
+
+export interface StatusBarProps {
+  status: KioskStatus | null;
+  kioskName: string;
+  /** Long press opens the PIN screen only where admin can open. */
+  onAdminRequest?: (() => void) | undefined;
+  showConnectivity?: boolean;
+}
+
+export function StatusBar({ status, kioskName, onAdminRequest, showConnectivity = true }: StatusBarProps) {
+  const { t } = useTranslation();
+  const longPress = useLongPress(ADMIN_HOLD_MS, () => onAdminRequest?.(), Boolean(onAdminRequest));
+  return (
+    <header className="status-bar" data-testid="status-bar">
+      <div className="status-bar__left">{showConnectivity ? <Connectivity online={status?.online} /> : null}</div>
+      <button
+        type="button"
+        className={`kiosk-name${longPress.holding ? ' is-holding' : ''}`}
+        data-testid="kiosk-name"
+        data-holding={longPress.holding ? 'true' : 'false'}
+        {...longPress.handlers}
+      >
+        <span className="kiosk-name__text">{status?.kioskName ?? kioskName}</span>
+        {longPress.holding ? (
+          <>
+            <span className="kiosk-name__hint" data-testid="kiosk-name-hold">
+              {t('status.holdForAdmin')}
+            </span>
+            <span className="kiosk-name__progress" style={{ animationDuration: `${ADMIN_HOLD_MS}ms` }} />
+          </>
+        ) : null}
+      </button>
+      <div className="status-bar__right">
+        {status?.clockWarning ? <ClockWarning skewMs={status.clockSkewMs} /> : null}
+        <Clock timeZone={status?.timeZone} />
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect, screenshot, test } from './support/fixtures';
+
+const BAD_CONFIG = `{
+  "kioskName": 42,
+  "colour": "blue",
+  "api": { "baseUrl": "not a url" }
+}
+`;
+
+test('config error screen names each field, value and expectation; the file is unchanged', async ({ page, hosts }) => {
+  const dir = hosts.tempDir();
+  const file = path.join(dir, 'booth-config.json');
+  fs.writeFileSync(file, BAD_CONFIG);
+  const before = fs.readFileSync(file);
+  const mtime = fs.statSync(file).mtimeMs;
+
+  const host = await hosts.start({ dataDir: dir, configPath: file });
+  await page.goto(host.url);
+  const screen = page.getByTestId('screen-problem');
+  await expect(screen).toHaveAttribute('data-state', 'config-error');
+  await expect(page.getByTestId('problem-kind')).toHaveText('Configuration error');
+  await expect(page.getByTestId('problem-title')).toHaveText('The configuration has errors');
+  await expect(page.getByTestId('problem-file')).toHaveText(file);
+  await expect(page.getByTestId('problem-howtofix')).toContainText(file);
+
+  const row = (field: string) => page.locator(`[data-testid="problem-issue"][data-field="${field}"]`);
+  await expect(row('kioskName').getByTestId('issue-value')).toHaveText('42');
+  await expect(row('kioskName').getByTestId('issue-expected')).toContainText('string');
+  await expect(row('colour').getByTestId('issue-value')).toHaveText('"blue"');
+  await expect(row('colour').getByTestId('issue-expected')).toContainText('no such setting');
+  const urlRow = row('api.baseUrl').filter({ hasText: 'http(s) URL' });
+  await expect(urlRow.getByTestId('issue-value')).toHaveText('"not a url"');
+  await expect(urlRow.getByTestId('issue-expected')).toContainText('http(s) URL');
+  // Nothing but these three fields is named.
+  const fields = await page.getByTestId('issue-field').allTextContents();
+  expect(new Set(fields)).toEqual(new Set(['kioskName', 'colour', 'api.baseUrl']));
+
+  // No admin on a kiosk that is not running.
+  await page.keyboard.press('Control+Shift+A');
+  await expect(page.getByTestId('screen-pin')).toHaveCount(0);
+  await expect(page.getByTestId('status-online')).toHaveCount(0);
+  await screenshot(page, 'config-error-800x480');
+  await page.setViewportSize({ width: 720, height: 1280 });
+  await screenshot(page, 'config-error-720x1280');
+
+  await host.stop();
+  expect(fs.readFileSync(file).equals(before)).toBe(true);
+  expect(fs.statSync(file).mtimeMs).toBe(mtime);
+});
+
+test('a packaged kiosk with no config shows "not configured" and how to configure it', async ({ page, hosts }) => {
+  const host = await hosts.start({ packaged: true });
+  await page.goto(host.url);
+  await expect(page.getByTestId('screen-problem')).toHaveAttribute('data-state', 'not-configured');
+  await expect(page.getByTestId('problem-kind')).toHaveText('Not configured');
+  await expect(page.getByTestId('problem-title')).toHaveText('This kiosk is not configured yet');
+  await expect(page.getByTestId('problem-file')).toHaveText(path.join(host.dataDir, 'config.json'));
+  await expect(page.getByTestId('problem-howtofix')).toContainText('set-pin');
+  await expect(page.getByTestId('problem-issues')).toHaveCount(0);
+  await expect(page.getByTestId('demo-marker')).toHaveCount(0);
+  await page.keyboard.press('Control+Shift+A');
+  await expect(page.getByTestId('screen-pin')).toHaveCount(0);
+  await screenshot(page, 'not-configured-800x480');
+  expect(fs.existsSync(path.join(host.dataDir, 'config.json'))).toBe(false);
+});
