@@ -139,6 +139,10 @@ export function createAdmin(deps: AdminDeps): AdminModule {
       close(reason);
       return null;
     },
+    'admin:touch': () => {
+      requireSession();
+      return null;
+    },
     'admin:overview': () => {
       requireSession();
       return overview();

@@ -9,9 +9,18 @@ export type ModuleName = (typeof knownModules)[number];
 
 const seconds = (min: number, max: number) => z.number().min(min).max(max);
 
-const baseUrl = z
-  .url({ protocol: /^https?$/, error: 'an http(s) URL' })
-  .refine((u) => u.endsWith('/'), { error: 'a URL ending in "/" (endpoints are resolved against it)' });
+// One check, one message: a value that is not a URL is not also told to end in "/".
+const baseUrl = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'an http(s) URL' });
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'an http(s) URL' });
+  else if (!value.endsWith('/')) ctx.addIssue({ code: 'custom', message: 'a URL ending in "/" (endpoints are resolved against it)' });
+});
 
 const endpoint = z
   .string()

@@ -44,6 +44,8 @@ export const adminHandlers = {
   'admin:lock-state': z.object({}).strict(),
   'admin:unlock': z.object({ pin: z.string().max(64) }).strict(),
   'admin:exit': z.object({ reason: z.enum(['user', 'idle']).default('user') }).strict(),
+  /** The attendant is still there (touches on an admin page that load nothing). */
+  'admin:touch': z.object({}).strict(),
   'admin:overview': z.object({}).strict(),
   'admin:logs': z.object({ lines: z.number().int().min(1).max(2000).default(200) }).strict(),
   'admin:audit': z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(),
@@ -53,6 +55,7 @@ export interface AdminValues {
   'admin:lock-state': LockState;
   'admin:unlock': UnlockOutcome;
   'admin:exit': null;
+  'admin:touch': null;
   'admin:overview': AdminOverview;
   'admin:logs': { path: string; lines: string[] };
   'admin:audit': AuditEntry[];

@@ -80,6 +80,8 @@ describe('admin mode', () => {
     clock.advance(59_000);
     expect((await kiosk.handlers.invoke('admin:logs', { lines: 5 })).ok).toBe(true);
     clock.advance(59_000);
+    expect(await kiosk.handlers.invoke('admin:touch', {})).toEqual({ ok: true, value: null });
+    clock.advance(59_000);
     expect((await kiosk.handlers.invoke('admin:logs', { lines: 5 })).ok).toBe(true);
     clock.advance(61_000);
     expect(await kiosk.handlers.invoke('admin:logs', { lines: 5 })).toMatchObject({ ok: false, error: { code: 'admin_required' } });

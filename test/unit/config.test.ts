@@ -31,6 +31,7 @@ describe('config', () => {
     expect(byField.kioskName?.expected).toMatch(/string/);
     expect(byField['api.baseUrl']?.value).toBe('"not a url"');
     expect(byField['api.baseUrl']?.expected).toMatch(/URL/);
+    expect(result.issues.filter((i) => i.field === 'api.baseUrl')).toHaveLength(1);
     expect(byField['api.timeoutSecs']?.expected).toMatch(/no such setting/);
     expect(byField.timeZone?.expected).toMatch(/IANA time zone/);
   });

@@ -73,7 +73,7 @@ export function AdminScreen() {
   useIdleTimeout(boot.adminIdleTimeoutSeconds, () => void leave('idle'));
 
   // Main counts only admin calls as activity: while the attendant is touching
-  // the screen, keep main's session alive with a light admin read.
+  // the screen, tell main (throttled) so its session stays open too.
   useEffect(() => {
     const every = Math.max(3000, (boot.adminIdleTimeoutSeconds * 1000) / 3);
     let last = performance.now();
@@ -81,7 +81,7 @@ export function AdminScreen() {
       const now = performance.now();
       if (now - last < every || leaving.current) return;
       last = now;
-      void adminCall('admin:audit', { limit: 1 });
+      void adminCall('admin:touch', {});
     });
   }, [activity, adminCall, boot.adminIdleTimeoutSeconds]);
 
