@@ -14,7 +14,7 @@ import { openStore, type Store } from './store';
 import { createOutbox, type Outbox } from './sync';
 import { createGateModule, type GateOptions } from './gate';
 import { createPayoutModule, type PayoutOptions } from './payout';
-import { createSerialScanner } from './hardware';
+import { createCcTalkHopper, createSerialScanner } from './hardware';
 
 /** What a capability module (gate, payout, …) gives the composition root. */
 export interface KioskModule {
@@ -74,7 +74,15 @@ const moduleFactories: Record<ModuleName, (ctx: ModuleContext, options: KioskOpt
         }),
       ...options.gate,
     }),
-  payout: (ctx, options) => createPayoutModule(ctx, { ...options.payout }),
+  payout: (ctx, options) => {
+    const device = ctx.config.devices.hopper;
+    const hopper =
+      options.payout?.hopper ??
+      (device.path
+        ? createCcTalkHopper({ ...device, log: ctx.platform.log.scope('hopper'), clock: ctx.platform.clock })
+        : undefined);
+    return createPayoutModule(ctx, { ...options.payout, ...(hopper ? { hopper } : {}) });
+  },
 };
 
 export async function createKiosk(config: BoothConfig, platform: Platform, options: KioskOptions): Promise<Kiosk> {

@@ -1,6 +1,6 @@
 /**
  * Serial hardware of the kiosk. Other modules import from here only.
- * The coin hopper joins this surface when it is built.
+ * The coin hopper: a ccTalk driver (main/hardware/hopper) the payout ledger drives.
  */
 export {
   createSerialScanner,
@@ -14,3 +14,18 @@ export {
   type SerialScanner,
   type SerialScannerOptions,
 } from './scanner';
+export {
+  createCcTalkHopper,
+  describeHopperOpenFailure,
+  HopperCommandError,
+  type CcTalkHopper,
+  type CcTalkHopperOptions,
+  type DispenseOutcome,
+  type DispenseResult,
+  type HopperCommandProblem,
+  type HopperCounters,
+  type HopperDiagnostics,
+  type HopperDriverStatus,
+  type HopperPort,
+  type OpenHopperPort,
+} from './hopper';
