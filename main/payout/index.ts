@@ -223,6 +223,7 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
     if (Math.abs(coins * payout.coinValue - amount) > 1e-9) throw new HandlerError('bad_arguments', `${amount} cannot be paid in coins of ${payout.coinValue}.`);
     if (spentToday() + amount > payout.dailyCap) throw new HandlerError('unavailable', 'The daily payout limit of this kiosk is reached.');
     if (!hopper || !hopper.status().connected) throw new HandlerError('unavailable', 'The coin hopper is not connected.');
+    if (sql.openSteps.all().length > 0) throw new HandlerError('unavailable', 'An interrupted payout is being counted. Please wait a moment.');
     const left = coinsLeft();
     if (left !== null && left < coins) throw new HandlerError('unavailable', 'Not enough coins in the hopper for this amount.');
     if (session) customerLeaves(session.transactionId, 'a new transaction started');
@@ -336,10 +337,11 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
       if (result.outcome === 'unknown') {
         // The outcome is lost: read the counters again before saying anything.
         const settled = await settleStep(stepId, { coins, eventCounterBefore: counters.eventCounter, lifetimeBefore: counters.lifetime });
-        if (settled === null) return { kind: 'unknown', detail: 'the hopper stopped answering during the payout; what it paid will be reconciled' };
-        paidBefore += settled;
+        if (settled.kind === 'unreachable') return { kind: 'unknown', detail: 'the hopper stopped answering during the payout; its coins will be counted when it answers' };
+        if (settled.kind === 'mismatch') return { kind: 'unknown', detail: `the hopper's counters cannot tell what it paid (${settled.detail})` };
+        paidBefore += settled.paid;
         onProgress(paidBefore);
-        if (settled < coins) return { kind: 'jam', detail: `the hopper paid ${settled} of ${coins} coins` };
+        if (settled.paid < coins) return { kind: 'jam', detail: `the hopper paid ${settled.paid} of ${coins} coins` };
         continue;
       }
       const state = result.outcome === 'done' ? 'done' : result.outcome === 'refused' || result.outcome === 'state-changed' ? 'refused' : 'partial';
@@ -363,20 +365,22 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
     })();
   }
 
+  type Settled = { kind: 'paid'; paid: number } | { kind: 'unreachable' } | { kind: 'mismatch'; detail: string };
+
   /**
    * Completes a command whose outcome is not known, from the hopper's
-   * counters. Returns the coins it paid, or null when that cannot be known
-   * now (the step stays open and the attendant is told).
+   * counters. Unreachable: the step stays open and is tried again when the
+   * hopper answers. Mismatch: the counters cannot tell; the attendant is told.
    */
-  async function settleStep(stepId: number, intent: { coins: number; eventCounterBefore: number; lifetimeBefore: number | null }): Promise<number | null> {
+  async function settleStep(stepId: number, intent: { coins: number; eventCounterBefore: number; lifetimeBefore: number | null }): Promise<Settled> {
     const step = db.prepare('SELECT transaction_id FROM payout_steps WHERE id = ?').get(stepId) as { transaction_id: string };
-    for (let attempt = 0; attempt < 50; attempt++) {
+    for (let attempt = 0; attempt < 300; attempt++) {
       let counters;
       try {
         counters = await hopper!.readCounters();
-      } catch {
-        db.prepare("UPDATE payout_steps SET state = 'unknown', detail = ? WHERE id = ?").run('the hopper does not answer', stepId);
-        return null;
+      } catch (error) {
+        db.prepare("UPDATE payout_steps SET state = 'unknown', detail = ? WHERE id = ?").run(`not counted yet: ${(error as Error).message}`, stepId);
+        return { kind: 'unreachable' };
       }
       const verdict = reconcile(intent, counters);
       if (verdict.kind === 'still-paying') {
@@ -385,36 +389,40 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
       }
       if (verdict.kind === 'mismatch') {
         db.transaction(() => {
-          db.prepare("UPDATE payout_steps SET state = 'unknown', detail = ? WHERE id = ?").run(verdict.detail, stepId);
+          db.prepare("UPDATE payout_steps SET state = 'mismatch', detail = ? WHERE id = ?").run(verdict.detail, stepId);
           sql.flag.run('mismatch', `reconciliation: ${verdict.detail}`, step.transaction_id);
         })();
         log.error(`payout step ${stepId} cannot be reconciled: ${verdict.detail}`);
-        return null;
+        return { kind: 'mismatch', detail: verdict.detail };
       }
       recordStep(stepId, step.transaction_id, verdict.paid === intent.coins ? 'done' : 'partial', verdict.paid, `reconciled: ${verdict.how}`);
       log.info(`payout step ${stepId} reconciled: ${verdict.how}`);
-      return verdict.paid;
+      return { kind: 'paid', paid: verdict.paid };
     }
-    return null;
+    return { kind: 'unreachable' };
   }
 
-  /** At start (and when the hopper returns): every command left open by a crash is settled first. */
+  /**
+   * At start and whenever the hopper answers again: every command left open
+   * by a crash is counted from the hopper's counters before anything else is
+   * paid, and the cloud is told the outcome.
+   */
   async function reconcileOpenSteps(): Promise<void> {
     const open = sql.openSteps.all() as { id: number; transaction_id: string; coins: number; event_counter_before: number; lifetime_before: number | null }[];
     for (const step of open) {
-      const paid = !hopper ? null : await settleStep(step.id, { coins: step.coins, eventCounterBefore: step.event_counter_before, lifetimeBefore: step.lifetime_before });
-      const tx = sql.transaction.get(step.transaction_id) as TransactionRow;
-      if (paid === null) {
-        db.transaction(() => {
-          if (!tx.owed_reason) sql.flag.run('unknown-outcome', 'a payout was interrupted and the hopper cannot tell what it paid', tx.id);
-        })();
-        goOutOfService('a payout was interrupted; its coins could not be counted (see owed payouts)');
+      if (!hopper?.status().connected) break;
+      const settled = await settleStep(step.id, { coins: step.coins, eventCounterBefore: step.event_counter_before, lifetimeBefore: step.lifetime_before });
+      if (settled.kind === 'unreachable') break;
+      if (settled.kind === 'mismatch') {
+        goOutOfService(`an interrupted payout cannot be counted (${settled.detail}); see owed payouts`);
         continue;
       }
+      const tx = sql.transaction.get(step.transaction_id) as TransactionRow;
       const stillOwed = coinsToPay(tx.coins_owed ?? 0, tx.coins_paid);
       db.transaction(() => {
         // The customer who was there before the restart is not assumed to be there now.
         if (stillOwed > 0) sql.flag.run('partial', `interrupted: ${tx.coins_paid} of ${tx.coins_owed} coins paid`, tx.id);
+        else if (tx.owed_reason) sql.resolve.run(clock.now().toISOString(), tx.id);
         const job = sql.latestJob.get(tx.id) as { job_id: string; retry_count: number } | undefined;
         if (job) {
           db.prepare('UPDATE payout_jobs SET reported = 0 WHERE job_id = ? AND retry_count = ?').run(job.job_id, job.retry_count);
@@ -422,6 +430,7 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
         }
       })();
     }
+    publishStatus();
     if (open.length > 0) outbox.wake();
   }
 
@@ -591,7 +600,8 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
         log.warn(`jobs/pending answered a job this kiosk cannot read (${job.error.issues[0]?.message}); ignored`);
         return;
       }
-      await handleJob(job.data);
+      // Nothing is paid while an interrupted command is not counted: the job comes again.
+      if (sql.openSteps.all().length === 0) await handleJob(job.data);
     } catch (error) {
       failures = Math.min(failures + 1, 10);
       if (failures === 1) log.info(`job poll failed (${(error as Error).message}); backing off`);
@@ -617,12 +627,12 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
   async function payOwed(transactionId: string): Promise<OwedPayout[]> {
     const tx = sql.transaction.get(transactionId) as TransactionRow | undefined;
     if (!tx || !tx.owed_reason || tx.resolved_at) throw new HandlerError('failed', 'Nothing is owed for this transaction.');
-    if (tx.owed_reason === 'mismatch' || tx.owed_reason === 'unknown-outcome') {
-      const open = sql.openSteps.all() as { transaction_id: string }[];
-      if (open.some((s) => s.transaction_id === transactionId)) {
-        throw new HandlerError('failed', 'An interrupted payout of this transaction is not counted yet: check the hopper, then resolve it.');
-      }
+    const open = sql.openSteps.all() as { transaction_id: string }[];
+    if (open.some((s) => s.transaction_id === transactionId)) {
+      throw new HandlerError('failed', 'An interrupted payout of this transaction is not counted yet: wait until the hopper answers.');
     }
+    // The kiosk does not know what the hopper paid: paying "the rest" could pay twice.
+    if (tx.owed_reason === 'mismatch') throw new HandlerError('failed', 'The hopper could not tell what it paid: count the coins and pay the rest by hand.');
     if (tx.owed_reason === 'over-limit') throw new HandlerError('failed', 'This amount is over the kiosk limit: pay it by hand.');
     admin.audit('payout.pay-owed', `${transactionId} (${tx.reference})`);
     const fault = await withHopper(() => payRemainder(transactionId, () => undefined));
@@ -717,9 +727,9 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
     jobs: [
       { name: 'payout.status', intervalMs: 5_000, run: () => publishStatus() },
       {
-        // A command left open because the hopper was silent is settled once it answers again.
+        // A command left open because the hopper was silent is counted once it answers again.
         name: 'payout.reconcile',
-        intervalMs: 15_000,
+        intervalMs: 1_000,
         run: async () => {
           if (hopper?.status().connected && sql.openSteps.all().length > 0) await withHopper(() => reconcileOpenSteps());
         },

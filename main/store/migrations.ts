@@ -169,7 +169,8 @@ export const migrations: readonly Migration[] = [
           coins INTEGER NOT NULL CHECK (coins BETWEEN 1 AND 255),
           event_counter_before INTEGER NOT NULL,
           lifetime_before INTEGER,
-          state TEXT NOT NULL CHECK (state IN ('intent', 'done', 'partial', 'refused', 'unknown')),
+          -- intent/unknown: not counted yet; mismatch: the counters cannot tell (attendant).
+          state TEXT NOT NULL CHECK (state IN ('intent', 'done', 'partial', 'refused', 'unknown', 'mismatch')),
           coins_paid INTEGER,
           started_at TEXT NOT NULL,
           finished_at TEXT,

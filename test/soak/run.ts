@@ -8,6 +8,7 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '../..');
 const suites: Record<string, string[]> = {
   gate: ['test/integration/gate-faults.test.ts', 'test/integration/gate-crash.test.ts', 'test/integration/gate-hostile-scans.test.ts'],
+  payout: ['test/integration/payout-crash.test.ts'],
 };
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
