@@ -58,6 +58,19 @@ describe('payout: the customer flow', () => {
     await short.kiosk.stop();
   });
 
+  it('works with a server without GET transaction/{id}: the job tells of the payment, and the route is not asked again', async () => {
+    await newSim({ noTransactionStatus: true });
+    const k = await payoutKiosk(tempDir(), sim);
+    const session = await k.start(5);
+    await until('a few polls', () => sim.received.filter((r) => r.url.includes('/jobs/pending')).length > 5 || null);
+    const statusAsks = sim.received.filter((r) => r.url.includes(`/transaction/${session.transactionId}`)).length;
+    expect(statusAsks).toBe(1);
+    sim.payout.pay(session.transactionId);
+    await until('paid', async () => (await k.status()).session?.state === 'done');
+    expect(k.hopper.coinsOut).toBe(20);
+    await k.kiosk.stop();
+  });
+
   it('refuses an amount it does not offer, and one over the day’s cap', async () => {
     await newSim();
     const k = await payoutKiosk(tempDir(), sim, { payout: { dailyCap: 12 } });
