@@ -149,13 +149,19 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
     };
   }
 
+  /**
+   * Money committed today (venue time zone): coins already paid, plus what the
+   * customer on screen may still be paid. An unpaid, abandoned QR counts for nothing.
+   */
   function spentToday(): number {
     const now = clock.now();
     const today = venueDate(now, config.timeZone);
     const since = new Date(now.getTime() - 48 * 3_600_000).toISOString();
-    return (sql.recent.all(since) as { amount: number; created_at: string; created_here: number }[])
-      .filter((r) => r.created_here === 1 && venueDate(new Date(r.created_at), config.timeZone) === today)
-      .reduce((sum, r) => sum + r.amount, 0);
+    const paid = (sql.recent.all(since) as { coins_paid: number; created_at: string }[])
+      .filter((r) => venueDate(new Date(r.created_at), config.timeZone) === today)
+      .reduce((sum, r) => sum + r.coins_paid * payout.coinValue, 0);
+    const onScreen = session && (session.state === 'waiting-payment' || session.state === 'paying-out') ? session.amount - session.coinsPaid * payout.coinValue : 0;
+    return paid + onScreen;
   }
 
   /** Takes the kiosk out of service before it would be unable to pay the largest amount. */
@@ -221,12 +227,13 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
     }
     const coins = coinsFor(amount);
     if (Math.abs(coins * payout.coinValue - amount) > 1e-9) throw new HandlerError('bad_arguments', `${amount} cannot be paid in coins of ${payout.coinValue}.`);
-    if (spentToday() + amount > payout.dailyCap) throw new HandlerError('unavailable', 'The daily payout limit of this kiosk is reached.');
     if (!hopper || !hopper.status().connected) throw new HandlerError('unavailable', 'The coin hopper is not connected.');
     if (sql.openSteps.all().length > 0) throw new HandlerError('unavailable', 'An interrupted payout is being counted. Please wait a moment.');
     const left = coinsLeft();
     if (left !== null && left < coins) throw new HandlerError('unavailable', 'Not enough coins in the hopper for this amount.');
+    if (session?.state === 'paying-out') throw new HandlerError('unavailable', 'A payout is in progress.');
     if (session) customerLeaves(session.transactionId, 'a new transaction started');
+    if (spentToday() + amount > payout.dailyCap) throw new HandlerError('unavailable', 'The daily payout limit of this kiosk is reached.');
 
     let created: z.infer<typeof transactionCreatedSchema>;
     try {

@@ -73,10 +73,17 @@ describe('payout: the customer flow', () => {
 
   it('refuses an amount it does not offer, and one over the day’s cap', async () => {
     await newSim();
-    const k = await payoutKiosk(tempDir(), sim, { payout: { dailyCap: 12 } });
+    const k = await payoutKiosk(tempDir(), sim, { payout: { dailyCap: 17 } });
     await expect(k.start(7)).rejects.toThrow(/not one of the amounts/);
-    await k.start(10);
-    await expect(k.start(5)).rejects.toThrow(/daily payout limit/);
+    // An abandoned QR spends nothing.
+    const abandoned = await k.start(10);
+    await k.invoke('payout:leave', { transactionId: abandoned.transactionId });
+    const paid = await k.start(10);
+    sim.payout.pay(paid.transactionId);
+    await until('paid', async () => (await k.status()).session?.state === 'done');
+    expect((await k.status()).remainingToday).toBe(7);
+    await expect(k.start(10)).rejects.toThrow(/daily payout limit/);
+    await k.start(5);
     await k.kiosk.stop();
   });
 
