@@ -11,10 +11,11 @@ import { AttractScreen } from '../screens/attract/AttractScreen';
 import { StatusContext, useBoot } from './contexts';
 import { setLanguage } from './i18n';
 import { ActivityProvider, useIdleTimeout } from './idle';
-import { customerScreens, type CustomerScreenProps } from './modules';
+import { customerScreens, moduleServices, type CustomerScreenProps } from './modules';
 import { RouterProvider, useRouter } from './router';
 import { StatusBar } from './StatusBar';
 import { useKioskStatus } from './useKioskStatus';
+import { useSyncStatus } from './useSyncStatus';
 
 const builtInScreens: Record<string, ComponentType<CustomerScreenProps>> = {
   attract: AttractScreen,
@@ -30,6 +31,7 @@ function Shell() {
   const { route, navigate, home } = useRouter();
   const { i18n } = useTranslation();
   const status = useKioskStatus();
+  const sync = useSyncStatus();
 
   const isAttract = route.name === 'attract';
   const isAdmin = route.name === 'admin';
@@ -63,13 +65,25 @@ function Shell() {
   );
 
   const Screen = builtInScreens[route.name] ?? customerScreens[route.name] ?? AttractScreen;
+  const services = boot.modules.flatMap((m) => {
+    const s = moduleServices[m];
+    if (!s) return [];
+    const parts: [string, ComponentType][] = [];
+    if (s.always) parts.push([`${m}:always`, s.always]);
+    // Demo tools are for customers' screens only, never over the PIN pad or admin.
+    if (s.demo && boot.demo && !inAdminFlow) parts.push([`${m}:demo`, s.demo]);
+    return parts;
+  });
   return (
     <StatusContext.Provider value={status}>
-      <div className="app" data-route={route.name}>
-        <StatusBar status={status} kioskName={boot.kioskName} onAdminRequest={inAdminFlow ? undefined : openPin} />
+      <div className={`app${services.some(([key]) => key.endsWith(':demo')) ? ' app--demo' : ''}`} data-route={route.name}>
+        <StatusBar status={status} sync={sync} kioskName={boot.kioskName} onAdminRequest={inAdminFlow ? undefined : openPin} />
         <div className="app__body">
           <Screen route={route} />
         </div>
+        {services.map(([key, Service]) => (
+          <Service key={key} />
+        ))}
       </div>
     </StatusContext.Provider>
   );

@@ -1,11 +1,11 @@
 /**
- * The bar on every screen: connectivity (icon + word + colour), the kiosk
- * name (hold it 3 s to open the PIN screen), a clock warning and the clock in
- * the venue's time zone.
+ * The bar on every screen: connectivity (icon + word + colour), uploads
+ * waiting and dead (only when there are some), the kiosk name (hold it 3 s to
+ * open the PIN screen), a clock warning and the clock in the venue's time zone.
  */
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { KioskStatus } from '../../preload/contract';
+import type { KioskStatus, SyncStatus } from '../../preload/contract';
 import { Icon } from '../components/Icon';
 import { localeOf } from './i18n';
 import { useLongPress } from './useLongPress';
@@ -49,6 +49,28 @@ function Connectivity({ online }: { online: boolean | null | undefined }) {
   );
 }
 
+/** Uploads waiting / dead: icon + number, shown only when non-zero. */
+function SyncCounts({ sync }: { sync: SyncStatus | null | undefined }) {
+  const { t } = useTranslation();
+  if (!sync || (sync.pending <= 0 && sync.dead <= 0)) return null;
+  return (
+    <>
+      {sync.pending > 0 ? (
+        <div className="status-pill status-pill--count" data-testid="sync-pending" data-count={sync.pending} title={t('status.uploadsWaiting', { count: sync.pending })} aria-label={t('status.uploadsWaiting', { count: sync.pending })}>
+          <Icon name="upload" />
+          <span>{sync.pending}</span>
+        </div>
+      ) : null}
+      {sync.dead > 0 ? (
+        <div className="status-pill status-pill--dead" data-testid="sync-dead" data-count={sync.dead} title={t('status.uploadsDead', { count: sync.dead })} aria-label={t('status.uploadsDead', { count: sync.dead })}>
+          <Icon name="warning" />
+          <span>{sync.dead}</span>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
 function ClockWarning({ skewMs }: { skewMs: number | null }) {
   const { t } = useTranslation();
   const abs = Math.abs(skewMs ?? 0);
@@ -80,18 +102,23 @@ function Clock({ timeZone }: { timeZone: string | undefined }) {
 
 export interface StatusBarProps {
   status: KioskStatus | null;
+  /** The upload queue's counts; absent where there is no queue (problem screens). */
+  sync?: SyncStatus | null;
   kioskName: string;
   /** Long press opens the PIN screen only where admin can open. */
   onAdminRequest?: (() => void) | undefined;
   showConnectivity?: boolean;
 }
 
-export function StatusBar({ status, kioskName, onAdminRequest, showConnectivity = true }: StatusBarProps) {
+export function StatusBar({ status, sync, kioskName, onAdminRequest, showConnectivity = true }: StatusBarProps) {
   const { t } = useTranslation();
   const longPress = useLongPress(ADMIN_HOLD_MS, () => onAdminRequest?.(), Boolean(onAdminRequest));
   return (
     <header className="status-bar" data-testid="status-bar">
-      <div className="status-bar__left">{showConnectivity ? <Connectivity online={status?.online} /> : null}</div>
+      <div className="status-bar__left">
+        {showConnectivity ? <Connectivity online={status?.online} /> : null}
+        <SyncCounts sync={sync} />
+      </div>
       <button
         type="button"
         className={`kiosk-name${longPress.holding ? ' is-holding' : ''}`}

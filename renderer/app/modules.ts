@@ -1,12 +1,21 @@
 /**
- * What each capability module brings to the screen. Later modules add their
- * entries here: a purpose on the attract screen, customer screens by route
- * name, and admin pages by the id main lists in `admin:overview` pages
- * (components in renderer/screens/<module>/).
+ * What each capability module brings to the screen: a purpose (or a panel)
+ * on the attract screen, a service always mounted while the kiosk runs,
+ * customer screens by route name, and admin pages by the id main lists in
+ * `admin:overview` pages (components in renderer/screens/<module>/).
  */
 import type { ComponentType } from 'react';
 import type { AdminPageInfo } from '../../preload/contract';
 import type { IconName } from '../components/Icon';
+import { DemoPanel } from '../screens/gate/DemoPanel';
+import { GateAdminPage } from '../screens/gate/GateAdminPage';
+import { GateReady } from '../screens/gate/GateReady';
+import { GateResultScreen } from '../screens/gate/GateResultScreen';
+import { GATE_RESULT_ROUTE, GateService } from '../screens/gate/GateService';
+import { PayoutAdminPage } from '../screens/payout/PayoutAdminPage';
+import { PAYOUT_SESSION_ROUTE, PayoutService } from '../screens/payout/PayoutService';
+import { PayoutSessionScreen } from '../screens/payout/PayoutSessionScreen';
+import { PayoutStart } from '../screens/payout/PayoutStart';
 import type { Route } from './router';
 
 export interface ModulePurpose {
@@ -28,16 +37,37 @@ export const modulePurposes: Readonly<Record<string, ModulePurpose>> = {
   payout: { icon: 'coins', titleKey: 'attract.purpose.payout.title', hintKey: 'attract.purpose.payout.hint' },
 };
 
+/** A module's own block on the attract screen, shown instead of its purpose tile. */
+export const attractPanels: Readonly<Record<string, ComponentType>> = {
+  gate: GateReady,
+  payout: PayoutStart,
+};
+
+/**
+ * Mounted for the whole life of a running kiosk whose config names the module
+ * (listens to events, keyboard input). `demo` ones only in the demo profile.
+ */
+export const moduleServices: Readonly<Record<string, { always?: ComponentType; demo?: ComponentType }>> = {
+  gate: { always: GateService, demo: DemoPanel },
+  payout: { always: PayoutService },
+};
+
 export interface CustomerScreenProps {
   route: Route;
 }
 
 /** Customer screens of modules, by route name (e.g. 'gate.result'). */
-export const customerScreens: Readonly<Record<string, ComponentType<CustomerScreenProps>>> = {};
+export const customerScreens: Readonly<Record<string, ComponentType<CustomerScreenProps>>> = {
+  [GATE_RESULT_ROUTE]: GateResultScreen,
+  [PAYOUT_SESSION_ROUTE]: PayoutSessionScreen,
+};
 
 export interface AdminPageProps {
   page: AdminPageInfo;
 }
 
 /** Admin pages of modules, by the page id main registers. */
-export const adminPages: Readonly<Record<string, ComponentType<AdminPageProps>>> = {};
+export const adminPages: Readonly<Record<string, ComponentType<AdminPageProps>>> = {
+  gate: GateAdminPage,
+  payout: PayoutAdminPage,
+};

@@ -14,7 +14,17 @@ export type IconName =
   | 'backspace'
   | 'plug'
   | 'globe'
-  | 'refresh';
+  | 'refresh'
+  | 'upload'
+  | 'calendar'
+  | 'help'
+  | 'ban'
+  | 'scan'
+  | 'arrow'
+  | 'person'
+  | 'qr'
+  | 'download'
+  | 'chart';
 
 const paths: Record<IconName, ReactElement> = {
   check: <path d="M5 12.5l4.5 4.5L19 7.5" fill="none" strokeWidth="3" strokeLinecap="round" strokeLinejoin="round" />,
@@ -77,6 +87,66 @@ const paths: Record<IconName, ReactElement> = {
     <g fill="none" strokeWidth="2.4" strokeLinecap="round" strokeLinejoin="round">
       <path d="M20 12a8 8 0 11-2.34-5.66" />
       <path d="M20 4v5h-5" />
+    </g>
+  ),
+  upload: (
+    <g fill="none" strokeWidth="2.4" strokeLinecap="round" strokeLinejoin="round">
+      <path d="M12 15V4M7.5 8.5L12 4l4.5 4.5" />
+      <path d="M4 14v5h16v-5" />
+    </g>
+  ),
+  download: (
+    <g fill="none" strokeWidth="2.4" strokeLinecap="round" strokeLinejoin="round">
+      <path d="M12 4v11M7.5 10.5L12 15l4.5-4.5" />
+      <path d="M4 14v5h16v-5" />
+    </g>
+  ),
+  calendar: (
+    <g fill="none" strokeWidth="2.2" strokeLinecap="round" strokeLinejoin="round">
+      <rect x="3.5" y="5" width="17" height="15" rx="2" />
+      <path d="M3.5 10h17M8 3v4M16 3v4" />
+    </g>
+  ),
+  help: (
+    <g fill="none" strokeWidth="2.4" strokeLinecap="round">
+      <circle cx="12" cy="12" r="9" />
+      <path d="M9.3 9.3a2.8 2.8 0 115 1.7c-.9.8-2.3 1.4-2.3 3M12 17.3v.4" />
+    </g>
+  ),
+  ban: (
+    <g fill="none" strokeWidth="2.6" strokeLinecap="round">
+      <circle cx="12" cy="12" r="9" />
+      <path d="M5.7 5.7l12.6 12.6" />
+    </g>
+  ),
+  scan: (
+    <g fill="none" strokeWidth="2.2" strokeLinecap="round">
+      <path d="M3 8V4h4M17 4h4v4M21 16v4h-4M7 20H3v-4" />
+      <path d="M7.5 8v8M10.5 8v8M13 8v8M16.5 8v8" />
+    </g>
+  ),
+  arrow: (
+    <g fill="none" strokeWidth="2.8" strokeLinecap="round" strokeLinejoin="round">
+      <path d="M4 12h15M13 6l6 6-6 6" />
+    </g>
+  ),
+  person: (
+    <g fill="none" strokeWidth="2.2" strokeLinecap="round" strokeLinejoin="round">
+      <circle cx="12" cy="7.5" r="3.5" />
+      <path d="M5 20c0-4 3.1-6.5 7-6.5s7 2.5 7 6.5" />
+    </g>
+  ),
+  qr: (
+    <g fill="none" strokeWidth="2">
+      <rect x="3.5" y="3.5" width="6" height="6" />
+      <rect x="14.5" y="3.5" width="6" height="6" />
+      <rect x="3.5" y="14.5" width="6" height="6" />
+      <path d="M14.5 14.5h2.5v2.5h-2.5zM18 18h2.5v2.5H18zM14.5 20.5h1M20.5 14.5v1" />
+    </g>
+  ),
+  chart: (
+    <g fill="none" strokeWidth="2.2" strokeLinecap="round">
+      <path d="M4 20h16M7 17v-5M11 17V7M15 17v-8M19 17v-3" />
     </g>
   ),
   globe: (

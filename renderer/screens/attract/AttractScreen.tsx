@@ -1,7 +1,7 @@
 /** The idle screen: Welcome, what this kiosk does, the language switch. */
 import { useTranslation } from 'react-i18next';
 import { useBoot } from '../../app/contexts';
-import { modulePurposes, noModulePurpose, type ModulePurpose } from '../../app/modules';
+import { attractPanels, modulePurposes, noModulePurpose, type ModulePurpose } from '../../app/modules';
 import { Icon } from '../../components/Icon';
 import { LanguageToggle } from '../../components/LanguageToggle';
 
@@ -12,7 +12,7 @@ export function AttractScreen() {
     ? boot.modules.flatMap((m) => (modulePurposes[m] ? [[m, modulePurposes[m]] as [string, ModulePurpose]] : []))
     : [['none', noModulePurpose]];
   return (
-    <main className="screen attract" data-testid="screen-attract">
+    <main className={`screen attract${boot.modules.length ? ' attract--modules' : ''}`} data-testid="screen-attract">
       {boot.demo ? (
         <div className="demo-badge" data-testid="demo-marker">
           <Icon name="info" />
@@ -23,7 +23,10 @@ export function AttractScreen() {
         {t('attract.welcome')}
       </h1>
       <div className="attract__purposes">
-        {purposes.map(([id, p]) => (
+        {purposes.map(([id, p]) => {
+          const Panel = attractPanels[id];
+          if (Panel) return <Panel key={id} />;
+          return (
           <div key={id} className="purpose" data-testid={`purpose-${id}`}>
             <Icon name={p.icon} className="purpose__icon" />
             <div>
@@ -31,7 +34,8 @@ export function AttractScreen() {
               <p className="purpose__hint">{t(p.hintKey)}</p>
             </div>
           </div>
-        ))}
+          );
+        })}
       </div>
       <LanguageToggle />
       {boot.demo && boot.demoPin ? (

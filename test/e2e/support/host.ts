@@ -27,6 +27,8 @@ export interface StartOptions {
   configPath?: string;
   packaged?: boolean;
   extraArgs?: string[];
+  /** Extra environment for the host (e.g. the demo profile's simulator paths). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Host {
@@ -124,7 +126,7 @@ export async function startHost(options: StartOptions = {}): Promise<Host> {
 
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: childEnv(dataDir),
+    env: { ...childEnv(dataDir), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
