@@ -133,6 +133,8 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
     defaultLanguage: config.screen.language,
     idleTimeoutSeconds: config.screen.idleTimeoutSeconds,
     adminIdleTimeoutSeconds: config.admin.idleTimeoutSeconds,
+    resultSeconds: config.screen.resultSeconds,
+    choiceTimeoutSeconds: config.gate.choiceTimeoutSeconds,
     ...(options.demo && options.demoPin ? { demoPin: options.demoPin } : {}),
   };
 

@@ -136,6 +136,8 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
     defaultLanguage: 'en' as const,
     idleTimeoutSeconds: 45,
     adminIdleTimeoutSeconds: 120,
+    resultSeconds: 5,
+    choiceTimeoutSeconds: 20,
   };
   const fallbackLog = () =>
     createLogger({

@@ -120,7 +120,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    // A write waits at most this long for another connection (the ticket import
+    // worker holds the lock for one short chunk); longer means the disk is in trouble.
+    db.pragma('busy_timeout = 2000');
   } catch (error) {
     throw new StoreOpenError('io', file, `The database ${file} could not be opened: ${(error as Error).message}`, 'Check that the disk is mounted, writable and not full.');
   }

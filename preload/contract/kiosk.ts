@@ -32,6 +32,10 @@ export interface BootInfo {
   defaultLanguage: 'en' | 'id';
   idleTimeoutSeconds: number;
   adminIdleTimeoutSeconds: number;
+  /** How long a result stays on screen (screen.resultSeconds). */
+  resultSeconds: number;
+  /** An unanswered choice cancels after this (gate.choiceTimeoutSeconds). */
+  choiceTimeoutSeconds: number;
   /** Only in the demo profile: the PIN printed in README. */
   demoPin?: string;
   problem?: BootProblem;
