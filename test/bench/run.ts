@@ -3,10 +3,14 @@
  * ../shared/BENCHMARKS.md); progress on stderr. BENCH_QUICK=1 runs small sizes.
  */
 import { runCore } from './core';
+import { runGate } from './gate';
+import { runPayout } from './payout';
 import { progress } from './format';
 
 const suites: Record<string, () => Promise<void>> = {
   core: runCore,
+  gate: runGate,
+  payout: runPayout,
 };
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
