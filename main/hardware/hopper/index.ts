@@ -19,7 +19,8 @@
 import fs from 'node:fs';
 import type { Clock } from '../../clock';
 import type { ScopedLog } from '../../log';
-import { reconnectDelayMs } from '../scanner/backoff';
+import { reconnectDelayMs } from '../reconnect';
+import { watchDevicePresence } from '../serial-port';
 import {
   CcTalkReplyError,
   ENABLE_CODE,
@@ -245,7 +246,7 @@ export function createCcTalkHopper(options: CcTalkHopperOptions): CcTalkHopper {
   let port: HopperPort | null = null;
   let openAttempt: Promise<void> | null = null;
   let retryTimer: NodeJS.Timeout | null = null;
-  let presenceTimer: NodeJS.Timeout | null = null;
+  let stopPresenceCheck: () => void = () => undefined;
   let failedAttempts = 0;
   let stopping: Promise<void> | null = null;
   /** Read from the hopper once per connection: a different hopper may be plugged in after an unplug. */
@@ -266,10 +267,6 @@ export function createCcTalkHopper(options: CcTalkHopperOptions): CcTalkHopper {
     retryTimer.unref(); // a kiosk shutting down is not held alive by a reconnect
   };
 
-  const stopPresenceCheck = (): void => {
-    if (presenceTimer) clearInterval(presenceTimer);
-    presenceTimer = null;
-  };
 
   const portLost = (lostPort: HopperPort, message: string): void => {
     if (port !== lostPort) return;
@@ -281,23 +278,6 @@ export function createCcTalkHopper(options: CcTalkHopperOptions): CcTalkHopper {
     failedAttempts = 0;
     reportConnectionProblem(message);
     scheduleRetry();
-  };
-
-  const startPresenceCheck = (watched: HopperPort, devicePath: string): void => {
-    if (presenceCheckMs <= 0) return;
-    let checking = false;
-    presenceTimer = setInterval(() => {
-      if (checking) return;
-      checking = true;
-      deviceExists(devicePath)
-        .then((exists) => {
-          if (!exists) portLost(watched, `hopper unplugged from ${devicePath}`);
-        }, () => undefined)
-        .finally(() => {
-          checking = false;
-        });
-    }, presenceCheckMs);
-    presenceTimer.unref();
   };
 
   const adopt = (opened: HopperPort, devicePath: string): void => {
@@ -315,7 +295,9 @@ export function createCcTalkHopper(options: CcTalkHopperOptions): CcTalkHopper {
     log.info(`hopper port open at ${devicePath}, ${baudRate} baud, ccTalk address ${address}${connectionProblem ? ` (was: ${connectionProblem})` : ''}`);
     connectionProblem = null;
     publishStatus(true);
-    startPresenceCheck(opened, devicePath);
+    stopPresenceCheck = watchDevicePresence(devicePath, presenceCheckMs, deviceExists, () =>
+      portLost(opened, `hopper unplugged from ${devicePath}`),
+    );
   };
 
   const attemptOpen = (): void => {

@@ -15,13 +15,14 @@ import fs from 'node:fs';
 import type { ScannerStatus } from '../../../preload/contract/gate';
 import type { Clock } from '../../clock';
 import type { ScopedLog } from '../../log';
-import { reconnectDelayMs } from './backoff';
+import { reconnectDelayMs } from '../reconnect';
+import { watchDevicePresence } from '../serial-port';
 import { createLineSplitter, type LineTerminator, type ScannedLine } from './lines';
 import { openSerialPort, type OpenScannerPort, type ScannerPort } from './serial-port';
 
 export type { ScannerStatus } from '../../../preload/contract/gate';
 export { createLineSplitter, hasControlCharacters, type LineSplitter, type LineSplitterOptions, type LineTerminator, type ScannedLine } from './lines';
-export { reconnectDelayMs } from './backoff';
+export { reconnectDelayMs } from '../reconnect';
 export { openSerialPort, serialStreamOpener, type OpenPortOptions, type OpenScannerPort, type ScannerPort, type SerialStream } from './serial-port';
 
 export interface SerialScannerOptions {
@@ -144,7 +145,7 @@ export function createSerialScanner(options: SerialScannerOptions): SerialScanne
   let port: ScannerPort | null = null;
   let openAttempt: Promise<void> | null = null;
   let retryTimer: NodeJS.Timeout | null = null;
-  let presenceTimer: NodeJS.Timeout | null = null;
+  let stopPresenceCheck: () => void = () => undefined;
   let failedAttempts = 0;
   /** What the status and the log currently say is wrong; null while connected. */
   let problem: ScannerProblem | null = null;
@@ -207,10 +208,6 @@ export function createSerialScanner(options: SerialScannerOptions): SerialScanne
     retryTimer.unref();
   };
 
-  const stopPresenceCheck = (): void => {
-    if (presenceTimer) clearInterval(presenceTimer);
-    presenceTimer = null;
-  };
 
   const portLost = (lostPort: ScannerPort, message: string): void => {
     if (port !== lostPort) return; // already handled (a close event and an error, or the presence check)
@@ -223,23 +220,6 @@ export function createSerialScanner(options: SerialScannerOptions): SerialScanne
     failedAttempts = 0;
     reportProblem({ kind: 'lost', message });
     scheduleRetry();
-  };
-
-  const startPresenceCheck = (watched: ScannerPort, devicePath: string): void => {
-    if (presenceCheckMs <= 0) return;
-    let checking = false;
-    presenceTimer = setInterval(() => {
-      if (checking) return;
-      checking = true;
-      deviceExists(devicePath)
-        .then((exists) => {
-          if (!exists) portLost(watched, `scanner unplugged from ${devicePath}`);
-        }, () => undefined)
-        .finally(() => {
-          checking = false;
-        });
-    }, presenceCheckMs);
-    presenceTimer.unref();
   };
 
   const adopt = (opened: ScannerPort, devicePath: string): void => {
@@ -263,7 +243,9 @@ export function createSerialScanner(options: SerialScannerOptions): SerialScanne
     problem = null;
     unavailableSinceMs = null;
     setStatus({ connected: true, error: null });
-    startPresenceCheck(opened, devicePath);
+    stopPresenceCheck = watchDevicePresence(devicePath, presenceCheckMs, deviceExists, () =>
+      portLost(opened, `scanner unplugged from ${devicePath}`),
+    );
   };
 
   const attemptOpen = (): void => {
