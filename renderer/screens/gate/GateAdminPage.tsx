@@ -11,6 +11,7 @@ import { useStatus } from '../../app/contexts';
 import { localeOf } from '../../app/i18n';
 import type { AdminPageProps } from '../../app/modules';
 import { useBoothEvent } from '../../app/useBoothEvent';
+import { useReloadSoon } from '../../app/useReloadSoon';
 import { BigButton } from '../../components/BigButton';
 import { Icon } from '../../components/Icon';
 import { Notice } from '../../components/Notice';
@@ -108,15 +109,7 @@ export function GateAdminPage(_props: AdminPageProps) {
   }, [load]);
 
   // Reload (at most every 300 ms) when uploads, the scanner or test mode change.
-  const reloadTimer = useRef<number | null>(null);
-  const reloadSoon = useCallback(() => {
-    if (reloadTimer.current !== null) return;
-    reloadTimer.current = window.setTimeout(() => {
-      reloadTimer.current = null;
-      void load();
-    }, 300);
-  }, [load]);
-  useEffect(() => () => window.clearTimeout(reloadTimer.current ?? undefined), []);
+  const reloadSoon = useReloadSoon(load);
   useBoothEvent('sync:status', reloadSoon);
   useBoothEvent('gate:status', reloadSoon);
   useBoothEvent('gate:download', (info) => {

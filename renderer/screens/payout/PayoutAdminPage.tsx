@@ -11,6 +11,7 @@ import { formatMoney } from '../../app/format';
 import { localeOf } from '../../app/i18n';
 import type { AdminPageProps } from '../../app/modules';
 import { useBoothEvent } from '../../app/useBoothEvent';
+import { useReloadSoon } from '../../app/useReloadSoon';
 import { BigButton } from '../../components/BigButton';
 import { Icon } from '../../components/Icon';
 import { Notice } from '../../components/Notice';
@@ -56,15 +57,7 @@ export function PayoutAdminPage(_props: AdminPageProps) {
     void load();
   }, [load]);
 
-  const reloadTimer = useRef<number | null>(null);
-  const reloadSoon = useCallback(() => {
-    if (reloadTimer.current !== null) return;
-    reloadTimer.current = window.setTimeout(() => {
-      reloadTimer.current = null;
-      void load();
-    }, 300);
-  }, [load]);
-  useEffect(() => () => window.clearTimeout(reloadTimer.current ?? undefined), []);
+  const reloadSoon = useReloadSoon(load);
   useBoothEvent('payout:status', reloadSoon);
   useBoothEvent('sync:status', reloadSoon);
 
