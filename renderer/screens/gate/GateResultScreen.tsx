@@ -158,6 +158,12 @@ function GateResult({ result }: { result: ScanResult }) {
     }
   };
 
+  const referenceLine =
+    'reference' in result ? (
+      <Line label={t('gate.result.reference')} testId="scan-reference">
+        <span className="mono">{result.reference}</span>
+      </Line>
+    ) : null;
   const clockNote = result.clockWarning ? (
     <p className="gate-result__clock" data-testid="scan-clock-warning" role="note">
       <Icon name="clock" /> {t('gate.result.clockWarning')}
@@ -228,9 +234,7 @@ function GateResult({ result }: { result: ScanResult }) {
           }
         >
           {result.test ? <p className="gate-result__test-note" data-testid="test-ticket-note">{t('gate.result.valid.testNote')}</p> : null}
-          <Line label={t('gate.result.reference')} testId="scan-reference">
-            <span className="mono">{result.reference}</span>
-          </Line>
+          {referenceLine}
           <Line label={t('gate.result.bookingDate')} testId="scan-booking-date">
             {formatDay(result.bookingDate, locale)}
           </Line>
@@ -247,9 +251,7 @@ function GateResult({ result }: { result: ScanResult }) {
               ? t('gate.result.alreadyUsed.lastUsed', { time: formatMoment(result.lastUsedAt, locale, zone), gate })
               : t('gate.result.alreadyUsed.elsewhere')}
           </p>
-          <Line label={t('gate.result.reference')} testId="scan-reference">
-            <span className="mono">{result.reference}</span>
-          </Line>
+          {referenceLine}
           <p className="gate-result__sub">{t('gate.result.alreadyUsed.detail', { count: result.pax })}</p>
           {clockNote}
         </Frame>
@@ -259,9 +261,7 @@ function GateResult({ result }: { result: ScanResult }) {
       return (
         <Frame tone={tone} kind={result.kind} result={result} icon={iconOf[result.kind]} title={t('gate.result.notForAttraction.title')}>
           <p className="gate-result__big">{t('gate.result.notForAttraction.detail', { attraction: result.attraction })}</p>
-          <Line label={t('gate.result.reference')} testId="scan-reference">
-            <span className="mono">{result.reference}</span>
-          </Line>
+          {referenceLine}
           <p className="gate-result__sub">{t('gate.result.seeAttendant')}</p>
           {clockNote}
         </Frame>
@@ -273,9 +273,7 @@ function GateResult({ result }: { result: ScanResult }) {
             <p>{t('gate.result.wrongDay.booked', { booking: formatDay(result.bookingDate, locale) })}</p>
             <p>{t('gate.result.wrongDay.today', { today: formatDay(result.today, locale) })}</p>
           </div>
-          <Line label={t('gate.result.reference')} testId="scan-reference">
-            <span className="mono">{result.reference}</span>
-          </Line>
+          {referenceLine}
           {clockNote}
         </Frame>
       );
@@ -283,9 +281,7 @@ function GateResult({ result }: { result: ScanResult }) {
       return (
         <Frame tone={tone} kind={result.kind} result={result} icon={iconOf[result.kind]} title={t('gate.result.unknown.title')}>
           <p className="gate-result__big">{t('gate.result.unknown.detail')}</p>
-          <Line label={t('gate.result.reference')} testId="scan-reference">
-            <span className="mono">{result.reference}</span>
-          </Line>
+          {referenceLine}
           <p className="gate-result__sub" data-testid="last-download" data-at={result.lastDownloadAt ?? ''}>
             {result.lastDownloadAt
               ? t('gate.result.unknown.lastDownload', { time: formatMoment(result.lastDownloadAt, locale, zone), ago: formatAgo(result.lastDownloadAt, locale) })
@@ -298,9 +294,7 @@ function GateResult({ result }: { result: ScanResult }) {
       return (
         <Frame tone={tone} kind={result.kind} result={result} icon={iconOf[result.kind]} title={t('gate.result.testTicket.title')}>
           <p className="gate-result__big">{t('gate.result.testTicket.detail')}</p>
-          <Line label={t('gate.result.reference')} testId="scan-reference">
-            <span className="mono">{result.reference}</span>
-          </Line>
+          {referenceLine}
           {clockNote}
         </Frame>
       );
@@ -308,9 +302,7 @@ function GateResult({ result }: { result: ScanResult }) {
       return (
         <Frame tone={tone} kind={result.kind} result={result} icon={iconOf[result.kind]} title={t('gate.result.withdrawn.title')}>
           <p className="gate-result__big">{t('gate.result.withdrawn.detail', { time: formatMoment(result.withdrawnAt, locale, zone) })}</p>
-          <Line label={t('gate.result.reference')} testId="scan-reference">
-            <span className="mono">{result.reference}</span>
-          </Line>
+          {referenceLine}
           <p className="gate-result__sub">{t('gate.result.seeAttendant')}</p>
           {clockNote}
         </Frame>
