@@ -49,6 +49,18 @@ describe('quick benchmarks', () => {
     expect(imports[0]!.n).toBeLessThan(imports[1]!.n);
   }, 300_000);
 
+  it('runs one bench by its name, alone', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'gate.admit'], {
+      cwd: root,
+      env: { ...process.env, BENCH_QUICK: '1' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
+    expect(lines.map((l) => l.bench)).toEqual(['gate.admit']);
+  });
+
   it('refuses an unknown suite', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'nope'], { cwd: root, encoding: 'utf8' });
     expect(run.status).toBe(2);

@@ -2,13 +2,13 @@
  * core.start: seconds from process start to "ready" (the headless host's URL
  * line) and the core's RSS, with an empty store and with 1M rows stored.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { memoryLogger } from '../../main/log';
 import { openStore } from '../../main/store';
+import { spawnInGroup, stopGroup, withTeardown } from '../support/process-group';
 import { benchLine, median, progress, quick } from './format';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -21,24 +21,25 @@ function rssMb(pid: number): number {
 
 async function startOnce(dataDir: string): Promise<{ seconds: number; rss: number }> {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [path.join(root, 'dist/main/headless.cjs'), '--port', '0', '--quiet', '--data-dir', dataDir], {
+  const child = spawnInGroup(process.execPath, [path.join(root, 'dist/main/headless.cjs'), '--port', '0', '--quiet', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const seconds = await new Promise<number>((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout });
-    lines.on('line', (line) => {
-      if (line.startsWith('Booth kiosk (headless): ')) resolve(Number(process.hrtime.bigint() - started) / 1e9);
+  try {
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const seconds = await new Promise<number>((resolve, reject) => {
+      const lines = readline.createInterface({ input: child.stdout! });
+      lines.on('line', (line) => {
+        if (line.startsWith('Booth kiosk (headless): ')) resolve(Number(process.hrtime.bigint() - started) / 1e9);
+      });
+      child.once('exit', (code) => reject(new Error(`headless host exited (${code}): ${stderr}`)));
     });
-    child.once('exit', (code) => reject(new Error(`headless host exited (${code}): ${stderr}`)));
-  });
-  // Let start-up work that follows "ready" (first probe, timers) settle before reading RSS.
-  await new Promise((r) => setTimeout(r, 300));
-  const rss = rssMb(child.pid!);
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  return { seconds, rss };
+    // Let start-up work that follows "ready" (first probe, timers) settle before reading RSS.
+    await new Promise((r) => setTimeout(r, 300));
+    return { seconds, rss: rssMb(child.pid!) };
+  } finally {
+    await stopGroup(child);
+  }
 }
 
 async function prepare(rows: number): Promise<string> {
@@ -62,17 +63,23 @@ async function prepare(rows: number): Promise<string> {
   return dir;
 }
 
-export async function runCore(): Promise<void> {
+async function benchStart(): Promise<void> {
   if (!fs.existsSync(path.join(root, 'dist/main/headless.cjs'))) throw new Error('dist/ is missing: run `node scripts/build.mjs` first');
   const sizes = [0, quick ? 20_000 : 1_000_000];
   const runs = quick ? 2 : 5;
   for (const n of sizes) {
     progress(`core.start with ${n} rows: preparing`);
-    const dir = await prepare(n);
-    const results = [];
-    for (let i = 0; i < runs; i++) results.push(await startOnce(dir));
-    fs.rmSync(dir, { recursive: true, force: true });
+    const results = await withTeardown(async (teardown) => {
+      const dir = await prepare(n);
+      teardown.add('scratch folder', () => fs.rmSync(dir, { recursive: true, force: true }));
+      const measured = [];
+      for (let i = 0; i < runs; i++) measured.push(await startOnce(dir));
+      return measured;
+    });
     benchLine({ bench: 'core.start', value: Math.round(median(results.map((r) => r.seconds)) * 1000) / 1000, unit: 's', better: 'lower', n });
     benchLine({ bench: 'core.rss', value: median(results.map((r) => r.rss)), unit: 'MB', better: 'lower', n });
   }
 }
+
+/** core.start prints core.start and core.rss, for both sizes. */
+export const coreBenches: Readonly<Record<string, () => Promise<void>>> = { 'core.start': benchStart };

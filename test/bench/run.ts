@@ -1,26 +1,40 @@
 /**
- * `npm run -s bench -- <suite|all>`: one JSON object per line on stdout (see
- * ../shared/BENCHMARKS.md); progress on stderr. BENCH_QUICK=1 runs small sizes.
+ * `npm run -s bench -- <suite|bench …|all>`: one JSON object per line on stdout
+ * (see ../shared/BENCHMARKS.md); progress on stderr. BENCH_QUICK=1 runs small
+ * sizes. A suite (`gate`) runs all its benches; a bench's name (`gate.admit`)
+ * runs that one alone, e.g. to repeat it.
+ *
+ * Whatever a bench starts (simulators, headless hosts, socat, Chromium) ends
+ * with it, also when it fails: its teardown runs in a `finally`, and the
+ * process groups it spawned are killed if this runner exits or is killed
+ * (test/support/process-group.ts).
  */
-import { runCore } from './core';
-import { runGate } from './gate';
-import { runPayout } from './payout';
+import { coreBenches } from './core';
+import { gateBenches } from './gate';
+import { payoutBenches } from './payout';
 import { progress } from './format';
 
-const suites: Record<string, () => Promise<void>> = {
-  core: runCore,
-  gate: runGate,
-  payout: runPayout,
+const suites: Record<string, Readonly<Record<string, () => Promise<void>>>> = {
+  core: coreBenches,
+  gate: gateBenches,
+  payout: payoutBenches,
 };
+const benchNames = Object.values(suites).flatMap((benches) => Object.keys(benches));
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = asked.length === 0 || asked.includes('all') ? Object.keys(suites) : asked;
-const unknown = names.filter((n) => !suites[n]);
+const unknown = names.filter((n) => !suites[n] && !benchNames.includes(n));
 if (unknown.length > 0) {
-  process.stderr.write(`bench: unknown suite ${unknown.join(', ')}; known: ${Object.keys(suites).join(', ')}, all\n`);
+  process.stderr.write(`bench: unknown suite or bench ${unknown.join(', ')}; suites: ${Object.keys(suites).join(', ')}, all; benches: ${benchNames.join(', ')}\n`);
   process.exit(2);
 }
 for (const name of names) {
-  progress(`suite ${name}`);
-  await suites[name]!();
+  const suite = suites[name];
+  if (suite) {
+    progress(`suite ${name}`);
+    for (const bench of Object.values(suite)) await bench();
+  } else {
+    const [suiteName] = name.split('.');
+    await suites[suiteName!]![name]!();
+  }
 }

@@ -1,7 +1,7 @@
 /** The cloud simulator in its own process, so its work never shows in the kiosk's figures. */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
+import { spawnInGroup, stopGroup } from '../support/process-group';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -12,15 +12,20 @@ export interface SimProcess {
 }
 
 export async function startSimProcess(args: string[] = []): Promise<SimProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test/cloud-sim/cli.ts'), '--port', '0', ...args], {
+  const child = spawnInGroup(process.execPath, ['--import', 'tsx', path.join(root, 'test/cloud-sim/cli.ts'), '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const close = () => stopGroup(child);
   const apiUrl = await new Promise<string>((resolve, reject) => {
     readline.createInterface({ input: child.stdout! }).on('line', (line) => {
       const match = /^cloud-sim: (\S+)/.exec(line);
       if (match) resolve(match[1]!);
     });
+    child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`cloud-sim exited (${code})`)));
+  }).catch(async (error: unknown) => {
+    await close();
+    throw error;
   });
   const origin = new URL(apiUrl).origin;
   return {
@@ -29,10 +34,6 @@ export async function startSimProcess(args: string[] = []): Promise<SimProcess> 
       const response = await fetch(`${origin}${pathname}`, body === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
       return response.json();
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    close,
   };
 }

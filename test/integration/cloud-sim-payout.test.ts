@@ -1,16 +1,17 @@
 /** The simulator's coin payout contract (CONTRACTS.md "Coin payout", seed 002): API, retries, hostile answers, faults, test control. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PayoutJob, PayoutReport, PayoutTransaction } from '../cloud-sim/payout';
 import { type CloudSim, type SimOptions, startCloudSim } from '../cloud-sim/server';
+import { spawnInGroup, stopGroup } from '../support/process-group';
 
 const sims: CloudSim[] = [];
 const children: ChildProcess[] = [];
 afterEach(async () => {
   while (sims.length) await sims.pop()!.close();
-  for (const child of children.splice(0)) child.kill('SIGTERM');
+  await Promise.all(children.splice(0).map((child) => stopGroup(child)));
 });
 async function sim(initial: Partial<SimOptions> = {}) {
   const s = await startCloudSim({ initial });
@@ -446,7 +447,7 @@ describe('cloud-sim payout: faults', () => {
 describe('cloud-sim payout: HTTP control from another process', () => {
   it('the CLI simulator is driven entirely over HTTP: options, pay, jobs, garble, retry, expire, reports, kiosks', async () => {
     const root = path.resolve(import.meta.dirname, '../..');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test/cloud-sim/cli.ts'), '--port', '0', '--coin-value', '1'], {
+    const child = spawnInGroup(process.execPath, ['--import', 'tsx', path.join(root, 'test/cloud-sim/cli.ts'), '--port', '0', '--coin-value', '1'], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -4,7 +4,6 @@
  * kernel's tty layer as on a Pi with a USB ccTalk interface. Timeouts and
  * pay rates are shortened so the whole file runs in seconds.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -15,6 +14,7 @@ import { HEADER } from '../../main/hardware/hopper/cctalk';
 import { memoryLogger } from '../../main/log';
 import { createPtyPair, type PtyPair } from '../sim/pty';
 import { openHopperSimulator, type HopperSimulator, type HopperSimulatorOptions } from '../sim/hopper-sim';
+import { killGroup, spawnInGroup } from '../support/process-group';
 import { tempDir } from '../support/temp';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -248,16 +248,16 @@ describe('ccTalk hopper on a pty (real serialport)', () => {
 
   it('CLI: the simulator in its own process, its faults driven by JSON lines on stdin', async () => {
     const dir = tempDir();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test/sim/hopper-sim.ts'), '--dir', dir, '--coins', '30', '--echo', '--lifetime', '900'], {
+    const child = spawnInGroup(process.execPath, ['--import', 'tsx', path.join(root, 'test/sim/hopper-sim.ts'), '--dir', dir, '--coins', '30', '--echo', '--lifetime', '900'], {
       cwd: root,
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     cleanups.push(async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      killGroup(child);
     });
     const lines: string[] = [];
-    readline.createInterface({ input: child.stdout }).on('line', (line) => lines.push(line));
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
     await until(() => expect(lines[0]).toMatch(/^hopper-sim: /), 15_000);
     const devicePath = lines[0]!.replace('hopper-sim: ', '');
     expect(devicePath).toBe(path.join(dir, 'device'));
@@ -265,16 +265,16 @@ describe('ccTalk hopper on a pty (real serialport)', () => {
     const { hopper } = driver(devicePath);
     await until(() => expect(hopper.status().connected).toBe(true));
     expect(await hopper.dispense(3, { expectedEventCounter: 0 })).toMatchObject({ outcome: 'done', paid: 3 });
-    child.stdin.write('{"cmd":"jamAfter","coins":2}\n');
+    child.stdin!.write('{"cmd":"jamAfter","coins":2}\n');
     await until(() => expect(lines.at(-1)).toMatch(/"jamAfter":2/));
     expect(await hopper.dispense(5, { expectedEventCounter: 1 })).toMatchObject({ outcome: 'jam', paid: 2, unpaid: 3 });
-    child.stdin.write('{"cmd":"state"}\n{"cmd":"nonsense"}\n');
+    child.stdin!.write('{"cmd":"state"}\n{"cmd":"nonsense"}\n');
     await until(() => expect(lines.at(-1)).toMatch(/^hopper-sim: error /));
     const state = JSON.parse(lines.at(-2)!.replace('hopper-sim: state ', '')) as { coinsPaidTotal: number; level: number; lifetime: number; echo: boolean };
     expect(state).toMatchObject({ coinsPaidTotal: 5, level: 25, lifetime: 905, echo: true });
     expect(hopper.diagnostics().echoes).toBeGreaterThan(0);
 
-    child.stdin.end(); // EOF ends the simulator, which removes its pty links
+    child.stdin!.end(); // EOF ends the simulator, which removes its pty links
     expect(await exited).toBe(0);
     expect(fs.existsSync(devicePath)).toBe(false);
   });

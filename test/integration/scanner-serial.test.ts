@@ -3,7 +3,6 @@
  * the bytes go through the kernel's tty layer as on a Pi with a USB scanner.
  * Backoff is shortened so unplug/replug takes tens of milliseconds.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -12,6 +11,7 @@ import { createSerialScanner, type LineTerminator, type ScannedLine, type Serial
 import { memoryLogger } from '../../main/log';
 import { createPtyPair, type PtyPair } from '../sim/pty';
 import { openScannerSimulator, type ScannerSimulator } from '../sim/scanner-sim';
+import { killGroup, spawnInGroup } from '../support/process-group';
 import { tempDir } from '../support/temp';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -162,14 +162,14 @@ describe('serial scanner on a pty (real serialport)', () => {
       missing.start();
       `,
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnInGroup(process.execPath, ['--import', 'tsx', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     cleanups.push(async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      killGroup(child);
     });
 
     await until(() => expect(out).toContain('connected'), 10_000);

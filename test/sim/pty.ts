@@ -7,9 +7,9 @@
  * vanishes and an open port on it is disconnected. Creating a new pair in the
  * same folder is the replug: the same device path appears again (on a new pts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnInGroup, stopGroup } from '../support/process-group';
 
 export interface PtyPair {
   /** What the kiosk opens (the "device" end). */
@@ -23,29 +23,7 @@ export interface PtyPair {
 const READY_TIMEOUT_MS = 5_000;
 const EXIT_TIMEOUT_MS = 2_000;
 
-/** socat processes still running, killed if the test process exits without closing them. */
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-const installExitHook = () => {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
-  });
-};
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
 
 const removeLink = (file: string) => fs.rmSync(file, { force: true });
 
@@ -56,11 +34,10 @@ export async function createPtyPair(dir: string): Promise<PtyPair> {
   removeLink(devicePath);
   removeLink(simPath);
 
-  installExitHook();
-  const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${simPath}`], {
+  // In its own process group: killed with the runner if the test never closes it.
+  const child = spawnInGroup('socat', ['-d', '-d', `pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${simPath}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  live.add(child);
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (text: string) => {
@@ -70,19 +47,12 @@ export async function createPtyPair(dir: string): Promise<PtyPair> {
   child.once('error', (error) => {
     spawnError = error;
   });
-  child.once('exit', () => live.delete(child));
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM'); // socat removes its links on SIGTERM
-        if (!(await waitForExit(child, EXIT_TIMEOUT_MS))) {
-          child.kill('SIGKILL');
-          await waitForExit(child, EXIT_TIMEOUT_MS);
-        }
-      }
-      live.delete(child);
+      // socat removes its links on SIGTERM.
+      await stopGroup(child, { signal: 'SIGTERM', graceMs: EXIT_TIMEOUT_MS });
       removeLink(devicePath);
       removeLink(simPath);
     })();

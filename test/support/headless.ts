@@ -1,12 +1,14 @@
 /**
  * The real headless host as a child process (dist/main/headless.cjs), driven
  * over its WebSocket bridge as the renderer would: for crash and soak tests.
+ * It runs in its own process group, ended by stop() or when the runner exits.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import WebSocket from 'ws';
 import type { Result } from '../../preload/contract';
+import { killGroup, spawnInGroup, stopGroup } from './process-group';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -32,14 +34,14 @@ export class HostStartError extends Error {
 export async function startHeadless(options: { dataDir: string; config?: string; env?: NodeJS.ProcessEnv }): Promise<HeadlessHost> {
   const args = [path.join(root, 'dist/main/headless.cjs'), '--port', '0', '--quiet', '--data-dir', options.dataDir];
   if (options.config) args.push('--config', options.config);
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnInGroup(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const fail = async (reason: unknown): Promise<never> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    killGroup(child);
     const exit = await exited;
     throw new HostStartError(`headless host did not start: ${(reason as Error).message}`, exit);
   };
@@ -90,8 +92,7 @@ export async function startHeadless(options: { dataDir: string; config?: string;
     },
     async stop() {
       socket.close();
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
+      await stopGroup(child);
     },
   };
 }

@@ -1,15 +1,17 @@
 /**
  * Starts the headless kiosk host for e2e tests: a temp data dir, an optional
  * config file, `node dist/main/headless.cjs --port 0 --quiet ...` as a child
- * process, the URL from its one stdout line, SIGTERM to stop.
+ * process in its own process group, the URL from its one stdout line, SIGTERM
+ * to stop (the group is killed anyway if the worker ends first).
  * Assumes dist/ is built (the global setup builds it when missing or stale).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { hashPin } from '../../../main/config/pin';
+import { killGroup, spawnInGroup, stopGroup } from '../../support/process-group';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 export const HEADLESS_ENTRY = path.join(ROOT, 'dist', 'main', 'headless.cjs');
@@ -124,7 +126,7 @@ export async function startHost(options: StartOptions = {}): Promise<Host> {
   if (options.packaged) args.push('--packaged');
   args.push(...(options.extraArgs ?? []));
 
-  const child: ChildProcess = spawn(process.execPath, args, {
+  const child: ChildProcess = spawnInGroup(process.execPath, args, {
     cwd: ROOT,
     env: { ...childEnv(dataDir), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -137,7 +139,7 @@ export async function startHost(options: StartOptions = {}): Promise<Host> {
 
   const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      killGroup(child);
       reject(new Error(`headless host did not print its URL within ${START_TIMEOUT_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, START_TIMEOUT_MS);
     const onData = () => {
@@ -166,15 +168,7 @@ export async function startHost(options: StartOptions = {}): Promise<Host> {
     configPath,
     stderr: () => stderr,
     stop() {
-      stopped ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGTERM');
-        const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000));
-        if ((await Promise.race([exited, timeout])) === 'timeout') {
-          child.kill('SIGKILL');
-          await exited;
-        }
-      })();
+      stopped ??= stopGroup(child, { graceMs: 5000 });
       return stopped;
     },
   };
