@@ -1,11 +1,15 @@
 /**
  * One log file per kiosk, one line per event with a module tag, rotated by size
- * (as seed 000: 10 MB, 5 files). electron-log's Node entry works both headless
- * and inside Electron's main process; the admin log view reads the same file.
+ * (as seed 000: 10 MB, 5 files); the admin log view reads the same file. Lines
+ * are formatted here and appended to a file kept open (./file.ts: written to
+ * the kernel before the call returns, to the disk within a second). Plain
+ * Node, so the same in the headless host and in Electron's main process.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import electronLog from 'electron-log/node';
+import { inspect } from 'node:util';
+import { openLogFile } from './file';
+
+export { rotateLogFiles } from './file';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -26,49 +30,86 @@ export interface LoggerOptions {
   level: LogLevel;
   maxSizeBytes: number;
   backupCount: number;
-  /** Also print to stderr (headless host, development). */
+  /** Also print to the console (headless host, development): errors and warnings on stderr, the rest on stdout. */
   console?: boolean;
+  /** Tests: how soon lines are flushed and an idle file closed (see ./file.ts). */
+  syncAfterMs?: number;
+  closeWhenIdleMs?: number;
 }
 
-let loggerCount = 0;
+const SEVERITY: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
-/** Shift `booth.log.1 … .N-1` up by one and move the full file to `.1`. */
-export function rotateLogFiles(file: string, backupCount: number): void {
-  if (backupCount < 1) {
-    fs.truncateSync(file, 0);
-    return;
+/**
+ * Text from outside (a server's error body, a scanned code) must not start a
+ * line of its own that reads like an entry: line breaks in it are written as \n.
+ */
+const oneLine = (text: string) => text.replace(/\r\n|\r|\n/g, '\\n');
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return oneLine(value);
+  if (value instanceof Error) {
+    // The message on the entry's line; the stack's frames (code locations) below it.
+    const frames = (value.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+    return [`${value.name}: ${oneLine(value.message)}`, ...frames].join('\n');
   }
-  for (let i = backupCount - 1; i >= 1; i--) {
-    const from = `${file}.${i}`;
-    if (fs.existsSync(from)) fs.renameSync(from, `${file}.${i + 1}`);
-  }
-  fs.renameSync(file, `${file}.1`);
+  return inspect(value, { breakLength: Infinity, depth: 4 });
+}
+
+/** `2026-11-29 08:15:02.123+07:00`: local time with its offset; the part to the second is made once a second. */
+function createTimestamps() {
+  let second = Number.NaN;
+  let prefix = '';
+  let offset = '';
+  return (now: Date): { full: string; time: string } => {
+    const ms = now.getTime();
+    const s = Math.floor(ms / 1000);
+    if (s !== second) {
+      second = s;
+      const minutes = -now.getTimezoneOffset();
+      offset = `${minutes < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(minutes) / 60))}:${pad(Math.abs(minutes) % 60)}`;
+      prefix = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())} ${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`;
+    }
+    const millis = pad(((ms % 1000) + 1000) % 1000, 3);
+    return { full: `${prefix}.${millis}${offset}`, time: `${prefix.slice(11)}.${millis}` };
+  };
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  fs.mkdirSync(path.dirname(options.file), { recursive: true });
-  const log = electronLog.create({ logId: `booth-${process.pid}-${++loggerCount}` });
-  const fileTransport = log.transports.file;
-  fileTransport.resolvePathFn = () => options.file;
-  fileTransport.level = options.level;
-  fileTransport.maxSize = options.maxSizeBytes;
-  fileTransport.format = '[{y}-{m}-{d} {h}:{i}:{s}.{ms}{z}] [{level}] {scope} {text}';
-  fileTransport.archiveLogFn = (oldFile) => rotateLogFiles(oldFile.toString(), options.backupCount);
-  log.transports.console.level = options.console ? options.level : false;
-  log.transports.console.format = '[{h}:{i}:{s}.{ms}] [{level}] {scope} {text}';
-  // No IPC or remote transport: the renderer has its own channel (the contract).
-  if (log.transports.ipc) log.transports.ipc.level = false;
-  if (log.transports.remote) log.transports.remote.level = false;
-  log.errorHandler.stopCatching();
+  const threshold = SEVERITY[options.level];
+  let lastReport = Number.NEGATIVE_INFINITY;
+  const file = openLogFile({
+    file: options.file,
+    maxSizeBytes: options.maxSizeBytes,
+    backupCount: options.backupCount,
+    syncAfterMs: options.syncAfterMs,
+    closeWhenIdleMs: options.closeWhenIdleMs,
+    onError(error) {
+      // Said once a minute at most: a full disk must not flood the console either.
+      if (performance.now() - lastReport < 60_000) return;
+      lastReport = performance.now();
+      process.stderr.write(`booth: cannot write the log ${options.file}: ${error.message}\n`);
+    },
+  });
+  const timestamps = createTimestamps();
 
   const scoped = (tag: string): ScopedLog => {
-    const s = log.scope(tag);
-    return {
-      error: (...a) => s.error(...a),
-      warn: (...a) => s.warn(...a),
-      info: (...a) => s.info(...a),
-      debug: (...a) => s.debug(...a),
+    const scopeText = `(${tag})`.padEnd(7);
+    const write = (level: LogLevel) => {
+      const levelText = `[${level}]`.padEnd(8);
+      return (...args: unknown[]) => {
+        if (SEVERITY[level] > threshold) return;
+        const text = args.map(describe).join(' ');
+        const at = timestamps(new Date());
+        file.append(`[${at.full}] ${levelText} ${scopeText} ${text}\n`);
+        if (options.console) {
+          const line = `[${at.time}] ${levelText} ${scopeText} ${text}\n`;
+          if (SEVERITY[level] <= SEVERITY.warn) process.stderr.write(line);
+          else process.stdout.write(line);
+        }
+      };
     };
+    return { error: write('error'), warn: write('warn'), info: write('info'), debug: write('debug') };
   };
   const root = scoped('kiosk');
   return { ...root, scope: scoped, file: options.file };
