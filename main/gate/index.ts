@@ -19,6 +19,7 @@ import { crashPoint } from '../crash-points';
 import { HandlerError, type HandlerMap } from '../dispatch';
 import type { KioskModule, ModuleContext } from '../kiosk';
 import type { OutboxItem } from '../sync';
+import { admissionId, admissionIdFloor, isTimeOrderedId } from './admission-id';
 import { createTicketDownloader } from './download';
 import { runImportInWorker, type ImportRunner } from './import-runner';
 import { createTicketLookup } from './lookup';
@@ -82,7 +83,11 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
     ),
     ack: db.prepare('UPDATE admissions SET acked_seq = ? WHERE id = ? AND acked_seq IS NULL'),
     ticketCount: db.prepare('SELECT COUNT(*) AS n FROM tickets WHERE withdrawn_at IS NULL'),
-    recentAdmissions: db.prepare('SELECT at, persons FROM admissions WHERE at >= ? AND attraction = ? AND test = 0'),
+    // The hour chart's rows: a range of ids (time-ordered), and while the chart can
+    // still reach them, the admissions from before ids were (see admissionsPerHour).
+    admissionsBetween: db.prepare('SELECT id, at, persons FROM admissions WHERE id >= ? AND id < ? AND attraction = ? AND test = 0'),
+    admissionsSince: db.prepare('SELECT id, at, persons FROM admissions WHERE at >= ? AND attraction = ? AND test = 0'),
+    randomIdsUntil: db.prepare("SELECT value FROM meta WHERE key = 'gate.random-ids-until'"),
     flags: db.prepare('SELECT * FROM gate_flags WHERE resolved_at IS NULL ORDER BY id DESC LIMIT 100'),
   };
 
@@ -191,7 +196,8 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
         if (decision.kind !== 'valid' || persons > decision.left) {
           return { status: 'changed', result: { scanId, at: clock.now().toISOString(), clockWarning: cloud.state().clockWarning, ...decision } as ScanResult };
         }
-        const admission = { id: crypto.randomUUID(), attraction, persons, at: clock.now().toISOString() };
+        const now = clock.now();
+        const admission = { id: admissionId(now), attraction, persons, at: now.toISOString() };
         sql.insertAdmission.run(admission.id, reference, attraction, persons, store.kioskId, admission.at, test ? 1 : 0);
         if (!test && decision.kind === 'valid') {
           const used = decision.pax - decision.left + persons;
@@ -249,12 +255,24 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
   );
   if (scanner) scannerStatus = scanner.status();
 
+  // Admissions made before ids were time-ordered (migration 6), up to this time.
+  const randomIdsUntil = (sql.randomIdsUntil.get() as { value: string } | undefined)?.value ?? null;
+
+  // Today's admissions are read by their ids, a range of the primary key (the
+  // ids are time-ordered), not through an index on their time, which every
+  // admission would pay a page for. Rows are counted by their `at`, as before.
   function admissionsPerHour(): number[] {
     const now = clock.now();
     const today = venueDate(now, config.timeZone);
-    const since = new Date(now.getTime() - 30 * 3_600_000).toISOString();
+    const since = new Date(now.getTime() - 30 * 3_600_000);
+    const until = new Date(now.getTime() + 24 * 3_600_000);
+    type Row = { id: string; at: string; persons: number };
+    const rows = (sql.admissionsBetween.all(admissionIdFloor(since), admissionIdFloor(until), attraction) as Row[]).filter((r) => isTimeOrderedId(r.id));
+    if (randomIdsUntil !== null && randomIdsUntil >= since.toISOString()) {
+      rows.push(...(sql.admissionsSince.all(since.toISOString(), attraction) as Row[]).filter((r) => !isTimeOrderedId(r.id)));
+    }
     const hours = Array.from({ length: 24 }, () => 0);
-    for (const row of sql.recentAdmissions.all(since, attraction) as { at: string; persons: number }[]) {
+    for (const row of rows) {
       const at = new Date(row.at);
       if (venueDate(at, config.timeZone) === today) hours[venueHour(at, config.timeZone)]! += row.persons;
     }
@@ -279,7 +297,10 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
              AND NOT EXISTS (SELECT 1 FROM admissions m WHERE m.reference = tickets.reference AND m.acked_seq IS NULL AND m.test = 0)`,
         )
         .run(cutoff).changes;
-      const uploads = db.prepare("DELETE FROM outbox WHERE state = 'done' AND done_at < ?").run(`${cutoff}T00:00:00Z`).changes;
+      // The newest row stays, so that outbox ids never repeat (the table has no AUTOINCREMENT).
+      const uploads = db
+        .prepare("DELETE FROM outbox WHERE state = 'done' AND done_at < ? AND id < (SELECT MAX(id) FROM outbox)")
+        .run(`${cutoff}T00:00:00Z`).changes;
       return { admissions, tickets, uploads };
     })();
     if (removed.tickets + removed.admissions + removed.uploads > 0) {

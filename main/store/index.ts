@@ -136,10 +136,20 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     }
     const pending = list.filter((m) => m.version > found);
     for (const migration of pending) {
-      db.transaction(() => {
-        migration.up(db);
-        db.pragma(`user_version = ${migration.version}`);
-      })();
+      // Foreign keys can only be turned off outside a transaction.
+      if (migration.rebuildsTables) db.pragma('foreign_keys = OFF');
+      try {
+        db.transaction(() => {
+          migration.up(db);
+          if (migration.rebuildsTables) {
+            const broken = db.pragma('foreign_key_check') as unknown[];
+            if (broken.length > 0) throw new Error(`migration ${migration.version} would leave ${broken.length} broken reference(s)`);
+          }
+          db.pragma(`user_version = ${migration.version}`);
+        })();
+      } finally {
+        if (migration.rebuildsTables) db.pragma('foreign_keys = ON');
+      }
       log.info(`migration ${migration.version} applied: ${migration.name}`);
     }
   }
