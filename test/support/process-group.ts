@@ -24,19 +24,18 @@ const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 // The watchdog keeps the list as its positional parameters: "+ pgid" adds, "- pgid" removes.
 // It ignores the signals a terminal sends to the runner's group, so that it outlives the runner.
-const WATCHDOG_SCRIPT = `
-trap '' INT TERM HUP
-while read -r op id; do
-  case "$op" in
-    +) set -- "$@" "$id" ;;
-    -) kept=""; for g in "$@"; do [ "$g" = "$id" ] || kept="$kept $g"; done; set -- $kept ;;
-  esac
-done
-for g in "$@"; do kill -KILL -"$g" 2>/dev/null; done
-`;
+// One line, so that it reads as one in `ps`.
+const WATCHDOG_SCRIPT =
+  `trap '' INT TERM HUP; ` +
+  `while read -r op id; do case "$op" in ` +
+  `+) set -- "$@" "$id" ;; ` +
+  `-) kept=""; for g in "$@"; do [ "$g" = "$id" ] || kept="$kept $g"; done; set -- $kept ;; ` +
+  `esac; done; ` +
+  `for g in "$@"; do kill -KILL -"$g" 2>/dev/null; done`;
 
 /** Sends a signal to every process of the group; a group that is gone is not an error. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  if (!Number.isInteger(pgid) || pgid <= 1) return; // -0 and -1 would mean this group, or everything
   try {
     process.kill(-pgid, signal);
   } catch {
@@ -51,7 +50,7 @@ function tellWatchdog(line: string): void {
 
 function startWatchdog(): void {
   if (watchdog) return;
-  const child = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  const child = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'booth-process-watchdog'], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
   child.on('error', () => undefined); // no shell: the in-process hooks still run
   child.stdin!.on('error', () => undefined);
   // Neither the watchdog nor its pipe keeps the runner alive.
