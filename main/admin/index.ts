@@ -4,7 +4,7 @@
  */
 import type { AdminOverview, AdminPageInfo, AuditEntry, LockState, UnlockOutcome } from '../../preload/contract';
 import type { BoothConfig } from '../config';
-import { maskSecrets, verifyPin } from '../config';
+import { insecureCloudUrls, maskSecrets, verifyPin } from '../config';
 import { HandlerError, type EventBus, type HandlerMap } from '../dispatch';
 import { tailLogFile } from '../log';
 import type { Platform } from '../platform';
@@ -130,6 +130,7 @@ export function createAdmin(deps: AdminDeps): AdminModule {
     },
     logPath: platform.log.file,
     pages: deps.pages(),
+    insecureUrls: insecureCloudUrls(config).map((u) => ({ url: u.url, setting: `${u.field.split('.')[0]}.allowInsecureHttp` })),
   });
 
   const handlers: HandlerMap = {

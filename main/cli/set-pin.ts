@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { hashPin, parseConfigText, pinRule, PIN_RULE_TEXT } from '../config';
+import { hashPin, issueLine, parseConfigText, pinRule, PIN_RULE_TEXT } from '../config';
 
 export async function writePinHash(configFile: string, pin: string): Promise<void> {
   if (!pinRule.test(pin)) throw new Error(`The PIN must be ${PIN_RULE_TEXT}.`);
@@ -15,8 +15,11 @@ export async function writePinHash(configFile: string, pin: string): Promise<voi
     const text = fs.readFileSync(configFile, 'utf8');
     try {
       raw = JSON.parse(text) as Record<string, unknown>;
-    } catch (error) {
-      throw new Error(`${configFile} is not valid JSON (${(error as Error).message}); fix it first, nothing was written.`);
+    } catch {
+      // The parser's own message quotes the text around the error: say where it is instead.
+      const where = parseConfigText(text);
+      const expected = where.ok ? 'valid JSON' : (where.issues[0]?.expected ?? 'valid JSON');
+      throw new Error(`${configFile} is not ${expected}; fix it first, nothing was written.`);
     }
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${configFile} must hold a JSON object.`);
   }
@@ -25,7 +28,7 @@ export async function writePinHash(configFile: string, pin: string): Promise<voi
   const text = `${JSON.stringify(next, null, 2)}\n`;
   const checked = parseConfigText(text);
   if (!checked.ok) {
-    const list = checked.issues.map((i) => `  ${i.field} = ${i.value}: expected ${i.expected}`).join('\n');
+    const list = checked.issues.map((i) => `  ${issueLine(i)}`).join('\n');
     throw new Error(`${configFile} has other errors; fix them first, nothing was written:\n${list}`);
   }
   fs.mkdirSync(path.dirname(configFile), { recursive: true });

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BootInfo, BootProblem, KioskStatus } from '../../preload/contract';
 import { systemClock } from '../clock';
-import { configSchema, loadConfig, parseConfigText, resolveConfigPath, type BoothConfig } from '../config';
+import { configSchema, issueLine, issueView, loadConfig, parseConfigText, resolveConfigPath, type BoothConfig } from '../config';
 import { createDispatcher, createEventBus, type Dispatcher, type EventBus } from '../dispatch';
 import { createKiosk, type Kiosk } from '../kiosk';
 import { createLogger, type Logger } from '../log';
@@ -78,7 +78,7 @@ export function resolveDataDir(argv: readonly string[], env: NodeJS.ProcessEnv, 
  */
 function demoConfig(appRoot: string, env: NodeJS.ProcessEnv): BoothConfig {
   const parsed = parseConfigText(fs.readFileSync(path.join(appRoot, 'resources', 'demo-config.json'), 'utf8'));
-  if (!parsed.ok) throw new Error(`resources/demo-config.json is invalid: ${JSON.stringify(parsed.issues)}`);
+  if (!parsed.ok) throw new Error(`resources/demo-config.json is invalid: ${parsed.issues.map(issueLine).join('; ')}`);
   const config = parsed.config;
   if (env.BOOTH_DEMO_CLOUD_URL) config.api.baseUrl = env.BOOTH_DEMO_CLOUD_URL;
   if (env.BOOTH_DEMO_SCANNER_PATH) config.devices.scanner.path = env.BOOTH_DEMO_SCANNER_PATH;
@@ -151,14 +151,14 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
   if (loaded.kind === 'invalid') {
     const log = fallbackLog();
     for (const issue of loaded.issues) {
-      log.scope('config').error(`config ${loaded.path}: ${issue.field} = ${issue.value}; expected ${issue.expected}`);
+      log.scope('config').error(`config ${loaded.path}: ${issueLine(issue)}`);
     }
     return problemKiosk(baseBoot, 'config-error', {
       title: 'The configuration has errors',
       message: `Booth did not start because ${loaded.path} has ${loaded.issues.length} error(s). The file was not changed.`,
       file: loaded.path,
-      issues: loaded.issues,
-      howToFix: `Correct the fields listed below in ${loaded.path} (reference: docs/config.md), then restart the kiosk.`,
+      issues: loaded.issues.map(issueView),
+      howToFix: `Correct the fields listed below in ${loaded.path} (reference: docs/config.md; the values found are in the log, secrets masked), then restart the kiosk.`,
     }, log);
   }
   if (loaded.kind === 'missing' && options.isPackaged) {
