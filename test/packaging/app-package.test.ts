@@ -332,7 +332,7 @@ module.exports = {
     expect(ordering.filter((l) => /network/.test(l))).toEqual([]);
     const rules = fs.readFileSync(path.join(root, 'native', '99-booth-serial.rules'), 'utf8');
     for (const name of ['booth-scanner', 'booth-hopper']) {
-      expect(rules).toMatch(new RegExp(`^SUBSYSTEM=="tty", .*SYMLINK\\+="${name}", GROUP="dialout", MODE="0660"`, 'm'));
+      expect(rules).toMatch(new RegExp(`^SUBSYSTEM=="tty", .*SYMLINK\\+="${name}", OWNER="booth", GROUP="booth", MODE="0660"`, 'm'));
     }
     execFileSync('sh', ['-n', path.join(root, 'native', 'install.sh')]);
     execFileSync('sh', ['-n', path.join(root, 'native', 'booth')]);
