@@ -14,9 +14,16 @@ import { createDispatcher, createEventBus, type Dispatcher, type EventBus } from
 import { createKiosk, type Kiosk } from '../kiosk';
 import { createLogger, type Logger } from '../log';
 import type { Platform } from '../platform';
-import { StoreOpenError } from '../store';
+import { StoreOpenError, type StoreErrorKind } from '../store';
 
 export const DEMO_PIN = '2468';
+
+const storeProblemTitles: Record<StoreErrorKind, string> = {
+  newer: 'The database is from a newer Booth',
+  corrupt: 'The database is damaged',
+  backup: 'The database backup before the update could not be written',
+  io: 'The database cannot be opened',
+};
 
 export interface HostOptions {
   argv: readonly string[];
@@ -120,6 +127,45 @@ function problemKiosk(base: Omit<BootInfo, 'problem' | 'state'>, state: BootInfo
   };
 }
 
+/** Creates a folder the kiosk must write in; the error code (EACCES, ENOSPC, EROFS, ...) when it cannot. */
+function prepareFolder(dir: string): string | null {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+    return null;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  }
+}
+
+const currentUser = (): string => {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? 'the kiosk user');
+  }
+};
+
+const FOLDER_ERRORS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'not permitted',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
+  ENOTDIR: 'a file is in the way',
+};
+
+function dataFolderProblem(dir: string, code: string): BootProblem {
+  return {
+    title: 'The data folder cannot be used',
+    message: `Booth cannot create or write its data folder ${dir} (${FOLDER_ERRORS[code] ?? code}, ${code}). Nothing was changed.`,
+    file: dir,
+    howToFix:
+      code === 'ENOSPC'
+        ? `Free space on the disk that holds ${dir}, then restart the kiosk.`
+        : `Create the folder for the user the kiosk runs as (${currentUser()}): sudo install -d -o ${currentUser()} -m 0750 ${dir} (an installed kiosk uses /var/lib/booth, made by systemd), or start with --data-dir DIR or BOOTH_DATA_DIR=DIR pointing at a writable folder. Then restart the kiosk.`,
+  };
+}
+
 export async function startKioskHost(options: HostOptions): Promise<RunningKiosk> {
   const version = readAppVersion(options.appRoot);
   const dataDir = resolveDataDir(options.argv, options.env, options.defaultDataDir);
@@ -139,9 +185,9 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
     resultSeconds: 5,
     choiceTimeoutSeconds: 20,
   };
-  const fallbackLog = () =>
+  const fallbackLog = (folderUsable = prepareFolder(dataDir) === null) =>
     createLogger({
-      file: path.join(dataDir, 'booth.log'),
+      file: folderUsable ? path.join(dataDir, 'booth.log') : null,
       level: 'info',
       maxSizeBytes: 10 * 1024 * 1024,
       backupCount: 5,
@@ -175,8 +221,16 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
 
   const config = loaded.kind === 'ok' ? loaded.config : demoConfig(options.appRoot, options.env);
   const kioskDataDir = demo ? path.join(dataDir, 'demo') : dataDir;
+  const logFile = path.resolve(kioskDataDir, config.logging.file);
+  for (const dir of new Set([kioskDataDir, path.dirname(logFile)])) {
+    const code = prepareFolder(dir);
+    if (code === null) continue;
+    const log = fallbackLog(false);
+    log.scope('host').error(`data folder ${dir} cannot be used: ${code}`);
+    return problemKiosk({ ...baseBoot, kioskName: config.kioskName }, 'store-error', dataFolderProblem(dir, code), log);
+  }
   const log = createLogger({
-    file: path.resolve(kioskDataDir, config.logging.file),
+    file: logFile,
     level: config.logging.level,
     maxSizeBytes: config.logging.maxSizeBytes,
     backupCount: config.logging.backupCount,
@@ -206,7 +260,7 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
     if (error instanceof StoreOpenError) {
       log.scope('store').error(error.message);
       return problemKiosk(boot, 'store-error', {
-        title: error.kind === 'newer' ? 'The database is from a newer Booth' : error.kind === 'corrupt' ? 'The database is damaged' : 'The database cannot be opened',
+        title: storeProblemTitles[error.kind],
         message: error.message,
         file: error.file,
         howToFix: error.howToFix,
