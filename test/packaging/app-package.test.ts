@@ -66,7 +66,7 @@ function readFuses(binary: string): Record<string, boolean> {
 /** node_modules for the scratch project: hard links (instant on one filesystem), else a copy. npm ls needs a real folder, not a symlink. */
 function linkNodeModules(dest: string): void {
   try {
-    execFileSync('cp', ['-al', path.join(root, 'node_modules'), dest], { stdio: 'ignore' });
+    execFileSync('cp', ['-al', fs.realpathSync(path.join(root, 'node_modules')), dest], { stdio: 'ignore' });
   } catch {
     fs.rmSync(dest, { recursive: true, force: true });
     fs.cpSync(path.join(root, 'node_modules'), dest, { recursive: true, verbatimSymlinks: true });
