@@ -183,6 +183,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
       await scheduler.stop();
       for (const m of modules) await m.stop?.();
       await outbox.stop();
+      await admin.settle();
       store.close();
       log.info('Booth stopped');
     },

@@ -22,7 +22,8 @@ export interface Logger extends ScopedLog {
 }
 
 export interface LoggerOptions {
-  file: string;
+  /** null: no file (the folder for it cannot be used); the console only. */
+  file: string | null;
   level: LogLevel;
   maxSizeBytes: number;
   backupCount: number;
@@ -46,15 +47,17 @@ export function rotateLogFiles(file: string, backupCount: number): void {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  fs.mkdirSync(path.dirname(options.file), { recursive: true });
+  const file = options.file;
+  if (file !== null) fs.mkdirSync(path.dirname(file), { recursive: true });
   const log = electronLog.create({ logId: `booth-${process.pid}-${++loggerCount}` });
   const fileTransport = log.transports.file;
-  fileTransport.resolvePathFn = () => options.file;
-  fileTransport.level = options.level;
+  fileTransport.resolvePathFn = () => file ?? '';
+  fileTransport.level = file === null ? false : options.level;
   fileTransport.maxSize = options.maxSizeBytes;
   fileTransport.format = '[{y}-{m}-{d} {h}:{i}:{s}.{ms}{z}] [{level}] {scope} {text}';
   fileTransport.archiveLogFn = (oldFile) => rotateLogFiles(oldFile.toString(), options.backupCount);
-  log.transports.console.level = options.console ? options.level : false;
+  // Without a file the console is the only place the lines can go.
+  log.transports.console.level = options.console || file === null ? options.level : false;
   log.transports.console.format = '[{h}:{i}:{s}.{ms}] [{level}] {scope} {text}';
   // No IPC or remote transport: the renderer has its own channel (the contract).
   if (log.transports.ipc) log.transports.ipc.level = false;
@@ -71,7 +74,7 @@ export function createLogger(options: LoggerOptions): Logger {
     };
   };
   const root = scoped('kiosk');
-  return { ...root, scope: scoped, file: options.file };
+  return { ...root, scope: scoped, file: file ?? '' };
 }
 
 /** A logger that keeps lines in memory, for tests that do not care about files. */

@@ -180,6 +180,13 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'audit rows by action (refused PIN entries are pruned past a limit)',
+    up(db) {
+      db.exec('CREATE INDEX audit_by_action ON audit (action, id);');
+    },
+  },
 ];
 
 export const APP_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;

@@ -31,6 +31,8 @@ export interface AdminOverview {
   database: { path: string; sizeBytes: number; schemaVersion: number; appSchemaVersion: number };
   logPath: string;
   pages: AdminPageInfo[];
+  /** Cloud URLs reached over plain http to another machine, each allowed by `setting` (a warning for the attendant). */
+  insecureUrls: { url: string; setting: string }[];
 }
 
 export interface AuditEntry {

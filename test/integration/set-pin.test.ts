@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,6 +29,35 @@ describe('booth set-pin', () => {
     await expect(writePinHash(file, '2468')).rejects.toThrow(/kioskName/);
     expect(await sha256(file)).toBe(before);
   });
+
+  // `script` (util-linux) gives the command a real terminal; what it prints is what the installer would see.
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+  it.skipIf(!hasScript)('asks twice on a terminal and never shows the PIN there', async () => {
+    const file = path.join(tempDir(), 'config.json');
+    const tsx = path.resolve('node_modules/tsx/dist/esm/index.mjs');
+    const command = [process.execPath, '--import', tsx, 'main/cli/set-pin.ts', '--config', file].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    const answered = new Set<string>();
+    child.stdout.on('data', (d: Buffer) => {
+      screen += d.toString();
+      // Typed only once the prompt is there, as a person would (typed ahead, a terminal echoes anyway).
+      for (const prompt of ['New admin PIN', 'Repeat the PIN']) {
+        if (screen.includes(prompt) && !answered.has(prompt)) {
+          answered.add(prompt);
+          child.stdin.write('4321\r');
+        }
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.stdin.end();
+    expect(screen).toContain('Admin PIN set');
+    expect(code).toBe(0);
+    expect(screen).not.toContain('4321');
+    expect(screen).not.toMatch(/\*{4}/);
+    const loaded = loadConfig(file);
+    expect(loaded.kind === 'ok' && (await verifyPin('4321', loaded.config.admin.pinHash!))).toBe(true);
+  }, 20_000);
 
   it('works as a command reading the PIN from standard input', () => {
     const file = path.join(tempDir(), 'config.json');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configSchema, loadConfig, maskSecrets, parseConfigText, resolveConfigPath } from '../../main/config';
+import { configSchema, describeIssues, insecureCloudUrls, issueLine, issueView, loadConfig, maskSecrets, parseConfigText, resolveConfigPath } from '../../main/config';
 import { sha256, tempDir } from '../support/temp';
 
 describe('config', () => {
@@ -48,6 +48,83 @@ describe('config', () => {
     if (!result.ok) expect(result.issues[0]).toMatchObject({ field: '(file)', expected: expect.stringMatching(/valid JSON/) });
   });
 
+  it('says where a JSON syntax error is without quoting any of the file', () => {
+    const secret = 'sk-live-9f8e7d6c5b4a';
+    for (const text of [
+      `{"api": {"apiKey": "${secret}",}}`,
+      `apiKey=${secret}`,
+      `{"api": {"apiKey": "${secret}"`,
+      `{"api": {"apiKey": ${secret}}}`,
+    ]) {
+      const result = parseConfigText(text);
+      expect(result.ok).toBe(false);
+      if (result.ok) continue;
+      const everything = JSON.stringify(result.issues);
+      expect(everything, text).not.toContain(secret);
+      expect(everything, text).not.toContain('sk-live');
+      expect(result.issues[0]?.expected, text).toMatch(/valid JSON/);
+    }
+    const placed = parseConfigText('{\n  "kioskName": "Gate A",\n}');
+    if (!placed.ok) expect(placed.issues[0]?.expected).toMatch(/line 3, column 1/);
+  });
+
+  it('masks every secret-looking key, misspelled, nested or a section given as a string, in the log line', () => {
+    const secret = 'sk-live-9f8e7d6c5b4a';
+    const cases = [
+      { api: { apikey: secret } }, // misspelled: an unknown key
+      { api: { apiKey: secret, timeoutSeconds: 'x' } },
+      { api: { apiKey: 42 } }, // a secret of the wrong type
+      { api: `apiKey=${secret}` }, // a whole section as a string
+      { admin: `pinHash=${secret}` },
+      { apiSection: { apiKey: secret } }, // an unknown section holding a secret
+      { api: [{ token: secret }] },
+      { admin: { pinHash: secret } }, // not a hash set-pin writes
+      { gate: { authToken: secret } },
+      `just a string ${secret}`,
+    ];
+    for (const raw of cases) {
+      const result = parseConfigText(JSON.stringify(raw));
+      expect(result.ok, JSON.stringify(raw)).toBe(false);
+      if (result.ok) continue;
+      const lines = result.issues.map(issueLine).join('\n');
+      expect(lines, JSON.stringify(raw)).not.toContain(secret);
+      expect(lines).not.toContain('42');
+      // The screen's part carries no value at all.
+      for (const view of result.issues.map(issueView)) expect(Object.keys(view).sort()).toEqual(['expected', 'field']);
+    }
+    // A plain value that is not secret is still named in the log, to help the installer.
+    const plain = parseConfigText(JSON.stringify({ kioskName: 42 }));
+    if (!plain.ok) expect(issueLine(plain.issues[0]!)).toBe('kioskName = 42; expected expected string, received number');
+    expect(describeIssues({}, [])).toEqual([]);
+  });
+
+  it('refuses plain http to another machine for every cloud URL unless its section allows it', () => {
+    const https = 'expected an https';
+    const fieldsOf = (input: unknown) => {
+      const r = parseConfigText(JSON.stringify(input));
+      return r.ok ? [] : r.issues.filter((i) => /https:\/\//.test(i.expected)).map((i) => i.field);
+    };
+    expect(https).toBeTruthy();
+    expect(fieldsOf({ api: { baseUrl: 'http://192.168.1.20:8080/api/' } })).toEqual(['api.baseUrl']);
+    expect(fieldsOf({ api: { baseUrl: 'http://tickets.example.com/api/' } })).toEqual(['api.baseUrl']);
+    expect(fieldsOf({ payout: { baseUrl: 'http://coins.example.com/v2/' } })).toEqual(['payout.baseUrl']);
+    // Also when the section has another error: every error shows at once.
+    expect(fieldsOf({ api: { baseUrl: 'http://10.0.0.5/api/', timeoutSeconds: 'slow' } })).toEqual(['api.baseUrl']);
+    // https anywhere, and http to this machine, are fine.
+    for (const baseUrl of ['https://tickets.example.com/api/', 'http://127.0.0.1:8787/api/', 'http://127.8.9.10/api/', 'http://localhost:3000/', 'http://[::1]:8080/']) {
+      expect(parseConfigText(JSON.stringify({ api: { baseUrl } })).ok, baseUrl).toBe(true);
+    }
+    // A LAN server is allowed only by the section that names it.
+    const lan = configSchema.parse({ modules: ['payout'], api: { baseUrl: 'http://192.168.1.20/api/', allowInsecureHttp: true } });
+    expect(insecureCloudUrls(lan).map((u) => [u.field, u.url])).toEqual([
+      ['api.baseUrl', 'http://192.168.1.20/api/'],
+      ['api.baseUrl', 'http://192.168.1.20/api/v2/'],
+    ]);
+    expect(fieldsOf({ api: { allowInsecureHttp: true }, payout: { baseUrl: 'http://192.168.1.21/v2/' } })).toEqual(['payout.baseUrl']);
+    expect(parseConfigText(JSON.stringify({ payout: { baseUrl: 'http://192.168.1.21/v2/', allowInsecureHttp: true } })).ok).toBe(true);
+    expect(insecureCloudUrls(configSchema.parse({ modules: ['payout'], api: { baseUrl: 'https://t.example/api/' } }))).toEqual([]);
+  });
+
   it('rejects modules it does not know', () => {
     const result = parseConfigText(JSON.stringify({ modules: ['gate', 'rollercoaster'] }));
     expect(result.ok).toBe(false);
@@ -59,6 +136,8 @@ describe('config', () => {
     const masked = JSON.stringify(maskSecrets(config));
     expect(masked).not.toContain('sekrit-key');
     expect(masked).toContain('••••');
+    // The header's name is not a secret and stays readable.
+    expect(masked).toContain('"apiKeyHeader":"X-Api-Key"');
     const bad = parseConfigText(JSON.stringify({ api: { apiKey: 'sekrit-key', extra: 1 }, admin: { pinHash: 'plain-1234' } }));
     expect(JSON.stringify(bad)).not.toContain('plain-1234');
   });
