@@ -143,15 +143,17 @@ export async function runSetPin(args: readonly string[], io: SetPinIo): Promise<
     io.output.write('usage: booth set-pin --config FILE   (the PIN is read from the terminal, not shown, or one line from standard input)\n');
     return 2;
   }
+  // ./booth runs this from the checkout; a relative path starts where ./booth was run.
+  const configPath = path.resolve(io.env.BOOTH_CALLER_DIR ?? '', file);
   let note: string | null;
   try {
     const pin = await readPin(io);
-    note = (await writePinHash(path.resolve(file), pin)).note;
+    note = (await writePinHash(configPath, pin)).note;
   } catch (error) {
     io.output.write(`set-pin: ${(error as Error).message}\n`);
     return 1;
   }
-  io.output.write(`Admin PIN set: its hash is in ${path.resolve(file)}${note ? ` (${note})` : ''}. Restart the kiosk to use it.\n`);
+  io.output.write(`Admin PIN set: its hash is in ${configPath}${note ? ` (${note})` : ''}. Restart the kiosk to use it.\n`);
   return 0;
 }
 
