@@ -133,6 +133,18 @@ describe('booth set-pin', () => {
     expect(loaded.kind === 'ok' && (await verifyPin('4321', loaded.config.admin.pinHash!))).toBe(true);
   }, 20_000);
 
+  it('takes a relative --config from the folder ./booth was run in', () => {
+    const dir = tempDir();
+    const tsx = path.resolve('node_modules/tsx/dist/esm/index.mjs');
+    const run = spawnSync(process.execPath, ['--import', tsx, 'main/cli/set-pin.ts', '--config', 'gate-a.json'], {
+      input: '4321\n',
+      encoding: 'utf8',
+      env: { ...process.env, BOOTH_CALLER_DIR: dir },
+    });
+    expect(run.stderr).toContain(`its hash is in ${path.join(dir, 'gate-a.json')}`);
+    expect(loadConfig(path.join(dir, 'gate-a.json')).kind).toBe('ok');
+  });
+
   it('works as a command reading the PIN from standard input', () => {
     const file = path.join(tempDir(), 'config.json');
     const tsx = path.resolve('node_modules/tsx/dist/esm/index.mjs');
