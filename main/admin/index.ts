@@ -2,7 +2,7 @@
  * Admin mode: PIN with a persistent lockout, an idle-timed session, the
  * overview pages and an audit row for every admin action.
  */
-import type { AdminOverview, AdminPageInfo, AuditEntry, LockState, UnlockOutcome } from '../../preload/contract';
+import type { AdminOverview, AdminPageInfo, AdminWarning, AuditEntry, LockState, UnlockOutcome } from '../../preload/contract';
 import type { BoothConfig } from '../config';
 import { insecureCloudUrls, maskSecrets, verifyPin } from '../config';
 import { HandlerError, type EventBus, type HandlerMap } from '../dispatch';
@@ -29,7 +29,7 @@ export interface AdminDeps {
   store: Store;
   events: EventBus;
   pages: () => AdminPageInfo[];
-  overviewExtras: () => { modules: string[] };
+  overviewExtras: () => { modules: string[]; warnings: AdminWarning[] };
 }
 
 export interface AdminModule {
@@ -166,6 +166,7 @@ export function createAdmin(deps: AdminDeps): AdminModule {
     logPath: platform.log.file,
     pages: deps.pages(),
     insecureUrls: insecureCloudUrls(config).map((u) => ({ url: u.url, setting: `${u.field.split('.')[0]}.allowInsecureHttp` })),
+    warnings: deps.overviewExtras().warnings,
   });
 
   const handlers: HandlerMap = {

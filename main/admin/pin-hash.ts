@@ -2,13 +2,14 @@
  * The PIN hash in effect, and its upgrade: a hash cheaper than today's cost
  * (an older `set-pin`) is replaced after the next correct entry. The new hash
  * goes into the config file when the kiosk may rewrite it (atomically, as the
- * file's owner, keeping its mode); an installed kiosk's config is root's and
- * read-only to it, so there the new hash is kept in the store, tied to the
- * hash it replaces: a later `set-pin` (another hash in the config) wins.
+ * file's owner, keeping the rest of its text, its mode and group); an
+ * installed kiosk's config is root's and read-only to it, so there the new
+ * hash is kept in the store, tied to the hash it replaces: a later `set-pin`
+ * (another hash in the config) wins.
  */
 import fs from 'node:fs';
 import { z } from 'zod';
-import { hashPin, needsRehash, parseConfigText, writeFileAtomically, type BoothConfig } from '../config';
+import { hashPin, needsRehash, parseConfigText, rewriteFileKeepingAccess, setJsonString, type BoothConfig } from '../config';
 import type { ScopedLog } from '../log';
 import type { Store } from '../store';
 
@@ -27,11 +28,13 @@ function rewriteConfigHash(file: string, expected: string, next: string): void {
   const stat = fs.statSync(file);
   // A file owned by someone else (root's config on a kiosk) is not taken over.
   if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) throw new Error('the config belongs to another user');
-  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as { admin?: Record<string, unknown> };
+  const before = fs.readFileSync(file, 'utf8');
+  const raw = JSON.parse(before) as { admin?: Record<string, unknown> };
   if (raw.admin?.pinHash !== expected) throw new Error('the config holds another PIN hash now');
-  const text = `${JSON.stringify({ ...raw, admin: { ...raw.admin, pinHash: next } }, null, 2)}\n`;
+  // Only the hash's value changes, as with set-pin: the layout, mode and group stay.
+  const text = setJsonString(before, ['admin', 'pinHash'], next);
   if (!parseConfigText(text).ok) throw new Error('the rewritten config would not be valid');
-  writeFileAtomically(file, text, stat.mode & 0o777);
+  rewriteFileKeepingAccess(file, text);
 }
 
 export function createPinHashes(deps: { config: BoothConfig; configPath: string | null; store: Store; log: ScopedLog; now: () => Date }): PinHashes {

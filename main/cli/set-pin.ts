@@ -2,39 +2,51 @@
  * `booth set-pin --config FILE`: asks for the admin PIN twice on a terminal
  * (without echoing it) or reads one line from standard input when it is not a
  * terminal, and writes only its scrypt hash into the config, keeping
- * everything else in the file as it was. On an installed kiosk the app itself
- * runs this (`/opt/Booth/booth set-pin ...`, see main/electron/main.ts); in a
- * source checkout `./booth set-pin` runs this file with tsx.
+ * everything else in the file as it was: its text (layout, key order), mode,
+ * owner and group. On an installed kiosk the app itself runs this
+ * (`/opt/Booth/booth set-pin ...`, see main/electron/main.ts); in a source
+ * checkout `./booth set-pin` runs this file with tsx.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { hashPin, issueLine, parseConfigText, pinRule, PIN_RULE_TEXT, writeFileAtomically } from '../config';
+import { hashPin, issueLine, parseConfigText, pinRule, PIN_RULE_TEXT, rewriteFileKeepingAccess, setJsonString, writeFileAtomically } from '../config';
 
-export async function writePinHash(configFile: string, pin: string): Promise<void> {
+/**
+ * Writes the hash of `pin` into `configFile` and says what else it had to
+ * change: nothing, or the access of others (a PIN hash is never left readable
+ * by every user of the machine).
+ */
+export async function writePinHash(configFile: string, pin: string): Promise<{ note: string | null }> {
   if (!pinRule.test(pin)) throw new Error(`The PIN must be ${PIN_RULE_TEXT}.`);
-  let raw: Record<string, unknown> = {};
-  if (fs.existsSync(configFile)) {
-    const text = fs.readFileSync(configFile, 'utf8');
+  const existing = fs.existsSync(configFile) ? fs.readFileSync(configFile, 'utf8') : null;
+  if (existing !== null) {
+    let raw: unknown;
     try {
-      raw = JSON.parse(text) as Record<string, unknown>;
+      raw = JSON.parse(existing);
     } catch {
       // The parser's own message quotes the text around the error: say where it is instead.
-      const where = parseConfigText(text);
+      const where = parseConfigText(existing);
       const expected = where.ok ? 'valid JSON' : (where.issues[0]?.expected ?? 'valid JSON');
       throw new Error(`${configFile} is not ${expected}; fix it first, nothing was written.`);
     }
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${configFile} must hold a JSON object.`);
   }
-  const admin = (raw.admin && typeof raw.admin === 'object' ? raw.admin : {}) as Record<string, unknown>;
-  const next = { ...raw, admin: { ...admin, pinHash: await hashPin(pin) } };
-  const text = `${JSON.stringify(next, null, 2)}\n`;
+  const hash = await hashPin(pin);
+  // Only the hash's value changes: the installer's layout, key order, mode and owner stay.
+  const text = existing === null ? `${JSON.stringify({ admin: { pinHash: hash } }, null, 2)}\n` : setJsonString(existing, ['admin', 'pinHash'], hash);
   const checked = parseConfigText(text);
   if (!checked.ok) {
     const list = checked.issues.map((i) => `  ${issueLine(i)}`).join('\n');
     throw new Error(`${configFile} has other errors; fix them first, nothing was written:\n${list}`);
   }
-  writeFileAtomically(configFile, text);
+  if (existing === null) {
+    writeFileAtomically(configFile, text);
+    return { note: null };
+  }
+  const { modeBefore, mode } = rewriteFileKeepingAccess(configFile, text, 0o007);
+  const octal = (m: number) => `0${m.toString(8).padStart(3, '0')}`;
+  return { note: modeBefore === mode ? null : `its mode went from ${octal(modeBefore)} to ${octal(mode)}: other users may no longer read it` };
 }
 
 export interface SetPinIo {
@@ -131,14 +143,17 @@ export async function runSetPin(args: readonly string[], io: SetPinIo): Promise<
     io.output.write('usage: booth set-pin --config FILE   (the PIN is read from the terminal, not shown, or one line from standard input)\n');
     return 2;
   }
+  // ./booth runs this from the checkout; a relative path starts where ./booth was run.
+  const configPath = path.resolve(io.env.BOOTH_CALLER_DIR ?? '', file);
+  let note: string | null;
   try {
     const pin = await readPin(io);
-    await writePinHash(path.resolve(file), pin);
+    note = (await writePinHash(configPath, pin)).note;
   } catch (error) {
     io.output.write(`set-pin: ${(error as Error).message}\n`);
     return 1;
   }
-  io.output.write(`Admin PIN set: its hash is in ${path.resolve(file)}. Restart the kiosk to use it.\n`);
+  io.output.write(`Admin PIN set: its hash is in ${configPath}${note ? ` (${note})` : ''}. Restart the kiosk to use it.\n`);
   return 0;
 }
 

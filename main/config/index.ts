@@ -2,4 +2,5 @@ export { configSchema, knownModules, isSecretKey, isLoopbackHost, isSecureCloudU
 export { loadConfig, parseConfigText, resolveConfigPath, maskSecrets, describeIssues, issueLine, issueView, type ConfigIssue, type ConfigLoad } from './load';
 export { DEFAULT_SCRYPT, hashPin, hashParams, needsRehash, verifyPin, pinRule, PIN_RULE_TEXT, type ScryptParams } from './pin';
 export { allowedInsecureOrigins, cloudUrlsInUse, insecureCloudUrls, type CloudUrlInUse } from './cloud-urls';
-export { writeFileAtomically } from './write';
+export { rewriteFileKeepingAccess, writeFileAtomically, type FileOwner } from './write';
+export { setJsonString } from './edit';

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { ConfigIssueView } from '../../preload/contract';
+import { expectedForIssue, unknownKeyText } from './explain';
 import { configSchema, isSecretKey, type BoothConfig } from './schema';
 
 export type ConfigLoad =
@@ -60,17 +61,22 @@ function valueAt(root: unknown, pathParts: readonly PropertyKey[]): unknown {
 /** One error in a config: the field, the value found (masked, for logs only) and what was expected. */
 export interface ConfigIssue extends ConfigIssueView {
   value: string;
+  /** The key is not a setting: `expected` says so (and what was probably meant). */
+  unknownKey?: true;
 }
 
 /** What the problem screen may show: the field and what was expected, never a value. */
 export const issueView = ({ field, expected }: ConfigIssue): ConfigIssueView => ({ field, expected });
 
 /** One line per issue, for the log and the terminal. */
-export const issueLine = (issue: ConfigIssue): string => `${issue.field} = ${issue.value}; expected ${issue.expected}`;
+export const issueLine = (issue: ConfigIssue): string =>
+  `${issue.field} = ${issue.value}; ${issue.unknownKey ? '' : 'expected '}${issue.expected}`;
 
-/** Turns zod's issues into field / value found / what was expected. */
+/** Turns zod's issues into field / value found / what was expected, in words, one issue per field and finding. */
 export function describeIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
   const out: ConfigIssue[] = [];
+  // A value of the wrong type is told that alone: its size or choice says nothing more.
+  const wrongType = new Set(issues.filter((i) => i.code === 'invalid_type').map((i) => i.path.map(String).join('.')));
   for (const issue of issues) {
     const base = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
@@ -78,17 +84,18 @@ export function describeIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]
         out.push({
           field: [...base, key].join('.'),
           value: showForLog(raw, [...issue.path, key], false),
-          expected: 'no such setting (check the spelling; see docs/config.md)',
+          expected: unknownKeyText(base, key),
+          unknownKey: true,
         });
       }
       continue;
     }
+    const field = base.join('.') || '(top level)';
+    if (issue.code !== 'invalid_type' && wrongType.has(base.join('.'))) continue;
     const wantedSection = issue.code === 'invalid_type' && (issue.expected === 'object' || issue.expected === 'array');
-    out.push({
-      field: base.join('.') || '(top level)',
-      value: showForLog(raw, issue.path, wantedSection),
-      expected: issue.message.replace(/^Invalid input: /, ''),
-    });
+    const expected = expectedForIssue(issue, valueAt(raw, issue.path));
+    if (out.some((o) => o.field === field && o.expected === expected)) continue;
+    out.push({ field, value: showForLog(raw, issue.path, wantedSection), expected });
   }
   return out;
 }

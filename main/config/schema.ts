@@ -222,7 +222,11 @@ const prefault = <T extends z.ZodType>(schema: T) => schema.prefault({} as z.inp
 export const configSchema = z.strictObject({
   kioskName: z.string().min(1).max(40).default('Booth').describe('Name shown in the status bar (press it 3 s for admin).'),
   modules: z.array(z.enum(knownModules)).max(knownModules.length).default([]).describe('Capabilities this kiosk runs.'),
-  timeZone: timeZone.default('Asia/Jakarta').describe("The venue's IANA time zone: decides a ticket's day and daily caps."),
+  timeZone: timeZone
+    .default('Asia/Jakarta')
+    .describe(
+      "The venue's IANA time zone: decides a ticket's day and daily caps. It must be the zone the ticket server dates tickets (bookingDate) in, or tickets show \"Wrong day\" for part of each day; admin warns after a download when most tickets are dated yesterday or tomorrow and few today.",
+    ),
   api: prefault(apiSchema),
   services: prefault(servicesSchema),
   logging: prefault(loggingSchema),

@@ -45,6 +45,8 @@ export function createTicketDownloader(deps: {
   platform: Platform;
   events: EventBus;
   runImport: ImportRunner;
+  /** Called when a download succeeded (done or unchanged), before it is announced. */
+  afterSuccess?: () => void;
 }): TicketDownloader {
   const { store, cloud, config, platform, events } = deps;
   const db = store.db;
@@ -112,7 +114,10 @@ export function createTicketDownloader(deps: {
       const finishedAt = clock.now().toISOString();
       finishRow.run(info.state, finishedAt, info.processed, info.total, info.stored, info.skipped, info.withdrawn, durationMs, info.error, downloadId);
       const done: DownloadInfo = { ...info, startedAt, finishedAt, durationMs };
-      if (info.state === 'done' || info.state === 'not-modified') lastSuccessAt = finishedAt;
+      if (info.state === 'done' || info.state === 'not-modified') {
+        lastSuccessAt = finishedAt;
+        deps.afterSuccess?.();
+      }
       publish(done);
       return done;
     };

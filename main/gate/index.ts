@@ -24,6 +24,7 @@ import { runImportInWorker, type ImportRunner } from './import-runner';
 import { createTicketLookup } from './lookup';
 import { allowanceSchema } from './records';
 import { compileReferencePattern, readScanCode } from './scan-code';
+import { createZoneCheck } from './zone-check';
 
 export const USAGE_KIND = 'gate.usage';
 const TEST_MODE_KEY = 'gate.testMode';
@@ -87,7 +88,8 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
   };
 
   const runImport = options.runImport ?? runImportInWorker;
-  const downloader = createTicketDownloader({ store, cloud, config, platform, events, runImport });
+  const zoneCheck = createZoneCheck({ store, clock, timeZone: config.timeZone, log });
+  const downloader = createTicketDownloader({ store, cloud, config, platform, events, runImport, afterSuccess: () => zoneCheck.afterDownload() });
 
 
   outbox.registerKind({
@@ -310,6 +312,7 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
         flags: (sql.flags.all() as { id: number; reference: string; attraction: string; kind: GateFlag['kind']; detail: string; created_at: string }[]).map(
           (f) => ({ id: f.id, reference: f.reference, attraction: f.attraction, kind: f.kind, detail: f.detail, createdAt: f.created_at }),
         ),
+        timeZoneHint: zoneCheck.current(),
       };
     },
     'gate:download-now': () => {
@@ -342,6 +345,10 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
     id: 'gate',
     handlers,
     adminPage: { id: 'gate', title: 'Gate' },
+    adminWarnings: () => {
+      const hint = zoneCheck.current();
+      return hint ? [{ kind: 'gate.time-zone', hint }] : [];
+    },
     jobs: [
       {
         // Upload first, then download: the server sees local facts before the kiosk refreshes its view.

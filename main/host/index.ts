@@ -71,7 +71,7 @@ export function findAppRoot(start: string): string {
 
 export function resolveDataDir(argv: readonly string[], env: NodeJS.ProcessEnv, fallback: string | null): string {
   const i = argv.indexOf('--data-dir');
-  const fromArg = i >= 0 ? argv[i + 1] : undefined;
+  const fromArg = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--data-dir='))?.slice('--data-dir='.length);
   if (fromArg) return path.resolve(fromArg);
   if (env.BOOTH_DATA_DIR) return path.resolve(env.BOOTH_DATA_DIR);
   if (fallback) return fallback;
@@ -171,7 +171,9 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
   const dataDir = resolveDataDir(options.argv, options.env, options.defaultDataDir);
   const configPath = resolveConfigPath(options.argv, options.env, dataDir);
   const loaded = loadConfig(configPath);
-  const demo = loaded.kind === 'missing' && !options.isPackaged;
+  // A config named on purpose that is not there is an error (a typo), never the demo.
+  const configNamed = options.argv.some((a) => a === '--config' || a.startsWith('--config=')) || Boolean(options.env.BOOTH_CONFIG);
+  const demo = loaded.kind === 'missing' && !options.isPackaged && !configNamed;
 
   const baseBoot = {
     version,
@@ -207,7 +209,7 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
       howToFix: `Correct the fields listed below in ${loaded.path} (reference: docs/config.md; the values found are in the log, secrets masked), then restart the kiosk.`,
     }, log);
   }
-  if (loaded.kind === 'missing' && options.isPackaged) {
+  if (loaded.kind === 'missing' && !demo) {
     const log = fallbackLog();
     log.scope('config').warn(`no config at ${loaded.path}: showing "not configured"`);
     return problemKiosk(baseBoot, 'not-configured', {

@@ -89,6 +89,25 @@ export interface GateFlag {
   createdAt: string;
 }
 
+/**
+ * The tickets of the last download look dated in another time zone than the
+ * kiosk's `timeZone`: most of those around today fall on `date` (the venue's
+ * yesterday or tomorrow), few on `today`. A warning for the attendant.
+ */
+export interface TimeZoneHint {
+  /** The config's time zone. */
+  timeZone: string;
+  /** The venue's date when the download finished. */
+  today: string;
+  direction: 'yesterday' | 'tomorrow';
+  date: string;
+  /** Tickets dated `date`, dated `today`, and dated yesterday, today or tomorrow together. */
+  tickets: number;
+  todayTickets: number;
+  around: number;
+  checkedAt: string;
+}
+
 export interface GateAdminSummary {
   attraction: string;
   testMode: boolean;
@@ -101,6 +120,8 @@ export interface GateAdminSummary {
   deadItems: OutboxItemView[];
   scanner: ScannerStatus;
   flags: GateFlag[];
+  /** Set when the last download's ticket dates suggest another time zone. */
+  timeZoneHint: TimeZoneHint | null;
 }
 
 export const gateHandlers = {

@@ -6,7 +6,9 @@ const SECRET = 'sk-live-0a1b2c3d4e5f';
 const BAD_CONFIG = `{
   "kioskName": 42,
   "colour": "blue",
-  "api": { "baseUrl": "not a url", "apikey": "${SECRET}" }
+  "api": { "baseUrl": "not a url", "apikey": "${SECRET}" },
+  "fetch_interval": 300,
+  "devices": { "scanner": { "terminator": "TAB" } }
 }
 `;
 
@@ -27,16 +29,20 @@ test('config error screen names each field and what it needs, never a value; the
   await expect(page.getByTestId('problem-howtofix')).toContainText(file);
 
   const row = (field: string) => page.locator(`[data-testid="problem-issue"][data-field="${field}"]`);
-  await expect(row('kioskName').getByTestId('issue-expected')).toContainText('string');
+  await expect(row('kioskName').getByTestId('issue-expected')).toHaveText('text in quotes (1 to 40 characters)');
   await expect(row('colour').getByTestId('issue-expected')).toContainText('no such setting');
-  await expect(row('api.apikey').getByTestId('issue-expected')).toContainText('no such setting');
+  await expect(row('api.apikey').getByTestId('issue-expected')).toHaveText('no such setting: did you mean api.apiKey?');
   await expect(row('api.baseUrl').getByTestId('issue-expected')).toContainText('http(s) URL');
-  // Nothing but these four fields is named, and no value from the file is shown.
+  // A seed-style key is pointed to Booth's name; a wrong choice reads as the choices.
+  await expect(row('fetch_interval').getByTestId('issue-expected')).toHaveText('no such setting: did you mean services.fetchIntervalSeconds?');
+  await expect(row('devices.scanner.terminator').getByTestId('issue-expected')).toHaveText('one of CR, LF, CRLF');
+  // Nothing but these fields is named, and no value from the file is shown.
   const fields = await page.getByTestId('issue-field').allTextContents();
-  expect(new Set(fields)).toEqual(new Set(['kioskName', 'colour', 'api.apikey', 'api.baseUrl']));
+  expect(new Set(fields)).toEqual(new Set(['kioskName', 'colour', 'api.apikey', 'api.baseUrl', 'fetch_interval', 'devices.scanner.terminator']));
   await expect(page.getByTestId('issue-value')).toHaveCount(0);
   const shown = await page.getByTestId('screen-problem').innerText();
-  for (const value of [SECRET, 'blue', 'not a url', '42']) expect(shown).not.toContain(value);
+  for (const value of [SECRET, 'blue', 'not a url', '42', 'TAB']) expect(shown).not.toContain(value);
+  expect(shown).not.toMatch(/Invalid (input|option)|received|>=/);
   // Nor does the contract hand it to the page.
   expect(JSON.stringify(await invokeInPage(page, 'kiosk:boot'))).not.toContain(SECRET);
 

@@ -138,12 +138,13 @@ describe('admin mode', () => {
   describe('an older, cheaper PIN hash is replaced on the next correct entry', () => {
     const cost = (hash: string | null | undefined) => (hash ? hashParams(hash)?.N : undefined);
 
-    it('in the config file, atomically, keeping the rest of the file and its mode', async () => {
+    it('in the config file, atomically, keeping the rest of the file (its layout too) and its mode', async () => {
       const dir = tempDir();
       const old = await cheapHash('2468');
       const input = { kioskName: 'Gate R', api: { apiKey: 'venue-secret' }, admin: { pinHash: old, maxTries: 4 } };
       const file = path.join(dir, 'config.json');
-      fs.writeFileSync(file, JSON.stringify(input));
+      const layout = `${JSON.stringify(input, null, '\t')}\n`;
+      fs.writeFileSync(file, layout);
       fs.chmodSync(file, 0o640);
       const { kiosk } = await testKiosk(dir, input);
       expect(await kiosk.handlers.invoke('admin:unlock', { pin: '2468' })).toEqual({ ok: true, value: { status: 'unlocked' } });
@@ -152,6 +153,7 @@ describe('admin mode', () => {
       expect(cost(written.admin.pinHash)).toBe(2 ** 17);
       expect(await verifyPin('2468', written.admin.pinHash)).toBe(true);
       expect(written).toEqual({ ...input, admin: { ...input.admin, pinHash: written.admin.pinHash } });
+      expect(fs.readFileSync(file, 'utf8')).toBe(layout.replace(old, written.admin.pinHash));
       expect(fs.statSync(file).mode & 0o777).toBe(0o640);
       expect(fs.readdirSync(dir).filter((f) => f.includes('tmp'))).toEqual([]);
       // stop() waited for the new hash before closing the store.

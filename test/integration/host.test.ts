@@ -19,6 +19,19 @@ describe('kiosk host boot', () => {
     await running.stop();
   });
 
+  it('shows "not configured" for a config named by --config or BOOTH_CONFIG that is not there, never the demo', async () => {
+    const dir = tempDir();
+    const missing = path.join(dir, 'gate-a.json');
+    for (const extra of [{ argv: ['--data-dir', dir, '--config', missing] }, { env: { BOOTH_CONFIG: missing } }]) {
+      const running = await host(dir, extra);
+      expect(running.boot.state).toBe('not-configured');
+      expect(running.boot.demo).toBe(false);
+      expect(running.boot.problem?.file).toBe(missing);
+      await running.stop();
+    }
+    expect(fs.existsSync(path.join(dir, 'demo'))).toBe(false);
+  });
+
   it('shows "not configured" instead of a demo when packaged', async () => {
     const dir = tempDir();
     const running = await host(dir, { isPackaged: true });

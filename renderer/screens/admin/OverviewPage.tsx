@@ -5,6 +5,7 @@ import type { AdminOverview } from '../../../preload/contract';
 import { localeOf } from '../../app/i18n';
 import { Icon } from '../../components/Icon';
 import { Notice } from '../../components/Notice';
+import { TimeZoneNotice } from '../gate/TimeZoneNotice';
 import { ConfigTree } from './ConfigTree';
 import { formatBytes } from './format';
 import type { AdminCall } from './useAdminCall';
@@ -43,6 +44,7 @@ export function OverviewPage({ overview, adminCall }: { overview: AdminOverview;
           {t('admin.overview.insecureHttp', { url: u.url, setting: u.setting })}
         </Notice>
       ))}
+      {overview.warnings.map((w) => (w.kind === 'gate.time-zone' ? <TimeZoneNotice key={w.kind} hint={w.hint} testId="ov-time-zone-hint" /> : null))}
       <section className="admin-card">
         <h2>{t('admin.overview.kiosk')}</h2>
         <dl className="facts">

@@ -18,6 +18,7 @@ import { Notice } from '../../components/Notice';
 import { formatTimestamp } from '../admin/format';
 import { useAdminCall } from '../admin/useAdminCall';
 import { HourChart } from './HourChart';
+import { TimeZoneNotice } from './TimeZoneNotice';
 
 function Row({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
   return (
@@ -160,6 +161,7 @@ export function GateAdminPage(_props: AdminPageProps) {
         </BigButton>
       </div>
       {error ? <Notice kind="error">{t('admin.error', { message: error })}</Notice> : null}
+      {summary.timeZoneHint ? <TimeZoneNotice hint={summary.timeZoneHint} testId="gate-time-zone-hint" /> : null}
 
       <div className="admin-grid">
         <section className="admin-card">
