@@ -424,7 +424,8 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
 
     if (verdict.kind === 'invalid') {
       db.transaction(() => {
-        sql.flagUnlessOpen.run('refused-job', verdict.detail, tx.id);
+        // The cloud retries a refused job: once the attendant has seen to it, it stays closed.
+        if (tx.owed_reason !== 'refused-job') sql.flagUnlessOpen.run('refused-job', verdict.detail, tx.id);
         queueReport(job, false, 'invalid_quarters');
       })();
       log.warn(`job ${job.id}: ${verdict.detail}; not paid, kept for the attendant`);
@@ -528,7 +529,7 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
       if (answer.jobId !== null) {
         enqueueReport(answer.jobId, tx?.id ?? null, { success: false, error: 'unreadable_job', dispensed: dispensedSoFar(tx) });
         unreadableJobs.markReported(answer.fingerprint);
-        if (tx?.created_here === 1) sql.flagUnlessOpen.run('refused-job', `the payment service sent a job this kiosk cannot read (${answer.problem})`, tx.id);
+        if (tx?.created_here === 1 && tx.owed_reason !== 'refused-job') sql.flagUnlessOpen.run('refused-job', `the payment service sent a job this kiosk cannot read (${answer.problem})`, tx.id);
       }
       return true;
     })();
