@@ -244,11 +244,22 @@ test('a refused job for the customer on screen: the payment arrived and the atte
   const reference = (await page.getByTestId('payout-reference').textContent())!;
   await screenshot(page, 'payout-attendant-800x480');
   expect(rig.hopper.coinsPaidTotal).toBe(0);
+  // And an answer of jobs/pending that is not a job at all (no readable id): kept for the attendant too.
+  rig.sim.payout.garbleNextJobs(1, 'wrong-types');
+  await expect.poll(() => rig.sim.payout.garblesPending()).toBe(0);
 
   await unlockAdmin(page);
   await page.getByTestId('admin-tab-payout').click();
+  const unreadable = page.getByTestId('unreadable-jobs');
+  await expect(unreadable).toContainText('Jobs this kiosk could not read');
+  await expect(unreadable.getByTestId('unreadable-job').first()).toHaveAttribute('data-reported', 'false');
+  await expect(unreadable).toContainText('no readable id: cannot be reported');
+  await expect(unreadable).toContainText('{"id":12345,');
   await expect(page.getByTestId(`owed-${reference}`)).toHaveAttribute('data-reason', 'refused-job');
   await expect(page.getByTestId(`owed-detail-${reference}`)).toContainText('-5 coins');
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await screenshot(page, 'admin-payout-refused-1920x1080');
+  await page.setViewportSize({ width: 800, height: 480 });
   await page.getByTestId(`pay-owed-${reference}`).click();
   await expect(page.getByTestId('owed-none')).toBeVisible({ timeout: 15_000 });
   expect(rig.hopper.coinsPaidTotal).toBe(20);
