@@ -43,8 +43,6 @@ export interface PayoutOptions {
   hopper?: PayoutHopper;
 }
 
-
-
 /** A short code a customer can read out to the attendant. */
 const referenceFor = (transactionId: string) =>
   crypto.createHash('sha256').update(transactionId).digest('hex').slice(0, 6).toUpperCase();
@@ -212,8 +210,7 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
   }
 
   // ---- reporting through the outbox ----------------------------------------------------------
-  const reports = createPayoutReports({ outbox, sql, kioskId: store.kioskId, clock, endpoint, coinsSold });
-  const { enqueueReport, queueReport, reportLatest, dispensedSoFar } = reports;
+  const { enqueueReport, queueReport, reportLatest, dispensedSoFar } = createPayoutReports({ outbox, sql, kioskId: store.kioskId, clock, endpoint, coinsSold });
 
   /** Everything owed is paid: the attendant's entry is closed, unless the job's count differed from what was sold (still flagged). */
   function settle(tx: TransactionRow) {
