@@ -181,6 +181,43 @@ export const migrations: readonly Migration[] = [
     },
   },
   {
+    version: 4,
+    name: 'payout: coins seen paid, hand counts, the server asks, unreadable jobs',
+    up(db) {
+      db.exec(`
+        -- The most coins the kiosk saw paid by a command while it ran (the hopper's
+        -- progress replies), written before it is shown: a lower bound that no
+        -- reconciliation may go below.
+        ALTER TABLE payout_steps ADD COLUMN coins_seen INTEGER NOT NULL DEFAULT 0 CHECK (coins_seen >= 0);
+        -- Set when the attendant's hand count settled this command (it is no longer counted from the hopper).
+        ALTER TABLE payout_steps ADD COLUMN counted_by_hand_at TEXT;
+
+        -- What the latest job asked (as sent: may be negative or fractional; null: no usable count).
+        ALTER TABLE payout_transactions ADD COLUMN quarters_asked REAL;
+        -- The attendant's count of the coins the customer got in total, and when.
+        ALTER TABLE payout_transactions ADD COLUMN hand_count INTEGER CHECK (hand_count IS NULL OR hand_count >= 0);
+        ALTER TABLE payout_transactions ADD COLUMN hand_counted_at TEXT;
+        -- Coins the customer got beyond what was owed (known from a hand count); coins_paid stays <= coins_owed.
+        ALTER TABLE payout_transactions ADD COLUMN coins_overpaid INTEGER NOT NULL DEFAULT 0 CHECK (coins_overpaid >= 0);
+
+        -- Answers of jobs/pending that are not a job this kiosk can read, one row per distinct answer.
+        -- Those with a readable id are reported failed (unreadable_job), so the queue moves on.
+        CREATE TABLE payout_unreadable_jobs (
+          fingerprint TEXT PRIMARY KEY,
+          job_id TEXT,
+          transaction_id TEXT,
+          problem TEXT NOT NULL,
+          excerpt TEXT NOT NULL,
+          first_seen TEXT NOT NULL,
+          last_seen TEXT NOT NULL,
+          deliveries INTEGER NOT NULL DEFAULT 1,
+          reported INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+        CREATE INDEX payout_unreadable_jobs_by_time ON payout_unreadable_jobs (last_seen);
+      `);
+    },
+  },
+  {
     version: 7,
     name: 'audit rows by action (refused PIN entries are pruned past a limit)',
     up(db) {
