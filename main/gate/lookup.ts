@@ -35,7 +35,9 @@ export function createTicketLookup(
   const ticketQuery = db.prepare(
     `SELECT t.booking_date, t.raw_json, t.withdrawn_at,
        (SELECT COALESCE(SUM(m.persons), 0) FROM admissions m
-         WHERE m.reference = t.reference AND m.attraction = ? AND m.included = 0 AND m.test = ?) AS pending
+         WHERE m.reference = t.reference AND m.attraction = ? AND m.included = 0 AND m.test = ?) AS pending,
+       (SELECT COALESCE(SUM(m.persons), 0) FROM admissions m
+         WHERE m.reference = t.reference AND m.attraction = ? AND m.included = 1 AND m.test = ?) AS included
      FROM tickets t WHERE t.reference = ?`,
   );
   const testUsed = db.prepare('SELECT COALESCE(SUM(persons), 0) AS n FROM admissions WHERE reference = ? AND attraction = ? AND test = 1');
@@ -43,8 +45,8 @@ export function createTicketLookup(
 
   return {
     decide(reference, test, context) {
-      const row = ticketQuery.get(attraction, test ? 1 : 0, reference) as
-        | { booking_date: string; raw_json: string; withdrawn_at: string | null; pending: number }
+      const row = ticketQuery.get(attraction, test ? 1 : 0, attraction, test ? 1 : 0, reference) as
+        | { booking_date: string; raw_json: string; withdrawn_at: string | null; pending: number; included: number }
         | undefined;
       let ticket: TicketFacts | null = null;
       let raw: unknown = null;
@@ -57,7 +59,7 @@ export function createTicketLookup(
         } catch {
           log.warn(`stored ticket ${reference} is not JSON; treated as having no allowance here`);
         }
-        ticket = { bookingDate: row.booking_date, withdrawnAt: row.withdrawn_at, allowance, pendingPersons: row.pending };
+        ticket = { bookingDate: row.booking_date, withdrawnAt: row.withdrawn_at, allowance, pendingPersons: row.pending, includedPersons: row.included };
       }
       const decision = decide({
         reference,

@@ -10,7 +10,7 @@ const base: DecisionInput = {
   today: '2026-01-15',
   validDaysBefore: 0,
   validDaysAfter: 0,
-  ticket: { bookingDate: '2026-01-15', withdrawnAt: null, allowance: { pax: 3, serverUsed: 0 }, pendingPersons: 0 },
+  ticket: { bookingDate: '2026-01-15', withdrawnAt: null, allowance: { pax: 3, serverUsed: 0 }, pendingPersons: 0, includedPersons: 0 },
   testPersonsUsed: 0,
   lastDownloadAt: '2026-01-15T02:00:00.000Z',
   lastUse: null,
@@ -24,9 +24,20 @@ describe('gate decision', () => {
     });
   });
 
+  it('never counts fewer persons than this kiosk had acknowledged, whatever the server says', () => {
+    // The server lost its count (restarted at 0) after acknowledging 1 of this kiosk's persons.
+    expect(decide(withTicket({ allowance: { pax: 1, serverUsed: 0 }, includedPersons: 1 })).kind).toBe('already-used');
+    expect(decide(withTicket({ allowance: { pax: 3, serverUsed: 1 }, includedPersons: 2, pendingPersons: 0 }))).toMatchObject({ kind: 'valid', left: 1 });
+    // A server count above this kiosk's own (other gates) is the one that counts.
+    expect(decide(withTicket({ allowance: { pax: 4, serverUsed: 3 }, includedPersons: 1, pendingPersons: 0 }))).toMatchObject({ kind: 'valid', left: 1 });
+  });
+
   it('is ALREADY USED when nobody is left, saying when it was last used here', () => {
     const input = { ...withTicket({ allowance: { pax: 2, serverUsed: 1 }, pendingPersons: 1 }), lastUse: { at: '2026-01-15T03:00:00Z', gate: 'Gate A' } };
-    expect(decide(input)).toEqual({ kind: 'already-used', reference: base.reference, pax: 2, lastUsedAt: '2026-01-15T03:00:00Z', lastUsedGate: 'Gate A' });
+    expect(decide(input)).toEqual({ kind: 'already-used', reference: base.reference, pax: 2, lastUsedAt: '2026-01-15T03:00:00Z', lastUsedGate: 'Gate A', usedElsewhere: false });
+    // The server counts a person this gate did not admit: another gate was used too.
+    expect(decide({ ...input, ticket: { ...input.ticket!, pendingPersons: 0, includedPersons: 1, allowance: { pax: 2, serverUsed: 2 } } })).toMatchObject({ usedElsewhere: true });
+
     // A server count above pax (over-admission elsewhere) is still "used", never negative persons.
     expect(decide(withTicket({ allowance: { pax: 2, serverUsed: 5 } })).kind).toBe('already-used');
   });
