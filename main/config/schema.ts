@@ -92,6 +92,14 @@ export const clockSchema = z.strictObject({
   skewWarningSeconds: seconds(1, 86_400).default(120).describe('Clock difference to the cloud that shows a warning.'),
 });
 
+/**
+ * The whole trimmed scan is one reference (`YYYYMMDD-NNNNNN`, with a test
+ * suffix in any case), alone or delimited inside a URL or text; a second
+ * reference anywhere makes it unreadable.
+ */
+export const DEFAULT_REFERENCE_PATTERN =
+  '^(?!.*\\d{8}-\\d{6}.*\\d{8}-\\d{6})(?:.*[/=#?&:\\s])?(\\d{8}-\\d{6}(?:-[Dd][Uu][Mm][Mm][Yy])?)(?:[/?#&\\s].*)?$';
+
 const regexSource = z.string().max(500).refine(
   (source) => {
     try {
@@ -107,8 +115,10 @@ const regexSource = z.string().max(500).refine(
 export const gateSchema = z.strictObject({
   attraction: z.string().min(1).max(40).default('A').describe('The attraction this gate serves (a key of the ticket\'s "attractions").'),
   referencePattern: regexSource
-    .default('(\\d{8}-\\d{6}(?:-dummy)?)')
-    .describe('Regular expression whose first group (or whole match) is the reference number in a scan, e.g. inside a QR code URL.'),
+    .default(DEFAULT_REFERENCE_PATTERN)
+    .describe(
+      'Regular expression whose first group (or whole match) is the reference number in a scan. The default accepts a reference alone, or one that stands between delimiters (/ = # ? & : or a space) in a URL or text, e.g. https://venue.example/t/20251009-000001 or ?ref=20251009-000001; two references, or one glued to other letters or digits, are UNREADABLE. With any pattern, a reference followed by -dummy (in any case) is the test ticket, never the live one.',
+    ),
   validDaysBefore: z.number().int().min(0).max(365).default(0).describe('A ticket is valid this many days before its booking date.'),
   validDaysAfter: z.number().int().min(0).max(365).default(0).describe('A ticket is valid this many days after its booking date.'),
   maxScanLength: z.number().int().min(16).max(4096).default(256).describe('Longer scanner lines are UNREADABLE.'),
