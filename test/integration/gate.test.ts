@@ -87,6 +87,48 @@ describe('gate: every result', () => {
     await g.kiosk.stop();
   });
 
+  it('logs how a choice ended: timed out (even when a later scan ends it), replaced by another scan, or cancelled', async () => {
+    const cloud = await sim([{ n: 1, attractions: { A: { pax: 2 } } }, { n: 2, attractions: { A: { pax: 2 } } }]);
+    const g = await gateKiosk(tempDir(), cloud, { gate: { choiceTimeoutSeconds: 10 } });
+    await g.sync();
+    const ended = (reference: string) => g.log.lines.filter((l) => l.includes(`scan ${reference} `) && l.includes('not admitted'));
+    await g.scan(ref(1));
+    g.clock.advance(16_000);
+    await g.scan(ref(2)); // long after the first choice timed out
+    expect(ended(ref(1))).toEqual([expect.stringContaining('not admitted (the choice timed out)')]);
+    await g.scan(ref(1)); // while the second choice still waits
+    expect(ended(ref(2))).toEqual([expect.stringContaining('not admitted (another scan came)')]);
+    const third = await g.scan(ref(2));
+    await g.invoke('gate:cancel', { scanId: third.scanId, reason: 'timeout' }); // the screen's timer
+    expect(ended(ref(1)).at(-1)).toContain('not admitted (another scan came)');
+    expect(ended(ref(2)).at(-1)).toContain('not admitted (the choice timed out)');
+    const fourth = await g.scan(ref(1));
+    await g.invoke('gate:cancel', { scanId: fourth.scanId });
+    expect(ended(ref(1)).at(-1)).toContain('not admitted (cancelled)');
+    await g.kiosk.stop();
+  });
+
+  it('ALREADY USED names this gate only for what it admitted: persons counted elsewhere are said to be elsewhere', async () => {
+    const cloud = await sim([{ n: 1, attractions: { A: { pax: 3 } } }, { n: 2, attractions: { A: { pax: 2 } } }]);
+    const here = await gateKiosk(tempDir(), cloud, { kioskName: 'Gate A1' });
+    const there = await gateKiosk(tempDir(), cloud, { kioskName: 'Gate A2' });
+    await here.sync();
+    await there.sync();
+    await here.admit(ref(1), 1);
+    await there.admit(ref(1), 2);
+    await here.admit(ref(2), 2);
+    await there.sync();
+    here.clock.advance(1_000);
+    await here.sync();
+    there.clock.advance(1_000);
+    await there.sync();
+    expect(await here.scan(ref(1))).toMatchObject({ kind: 'already-used', lastUsedGate: 'Gate A1', lastUsedAt: expect.any(String), usedElsewhere: true });
+    expect(await here.scan(ref(2))).toMatchObject({ kind: 'already-used', lastUsedGate: 'Gate A1', usedElsewhere: false });
+    expect(await there.scan(ref(2))).toMatchObject({ kind: 'already-used', lastUsedAt: null, usedElsewhere: true });
+    await here.kiosk.stop();
+    await there.kiosk.stop();
+  });
+
   it('ignores an identical scan within 2 s', async () => {
     const cloud = await sim([{ n: 1, attractions: { A: { pax: 2 } } }]);
     const g = await gateKiosk(tempDir(), cloud, { gate: { duplicateScanSeconds: 2 } });
