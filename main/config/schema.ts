@@ -169,6 +169,11 @@ export const syncSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(32).default(4).describe('Uploads in flight at once (one per ticket at most, in order).'),
   backoffBaseSeconds: seconds(0.05, 600).default(1).describe('First retry delay after a failed attempt; doubles each time (full jitter).'),
   backoffCapSeconds: seconds(0.1, 86_400).default(300).describe('Longest delay between attempts; transient failures retry for as long as it takes.'),
+  stallSeconds: seconds(0.5, 300)
+    .default(5)
+    .describe(
+      'An upload unanswered this long is stalled. While every upload in flight is stalled, one more is tried to learn when the server answers again; once it answers an upload sent this much later, the stalled ones are sent again at once (same Idempotency-Key). Keep it above the server\'s slowest normal answer.',
+    ),
 });
 
 const prefault = <T extends z.ZodType>(schema: T) => schema.prefault({} as z.input<T>);
