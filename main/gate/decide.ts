@@ -41,6 +41,12 @@ export function personsLeft(pax: number, ticket: Pick<TicketFacts, 'pendingPerso
   return pax - Math.max(serverUsed, ticket.includedPersons) - ticket.pendingPersons;
 }
 
+/**
+ * Only what is known: the server's count shows persons from another gate when
+ * it is above every person of this gate that it can include.
+ */
+export const countsOthers = (serverUsed: number, ownPersonsItCanInclude: number): boolean => serverUsed > ownPersonsItCanInclude;
+
 /** A test code with no downloaded record admits one person in test mode. */
 export const TEST_TICKET_PAX = 1;
 
@@ -85,8 +91,8 @@ export function decide(input: DecisionInput): ScanDecision {
       pax,
       lastUsedAt: input.lastUse?.at ?? null,
       lastUsedGate: input.lastUse?.gate ?? null,
-      // Only what is known: the server's count cannot be explained by this gate's own admissions.
-      usedElsewhere: serverUsed > ticket.includedPersons + ticket.pendingPersons,
+      // What these facts can tell; the lookup narrows it with the admissions' times.
+      usedElsewhere: countsOthers(serverUsed, ticket.includedPersons + ticket.pendingPersons),
     };
   }
   return { kind: 'valid', reference, bookingDate: ticket.bookingDate, pax, left, test: input.test };

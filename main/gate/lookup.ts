@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { ScanDecision } from '../../preload/contract';
 import type { ScopedLog } from '../log';
-import { decide, type TicketFacts } from './decide';
+import { countsOthers, decide, type TicketFacts } from './decide';
 import { allowanceSchema, storedAttractionsSchema } from './records';
 
 export interface LookupContext {
@@ -42,6 +42,12 @@ export function createTicketLookup(
   );
   const testUsed = db.prepare('SELECT COALESCE(SUM(persons), 0) AS n FROM admissions WHERE reference = ? AND attraction = ? AND test = 1');
   const lastUse = db.prepare('SELECT at FROM admissions WHERE reference = ? AND attraction = ? ORDER BY at DESC LIMIT 1');
+  // Persons of this gate the server's downloaded count can include: acknowledged before
+  // that download, or admitted before it (an upload whose answer was lost).
+  const ownInCount = db.prepare(
+    `SELECT COALESCE(SUM(m.persons), 0) AS n FROM admissions m JOIN tickets t ON t.reference = m.reference
+     WHERE m.reference = ? AND m.attraction = ? AND m.test = 0 AND (m.included = 1 OR m.at < t.downloaded_at)`,
+  );
 
   return {
     decide(reference, test, context) {
@@ -79,6 +85,9 @@ export function createTicketLookup(
         if (used) {
           decision.lastUsedAt = used.at;
           decision.lastUsedGate = options.kioskName;
+        }
+        if (!test && ticket?.allowance) {
+          decision.usedElsewhere = countsOthers(ticket.allowance.serverUsed, (ownInCount.get(reference, attraction) as { n: number }).n);
         }
       }
       return {

@@ -109,7 +109,7 @@ describe('gate: every result', () => {
   });
 
   it('ALREADY USED names this gate only for what it admitted: persons counted elsewhere are said to be elsewhere', async () => {
-    const cloud = await sim([{ n: 1, attractions: { A: { pax: 3 } } }, { n: 2, attractions: { A: { pax: 2 } } }]);
+    const cloud = await sim([{ n: 1, attractions: { A: { pax: 3 } } }, { n: 2, attractions: { A: { pax: 2 } } }, { n: 3, attractions: { A: { pax: 3, used: 1 } } }]);
     const here = await gateKiosk(tempDir(), cloud, { kioskName: 'Gate A1' });
     const there = await gateKiosk(tempDir(), cloud, { kioskName: 'Gate A2' });
     await here.sync();
@@ -125,6 +125,10 @@ describe('gate: every result', () => {
     expect(await here.scan(ref(1))).toMatchObject({ kind: 'already-used', lastUsedGate: 'Gate A1', lastUsedAt: expect.any(String), usedElsewhere: true });
     expect(await here.scan(ref(2))).toMatchObject({ kind: 'already-used', lastUsedGate: 'Gate A1', usedElsewhere: false });
     expect(await there.scan(ref(2))).toMatchObject({ kind: 'already-used', lastUsedAt: null, usedElsewhere: true });
+    // Offline after the download: the server's 1 cannot include the 2 admitted here since.
+    cloud.set({ down: true });
+    await here.admit(ref(3), 2);
+    expect(await here.scan(ref(3))).toMatchObject({ kind: 'already-used', lastUsedGate: 'Gate A1', usedElsewhere: true });
     await here.kiosk.stop();
     await there.kiosk.stop();
   });
