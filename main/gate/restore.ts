@@ -43,7 +43,10 @@ export function createCountRestorer(deps: { db: Database.Database; outbox: Outbo
     return null;
   }
 
-  function restoreOne(conflict: CountConflict): boolean {
+  /** Conflicts worded one by one in the log; beyond them (a server reset), one line says how many. */
+  const LOGGED_ONE_BY_ONE = 20;
+
+  function restoreOne(conflict: CountConflict, logIt: boolean): boolean {
     const { reference, attraction } = conflict;
     const now = clock.now().toISOString();
     const waiting = waitingRestore(reference, attraction);
@@ -79,9 +82,11 @@ export function createCountRestorer(deps: { db: Database.Database; outbox: Outbo
       });
     }
     flags.noteResent(reference, attraction, total, now);
-    log.warn(
-      `ticket ${reference}: the server counts ${conflict.serverUsed} at ${attraction} but acknowledged ${conflict.acknowledged} from this kiosk; sending its count (${total}) again to restore it`,
-    );
+    if (logIt) {
+      log.warn(
+        `ticket ${reference}: the server counts ${conflict.serverUsed} at ${attraction} but acknowledged ${conflict.acknowledged} from this kiosk; sending its count (${total}) again to restore it`,
+      );
+    }
     return true;
   }
 
@@ -91,7 +96,8 @@ export function createCountRestorer(deps: { db: Database.Database; outbox: Outbo
   return {
     restore(conflicts) {
       let queued = 0;
-      for (const conflict of conflicts) if (restoreInTransaction(conflict)) queued++;
+      for (const conflict of conflicts) if (restoreInTransaction(conflict, queued < LOGGED_ONE_BY_ONE)) queued++;
+      if (queued > LOGGED_ONE_BY_ONE) log.warn(`${queued} counts the server lost are being sent again (${queued - LOGGED_ONE_BY_ONE} more than listed above)`);
       if (queued > 0) outbox.wake();
       return queued;
     },
