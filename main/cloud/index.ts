@@ -26,6 +26,8 @@ export interface CloudRequestInit {
   idempotencyKey?: string;
   /** Overrides api.timeoutSeconds. */
   timeoutMs?: number;
+  /** Ends the request early (the caller gave up on it); not a sign that the cloud is offline. */
+  signal?: AbortSignal;
 }
 
 export class CloudNetworkError extends Error {
@@ -66,6 +68,9 @@ export interface CloudClient {
   state(): CloudState;
   onChange(listener: (state: CloudState) => void): () => void;
 }
+
+const withCallerSignal = (timeout: AbortSignal, caller: AbortSignal | undefined): AbortSignal =>
+  caller ? AbortSignal.any([timeout, caller]) : timeout;
 
 export function createCloudClient(config: BoothConfig, platform: Platform, kioskId: string): CloudClient {
   const log = platform.log.scope('cloud');
@@ -154,7 +159,7 @@ export function createCloudClient(config: BoothConfig, platform: Platform, kiosk
         method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
         headers,
         body: init.body,
-        signal: AbortSignal.timeout(init.timeoutMs ?? config.api.timeoutSeconds * 1000),
+        signal: withCallerSignal(AbortSignal.timeout(init.timeoutMs ?? config.api.timeoutSeconds * 1000), init.signal),
       });
     } catch (error) {
       if (error instanceof CloudRedirectError) {
@@ -163,6 +168,7 @@ export function createCloudClient(config: BoothConfig, platform: Platform, kiosk
         log.warn(error.message);
         throw error;
       }
+      if (init.signal?.aborted) throw new CloudNetworkError(`the request to ${endpoint} was given up by the kiosk`, false);
       const timedOut = (error as Error).name === 'TimeoutError';
       update({ online: false });
       throw new CloudNetworkError(

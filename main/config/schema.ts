@@ -145,6 +145,14 @@ export const clockSchema = z.strictObject({
   skewWarningSeconds: seconds(1, 86_400).default(120).describe('Clock difference to the cloud that shows a warning.'),
 });
 
+/**
+ * The whole trimmed scan is one reference (`YYYYMMDD-NNNNNN`, with a test
+ * suffix in any case), alone or delimited inside a URL or text; a second
+ * reference anywhere makes it unreadable.
+ */
+export const DEFAULT_REFERENCE_PATTERN =
+  '^(?!.*\\d{8}-\\d{6}.*\\d{8}-\\d{6})(?:.*[/=#?&:\\s])?(\\d{8}-\\d{6}(?:-[Dd][Uu][Mm][Mm][Yy])?)(?:[/?#&\\s].*)?$';
+
 const regexSource = z.string().max(500).refine(
   (source) => {
     try {
@@ -160,8 +168,10 @@ const regexSource = z.string().max(500).refine(
 export const gateSchema = z.strictObject({
   attraction: z.string().min(1).max(40).default('A').describe('The attraction this gate serves (a key of the ticket\'s "attractions").'),
   referencePattern: regexSource
-    .default('(\\d{8}-\\d{6}(?:-dummy)?)')
-    .describe('Regular expression whose first group (or whole match) is the reference number in a scan, e.g. inside a QR code URL.'),
+    .default(DEFAULT_REFERENCE_PATTERN)
+    .describe(
+      'Regular expression whose first group (or whole match) is the reference number in a scan. The default accepts a reference alone, or one that stands between delimiters (/ = # ? & : or a space) in a URL or text, e.g. https://venue.example/t/20251009-000001 or ?ref=20251009-000001; two references, or one glued to other letters or digits, are UNREADABLE. With any pattern, a reference followed by -dummy (in any case) is the test ticket, never the live one.',
+    ),
   validDaysBefore: z.number().int().min(0).max(365).default(0).describe('A ticket is valid this many days before its booking date.'),
   validDaysAfter: z.number().int().min(0).max(365).default(0).describe('A ticket is valid this many days after its booking date.'),
   maxScanLength: z.number().int().min(16).max(4096).default(256).describe('Longer scanner lines are UNREADABLE.'),
@@ -215,6 +225,11 @@ export const syncSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(32).default(4).describe('Uploads in flight at once (one per ticket at most, in order).'),
   backoffBaseSeconds: seconds(0.05, 600).default(1).describe('First retry delay after a failed attempt; doubles each time (full jitter).'),
   backoffCapSeconds: seconds(0.1, 86_400).default(300).describe('Longest delay between attempts; transient failures retry for as long as it takes.'),
+  stallSeconds: seconds(0.5, 300)
+    .default(5)
+    .describe(
+      'An upload unanswered this long is stalled. While every upload in flight is stalled, one more is tried to learn when the server answers again; once it answers an upload sent this much later, the stalled ones are sent again at once (same Idempotency-Key). Keep it above the server\'s slowest normal answer.',
+    ),
 });
 
 const prefault = <T extends z.ZodType>(schema: T) => schema.prefault({} as z.input<T>);

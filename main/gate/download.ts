@@ -12,6 +12,7 @@ import type { Platform } from '../platform';
 import type { Store } from '../store';
 import { nextSyncSeq } from '../sync';
 import { z } from 'zod';
+import type { CountConflict } from './import';
 import type { ImportRunner } from './import-runner';
 
 const ETAG_KEY = 'gate.etag';
@@ -47,6 +48,8 @@ export function createTicketDownloader(deps: {
   runImport: ImportRunner;
   /** Called when a download succeeded (done or unchanged), before it is announced. */
   afterSuccess?: () => void;
+  /** Counts the server lost (the import found them): the gate restores them through the outbox. */
+  onCountConflicts?: (conflicts: CountConflict[]) => void;
 }): TicketDownloader {
   const { store, cloud, config, platform, events } = deps;
   const db = store.db;
@@ -158,6 +161,14 @@ export function createTicketDownloader(deps: {
       }
       if (summary.skipped > summary.skippedRecords.length) log.warn(`${summary.skipped - summary.skippedRecords.length} more malformed records skipped`);
       if (summary.handCheckOutOfStep) log.warn('the import\'s quick record check disagrees with the ticket schema: records were checked by the schema alone (slower)');
+      if (summary.countConflicts.length > 0) {
+        try {
+          deps.onCountConflicts?.(summary.countConflicts);
+        } catch (error) {
+          // The tickets are stored; the next download finds the conflicts again.
+          log.error(`cannot queue the uploads that restore ${summary.countConflicts.length} lost count(s):`, error);
+        }
+      }
       const newTag = response.headers.get('etag');
       if (newTag) store.setSetting(ETAG_KEY, newTag, clock.now());
       const info = finish({

@@ -218,6 +218,21 @@ export const migrations: readonly Migration[] = [
     },
   },
   {
+    version: 5,
+    name: 'gate flags: current facts, resolution note',
+    up(db) {
+      db.exec(`
+        -- facts: the counts behind a flag as JSON, so the attendant's page words
+        -- them in its language; kept current while the flag is open (updated_at).
+        ALTER TABLE gate_flags ADD COLUMN facts TEXT;
+        ALTER TABLE gate_flags ADD COLUMN updated_at TEXT;
+        ALTER TABLE gate_flags ADD COLUMN resolved_note TEXT;
+        -- Re-detection looks for the last resolved flag of a ticket; the page reads open flags newest first.
+        CREATE INDEX gate_flags_by_ticket ON gate_flags (reference, attraction, kind, id);
+      `);
+    },
+  },
+  {
     version: 7,
     name: 'audit rows by action (refused PIN entries are pruned past a limit)',
     up(db) {
