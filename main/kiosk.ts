@@ -3,7 +3,7 @@
  * modules this kiosk runs and returns { handlers, events, start, stop }.
  * Nothing here imports 'electron': both hosts (Electron and headless) use it.
  */
-import type { AdminPageInfo, BootInfo, KioskStatus } from '../preload/contract';
+import type { AdminPageInfo, AdminWarning, BootInfo, KioskStatus } from '../preload/contract';
 import { createAdmin, type AdminModule } from './admin';
 import { createCloudClient, type CloudClient } from './cloud';
 import type { BoothConfig, ModuleName } from './config';
@@ -21,6 +21,8 @@ export interface KioskModule {
   id: ModuleName;
   handlers?: HandlerMap;
   adminPage?: AdminPageInfo;
+  /** What the attendant should look at, shown at the top of the admin overview. */
+  adminWarnings?(): AdminWarning[];
   jobs?: JobSpec[];
   start?(): void;
   stop?(): Promise<void> | void;
@@ -118,7 +120,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
     store,
     events,
     pages: () => modules.flatMap((m) => (m.adminPage ? [m.adminPage] : [])),
-    overviewExtras: () => ({ modules: config.modules }),
+    overviewExtras: () => ({ modules: config.modules, warnings: modules.flatMap((m) => m.adminWarnings?.() ?? []) }),
   });
   const ctx: ModuleContext = { config, platform, store, events, cloud, outbox, admin };
   modules = config.modules.map((name) => moduleFactories[name](ctx, options));
@@ -183,6 +185,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
       await scheduler.stop();
       for (const m of modules) await m.stop?.();
       await outbox.stop();
+      await admin.settle();
       store.close();
       log.info('Booth stopped');
     },

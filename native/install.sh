@@ -72,22 +72,33 @@ case "$PACKAGE" in
     rm -rf "$APP_DIR.old" "$work"
     chown -R root:root "$APP_DIR"
     chmod -R go-w "$APP_DIR"
-    # Chromium's sandbox: user namespaces when the kernel allows them, else the setuid helper.
-    if unshare --user true 2>/dev/null; then chmod 0755 "$APP_DIR/chrome-sandbox"; else chmod 4755 "$APP_DIR/chrome-sandbox"; fi
+    # Chromium's sandbox uses user namespaces (the unit's NoNewPrivileges rules out the setuid helper).
+    chmod 0755 "$APP_DIR/chrome-sandbox"
     ln -sf "$APP_DIR/booth" /usr/bin/booth
     ;;
   *) die "$PACKAGE is neither a .deb nor an .AppImage" ;;
 esac
 [ -x "$APP_DIR/booth" ] || die "$APP_DIR/booth is missing after the install"
 
-# 2. The kiosk user: no login shell, in the groups for serial ports, GPU, input and sound.
+# 2. The kiosk user: no login shell, in the groups for the display (video, render)
+#    only. Its serial devices are its own by the udev rules; touch and keyboard come
+#    through its logind session: no dialout, input or audio group (an older install
+#    added them; they are taken away again).
 if ! id "$KIOSK_USER" >/dev/null 2>&1; then
   say "creating user $KIOSK_USER"
-  useradd --system --create-home --home-dir "/home/$KIOSK_USER" --shell /usr/sbin/nologin --user-group "$KIOSK_USER"
+  useradd --system --home-dir "$DATA_DIR" --no-create-home --shell /usr/sbin/nologin --user-group "$KIOSK_USER"
 fi
-for group in dialout video render input audio; do
+for group in video render; do
   if getent group "$group" >/dev/null; then usermod -aG "$group" "$KIOSK_USER"; fi
 done
+for group in dialout input audio; do
+  if id -nG "$KIOSK_USER" | tr ' ' '\n' | grep -qx "$group"; then gpasswd -d "$KIOSK_USER" "$group" >/dev/null; fi
+done
+# The unit's sandbox (NoNewPrivileges) leaves Chromium only user namespaces for its
+# renderer sandbox: the kernel must let the kiosk user create them.
+if ! runuser -u "$KIOSK_USER" -- unshare --user true 2>/dev/null; then
+  die "the kernel does not allow unprivileged user namespaces, which Chromium's sandbox needs under booth-kiosk.service; enable them (sysctl kernel.unprivileged_userns_clone=1, or user.max_user_namespaces > 0) and run this again"
+fi
 
 # 3. Config and data folders. The config (with the PIN hash) is root's, readable by the kiosk.
 install -d -o root -g "$KIOSK_USER" -m 0750 "$CONFIG_DIR"

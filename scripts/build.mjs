@@ -18,7 +18,6 @@ const external = ['electron', 'better-sqlite3', 'serialport', '@serialport/*', '
 const entries = [
   { in: 'main/electron/main.ts', out: 'main/electron.cjs' },
   { in: 'main/headless/cli.ts', out: 'main/headless.cjs' },
-  { in: 'main/cli/set-pin.ts', out: 'main/set-pin.cjs' },
   // Worker threads: bundled next to the main bundle (see main/gate/import-runner.ts).
   { in: 'main/gate/import-worker.ts', out: 'main/gate-import-worker.cjs' },
   // The sandboxed preload must be one file that requires nothing but 'electron'.

@@ -1,21 +1,21 @@
 // `npm start`: builds, then launches the kiosk in Electron where its binary is
 // installed, else says so and serves the same kiosk from the headless host.
 // From a source checkout with no config, the demo profile runs: a simulated
-// cloud on loopback is started next to the kiosk.
+// cloud on loopback is started next to the kiosk. Flags: scripts/start-options.mjs.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { findElectronBinary } from './electron-binary.mjs';
+import { startOptions } from './start-options.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
-const forceHeadless = args.includes('--headless');
-const kioskArgs = args.filter((a) => a !== '--headless');
 const children = [];
 
 function stopAll(code = 0) {
+  process.exitCode = code; // also when nothing is left to wait for (the timer below does not keep Node alive)
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   setTimeout(() => process.exit(code), 500).unref();
 }
@@ -41,25 +41,22 @@ function waitForLine(child, pattern, what) {
   });
 }
 
-/** Where the host will look for config.json: as main/host resolveDataDir does, per host. */
-function hasConfig(electron) {
-  const i = kioskArgs.indexOf('--config');
-  if (i >= 0 || process.env.BOOTH_CONFIG) return true;
-  const fallback = electron
-    ? path.join(process.env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config'), 'Booth') // Electron's userData
-    : path.join(process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'booth');
-  const dataDir = process.env.BOOTH_DATA_DIR ?? fallback;
-  return fs.existsSync(path.join(dataDir, 'config.json'));
-}
-
 async function main() {
+  const electron = args.includes('--headless') ? null : findElectronBinary(root);
+  const options = startOptions(args, process.env, { electron: Boolean(electron) });
+  const { kioskArgs } = options;
+  if (options.port === null) throw new Error(`--port (or BOOTH_PORT) must be a port number, not "${options.portText}"`);
+  if (options.configNamed && !fs.existsSync(options.config)) {
+    throw new Error(`no config at ${options.config} (named by --config or BOOTH_CONFIG); see "Running with a real config" in README.md`);
+  }
+  if (electron && options.portGiven) process.stderr.write('--port is for the headless host; Electron shows the kiosk in its own window.\n');
+
   const build = spawn(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--quiet'], { cwd: root, stdio: 'inherit' });
   const built = await new Promise((resolve) => build.once('exit', resolve));
   if (built !== 0) throw new Error('the build failed (see above)');
 
   const env = { ...process.env };
-  const electron = forceHeadless ? null : findElectronBinary(root);
-  if (!hasConfig(Boolean(electron))) {
+  if (options.demo) {
     const tsx = ['--import', 'tsx'];
     const sim = spawnLogged(process.execPath, [...tsx, path.join(root, 'test', 'cloud-sim', 'cli.ts'), '--port', process.env.BOOTH_DEMO_CLOUD_PORT ?? '0', '--tickets', '1000'], env);
     const [, apiUrl] = await waitForLine(sim, /^cloud-sim: (\S+)/, 'the cloud simulator');
@@ -76,19 +73,19 @@ async function main() {
     );
   }
 
+  if (!options.demo) process.stderr.write(`Config: ${options.config}; data folder: ${options.dataDir}\n`);
   if (electron) {
     const child = spawn(electron, [root, ...kioskArgs], { cwd: root, env, stdio: 'inherit' });
     children.push(child);
     child.once('exit', (code) => stopAll(code ?? 0));
     return;
   }
-  if (!forceHeadless) {
+  if (!options.headless) {
     process.stderr.write(
       'The Electron binary is missing (node_modules/electron/dist/electron was not installed), so Booth runs the same kiosk from the headless host instead. Open the URL below in a browser.\n',
     );
   }
-  const port = process.env.BOOTH_PORT ?? '0';
-  const host = spawnLogged(process.execPath, [path.join(root, 'dist', 'main', 'headless.cjs'), '--port', port, ...kioskArgs], env);
+  const host = spawnLogged(process.execPath, [path.join(root, 'dist', 'main', 'headless.cjs'), '--port', String(options.port), ...kioskArgs], env);
   const [line] = await waitForLine(host, /^Booth kiosk \(headless\): \S+$/, 'the headless host');
   process.stdout.write(`${line}\n`);
   host.once('exit', (code) => stopAll(code ?? 0));

@@ -6,6 +6,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
+
+// `npm test` without ./booth: the same check of the Debian packages the tests
+// need (./booth's function), so a missing one stops everything at once with
+// one line instead of failing test after test.
+if (process.env.BOOTH_TEST_PREREQUISITES_CHECKED !== '1') {
+  const check = spawnSync('bash', ['-c', 'source ./booth && check_test_prerequisites'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (check.error) process.stderr.write(`npm test: could not run bash to check the test prerequisites (${check.error.message})\n`);
+  if (check.status !== 0) process.exit(1);
+}
+
 const results = path.join(root, 'test-results');
 fs.mkdirSync(results, { recursive: true });
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);

@@ -2,16 +2,22 @@
  * Admin mode: PIN with a persistent lockout, an idle-timed session, the
  * overview pages and an audit row for every admin action.
  */
-import type { AdminOverview, AdminPageInfo, AuditEntry, LockState, UnlockOutcome } from '../../preload/contract';
+import type { AdminOverview, AdminPageInfo, AdminWarning, AuditEntry, LockState, UnlockOutcome } from '../../preload/contract';
 import type { BoothConfig } from '../config';
-import { maskSecrets, verifyPin } from '../config';
+import { insecureCloudUrls, maskSecrets, verifyPin } from '../config';
 import { HandlerError, type EventBus, type HandlerMap } from '../dispatch';
 import { tailLogFile } from '../log';
 import type { Platform } from '../platform';
 import { APP_SCHEMA_VERSION, type Store } from '../store';
 import { afterWrongPin, initialLockout, lockoutStateSchema, remainingLockMs, triesLeft, type LockoutState } from './lockout';
+import { createPinHashes } from './pin-hash';
 
 const LOCKOUT_KEY = 'admin.lockout';
+
+/** Audit actions of refused PIN entries: someone at the screen can add them without limit. */
+export const REFUSED_PIN_ACTIONS = ['admin.pin-wrong', 'admin.pin-refused', 'admin.locked'] as const;
+/** The newest refused entries kept in the audit table; older ones are pruned (the count is in the lockout state). */
+export const REFUSED_PIN_AUDIT_KEEP = 1000;
 
 export const HOW_TO_SET_PIN =
   'No admin PIN is set. On the kiosk, run: booth set-pin --config <config file> (see docs/operations.md).';
@@ -23,7 +29,7 @@ export interface AdminDeps {
   store: Store;
   events: EventBus;
   pages: () => AdminPageInfo[];
-  overviewExtras: () => { modules: string[] };
+  overviewExtras: () => { modules: string[]; warnings: AdminWarning[] };
 }
 
 export interface AdminModule {
@@ -35,6 +41,8 @@ export interface AdminModule {
   audit(action: string, detail?: string | null): void;
   /** Closes the session when idle; call periodically. */
   checkIdle(): void;
+  /** Resolves when PIN work in progress (a check, a hash upgrade) is done; before the store closes. */
+  settle(): Promise<void>;
 }
 
 export function createAdmin(deps: AdminDeps): AdminModule {
@@ -46,6 +54,26 @@ export function createAdmin(deps: AdminDeps): AdminModule {
   let lastActivity = 0;
 
   const audit = (action: string, detail: string | null = null) => store.audit(action, detail, clock.now());
+  const pinHashes = createPinHashes({ config, configPath: deps.configPath, store, log, now: () => clock.now() });
+
+  const refused = REFUSED_PIN_ACTIONS.map(() => '?').join(', ');
+  const pruneRefused = store.db.prepare(
+    `DELETE FROM audit WHERE action IN (${refused}) AND id < (
+       SELECT id FROM audit WHERE action IN (${refused}) ORDER BY id DESC LIMIT 1 OFFSET ?)`,
+  );
+  /** An audit row for a refused entry, keeping only the newest REFUSED_PIN_AUDIT_KEEP of them. */
+  const auditRefused = (action: (typeof REFUSED_PIN_ACTIONS)[number], detail: string) => {
+    audit(action, detail);
+    pruneRefused.run(...REFUSED_PIN_ACTIONS, ...REFUSED_PIN_ACTIONS, REFUSED_PIN_AUDIT_KEEP - 1);
+  };
+
+  /** Pages opened in this session: opening each is audited once per session (reloads are not). */
+  let viewed = new Set<string>();
+  const auditView = (page: 'overview' | 'logs' | 'audit') => {
+    if (viewed.has(page)) return;
+    viewed.add(page);
+    audit('admin.view', page);
+  };
   const lockout = (): LockoutState => store.getSetting(LOCKOUT_KEY, lockoutStateSchema) ?? initialLockout;
   const saveLockout = (state: LockoutState) => store.setSetting(LOCKOUT_KEY, state, clock.now());
 
@@ -67,7 +95,7 @@ export function createAdmin(deps: AdminDeps): AdminModule {
   };
 
   const lockState = (): LockState => {
-    const pinSet = config.admin.pinHash !== null;
+    const pinSet = pinHashes.current() !== null;
     const left = remainingLockMs(lockout(), clock.now());
     return {
       pinSet,
@@ -79,32 +107,39 @@ export function createAdmin(deps: AdminDeps): AdminModule {
 
   // One PIN check at a time, so parallel guesses cannot slip past the counter.
   let unlockQueue: Promise<unknown> = Promise.resolve();
+  let upgrading: Promise<void> = Promise.resolve();
   const unlock = (pin: string): Promise<UnlockOutcome> => {
     const run = async (): Promise<UnlockOutcome> => {
-      const hash = config.admin.pinHash;
+      await upgrading;
+      const hash = pinHashes.current();
       if (hash === null) return { status: 'no-pin', howToSet: HOW_TO_SET_PIN };
       const before = lockout();
       const left = remainingLockMs(before, clock.now());
       if (left > 0) {
-        audit('admin.pin-refused', `locked for ${Math.ceil(left / 1000)} s`);
+        auditRefused('admin.pin-refused', `locked for ${Math.ceil(left / 1000)} s`);
         return { status: 'locked', retryInSeconds: Math.ceil(left / 1000) };
       }
       if (await verifyPin(pin, hash)) {
         saveLockout(initialLockout);
         openSince = clock.monotonicMs();
         lastActivity = openSince;
+        viewed = new Set();
         audit('admin.unlock', null);
         log.info('admin mode opened');
         events.emit('admin:session', { open: true, reason: 'unlock' });
+        // After the answer (a new hash takes a moment); the next PIN check waits for it.
+        upgrading = pinHashes.upgradeAfterCorrectEntry(pin).then((where) => {
+          if (where === 'config' || where === 'store') audit('admin.pin-rehashed', where);
+        });
         return { status: 'unlocked' };
       }
       const next = afterWrongPin(before, clock.now(), policy);
       saveLockout(next);
       const lockMs = remainingLockMs(next, clock.now());
-      audit('admin.pin-wrong', `failure ${next.failures}`);
+      auditRefused('admin.pin-wrong', `failure ${next.failures}`);
       log.warn(`wrong admin PIN (failure ${next.failures})`);
       if (lockMs > 0) {
-        audit('admin.locked', `${Math.ceil(lockMs / 1000)} s`);
+        auditRefused('admin.locked', `${Math.ceil(lockMs / 1000)} s`);
         return { status: 'locked', retryInSeconds: Math.ceil(lockMs / 1000) };
       }
       return { status: 'wrong-pin', triesLeft: triesLeft(next, policy) };
@@ -130,6 +165,8 @@ export function createAdmin(deps: AdminDeps): AdminModule {
     },
     logPath: platform.log.file,
     pages: deps.pages(),
+    insecureUrls: insecureCloudUrls(config).map((u) => ({ url: u.url, setting: `${u.field.split('.')[0]}.allowInsecureHttp` })),
+    warnings: deps.overviewExtras().warnings,
   });
 
   const handlers: HandlerMap = {
@@ -145,14 +182,17 @@ export function createAdmin(deps: AdminDeps): AdminModule {
     },
     'admin:overview': () => {
       requireSession();
+      auditView('overview');
       return overview();
     },
     'admin:logs': ({ lines }) => {
       requireSession();
+      auditView('logs');
       return { path: platform.log.file, lines: tailLogFile(platform.log.file, lines) };
     },
     'admin:audit': ({ limit }) => {
       requireSession();
+      auditView('audit');
       return store.db
         .prepare('SELECT id, at, action, detail FROM audit ORDER BY id DESC LIMIT ?')
         .all(limit) as AuditEntry[];
@@ -166,6 +206,10 @@ export function createAdmin(deps: AdminDeps): AdminModule {
     audit: (action, detail = null) => audit(action, detail),
     checkIdle: () => {
       if (idleExpired()) close('idle');
+    },
+    settle: async () => {
+      await unlockQueue;
+      await upgrading;
     },
   };
 }

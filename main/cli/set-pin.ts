@@ -1,75 +1,165 @@
 /**
- * `booth set-pin --config FILE`: asks for the admin PIN twice (or reads one
- * line from standard input when it is not a terminal) and writes only its
- * scrypt hash into the config, keeping everything else in the file as it was.
+ * `booth set-pin --config FILE`: asks for the admin PIN twice on a terminal
+ * (without echoing it) or reads one line from standard input when it is not a
+ * terminal, and writes only its scrypt hash into the config, keeping
+ * everything else in the file as it was: its text (layout, key order), mode,
+ * owner and group. On an installed kiosk the app itself runs this
+ * (`/opt/Booth/booth set-pin ...`, see main/electron/main.ts); in a source
+ * checkout `./booth set-pin` runs this file with tsx.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { hashPin, parseConfigText, pinRule, PIN_RULE_TEXT } from '../config';
+import { hashPin, issueLine, parseConfigText, pinRule, PIN_RULE_TEXT, rewriteFileKeepingAccess, setJsonString, writeFileAtomically } from '../config';
 
-export async function writePinHash(configFile: string, pin: string): Promise<void> {
+/**
+ * Writes the hash of `pin` into `configFile` and says what else it had to
+ * change: nothing, or the access of others (a PIN hash is never left readable
+ * by every user of the machine).
+ */
+export async function writePinHash(configFile: string, pin: string): Promise<{ note: string | null }> {
   if (!pinRule.test(pin)) throw new Error(`The PIN must be ${PIN_RULE_TEXT}.`);
-  let raw: Record<string, unknown> = {};
-  if (fs.existsSync(configFile)) {
-    const text = fs.readFileSync(configFile, 'utf8');
+  const existing = fs.existsSync(configFile) ? fs.readFileSync(configFile, 'utf8') : null;
+  if (existing !== null) {
+    let raw: unknown;
     try {
-      raw = JSON.parse(text) as Record<string, unknown>;
-    } catch (error) {
-      throw new Error(`${configFile} is not valid JSON (${(error as Error).message}); fix it first, nothing was written.`);
+      raw = JSON.parse(existing);
+    } catch {
+      // The parser's own message quotes the text around the error: say where it is instead.
+      const where = parseConfigText(existing);
+      const expected = where.ok ? 'valid JSON' : (where.issues[0]?.expected ?? 'valid JSON');
+      throw new Error(`${configFile} is not ${expected}; fix it first, nothing was written.`);
     }
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${configFile} must hold a JSON object.`);
   }
-  const admin = (raw.admin && typeof raw.admin === 'object' ? raw.admin : {}) as Record<string, unknown>;
-  const next = { ...raw, admin: { ...admin, pinHash: await hashPin(pin) } };
-  const text = `${JSON.stringify(next, null, 2)}\n`;
+  const hash = await hashPin(pin);
+  // Only the hash's value changes: the installer's layout, key order, mode and owner stay.
+  const text = existing === null ? `${JSON.stringify({ admin: { pinHash: hash } }, null, 2)}\n` : setJsonString(existing, ['admin', 'pinHash'], hash);
   const checked = parseConfigText(text);
   if (!checked.ok) {
-    const list = checked.issues.map((i) => `  ${i.field} = ${i.value}: expected ${i.expected}`).join('\n');
+    const list = checked.issues.map((i) => `  ${issueLine(i)}`).join('\n');
     throw new Error(`${configFile} has other errors; fix them first, nothing was written:\n${list}`);
   }
-  fs.mkdirSync(path.dirname(configFile), { recursive: true });
-  const tmp = `${configFile}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text, { mode: 0o600 });
-  fs.renameSync(tmp, configFile);
+  if (existing === null) {
+    writeFileAtomically(configFile, text);
+    return { note: null };
+  }
+  const { modeBefore, mode } = rewriteFileKeepingAccess(configFile, text, 0o007);
+  const octal = (m: number) => `0${m.toString(8).padStart(3, '0')}`;
+  return { note: modeBefore === mode ? null : `its mode went from ${octal(modeBefore)} to ${octal(mode)}: other users may no longer read it` };
 }
 
-async function readPin(): Promise<string> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY });
-  const ask = (q: string) => new Promise<string>((resolve) => rl.question(q, resolve));
-  try {
-    if (!process.stdin.isTTY) {
+export interface SetPinIo {
+  input: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(raw: boolean): unknown };
+  /** Prompts and messages (standard error, so standard output stays clean). */
+  output: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+class Cancelled extends Error {}
+
+/**
+ * Lines typed on a terminal in raw mode, so the terminal shows nothing of
+ * them: Enter ends a line, Backspace deletes, Ctrl+C or Ctrl+D cancels.
+ */
+function hiddenLines(input: SetPinIo['input']) {
+  const lines: string[] = [];
+  const waiting: { resolve(line: string): void; reject(error: Error): void }[] = [];
+  let current = '';
+  let cancelled = false;
+  const deliver = () => {
+    while (waiting.length && (lines.length || cancelled)) {
+      const next = waiting.shift()!;
+      if (lines.length) next.resolve(lines.shift()!);
+      else next.reject(new Cancelled('cancelled; nothing was written.'));
+    }
+  };
+  const onData = (chunk: Buffer | string) => {
+    for (const ch of chunk.toString()) {
+      if (ch === '\r' || ch === '\n') {
+        lines.push(current);
+        current = '';
+      } else if (ch === '\u0003' || ch === '\u0004') {
+        cancelled = true;
+      } else if (ch === '\u007f' || ch === '\b') {
+        current = current.slice(0, -1);
+      } else if (ch >= ' ') {
+        current += ch;
+      }
+    }
+    deliver();
+  };
+  input.setRawMode?.(true);
+  input.on('data', onData);
+  input.resume();
+  return {
+    next: () => new Promise<string>((resolve, reject) => {
+      waiting.push({ resolve, reject });
+      deliver();
+    }),
+    close() {
+      input.off('data', onData);
+      input.setRawMode?.(false);
+      input.pause();
+    },
+  };
+}
+
+async function readPin(io: SetPinIo): Promise<string> {
+  if (!io.input.isTTY) {
+    const rl = readline.createInterface({ input: io.input, terminal: false });
+    try {
       const line = await new Promise<string>((resolve) => {
         rl.once('line', resolve);
         rl.once('close', () => resolve(''));
       });
       return line.trim();
+    } finally {
+      rl.close();
     }
-    const first = (await ask(`New admin PIN (${PIN_RULE_TEXT}): `)).trim();
-    const second = (await ask('Repeat the PIN: ')).trim();
+  }
+  const typed = hiddenLines(io.input);
+  try {
+    io.output.write(`New admin PIN (${PIN_RULE_TEXT}, not shown): `);
+    const first = (await typed.next()).trim();
+    io.output.write('\nRepeat the PIN: ');
+    const second = (await typed.next()).trim();
+    io.output.write('\n');
     if (first !== second) throw new Error('The two PINs differ; nothing was written.');
     return first;
+  } catch (error) {
+    if (error instanceof Cancelled) io.output.write('\n');
+    throw error;
   } finally {
-    rl.close();
+    typed.close();
   }
 }
 
-async function main(argv: string[]): Promise<void> {
-  const i = argv.indexOf('--config');
-  const file = i >= 0 ? argv[i + 1] : process.env.BOOTH_CONFIG;
+/** `set-pin [--config FILE]`, the config defaulting to BOOTH_CONFIG. Returns the exit code. */
+export async function runSetPin(args: readonly string[], io: SetPinIo): Promise<number> {
+  const i = args.indexOf('--config');
+  const file = i >= 0 ? args[i + 1] : (args.find((a) => a.startsWith('--config='))?.slice('--config='.length) ?? io.env.BOOTH_CONFIG);
   if (!file) {
-    process.stderr.write('usage: booth set-pin --config FILE   (the PIN is read from the terminal or standard input)\n');
-    process.exit(2);
+    io.output.write('usage: booth set-pin --config FILE   (the PIN is read from the terminal, not shown, or one line from standard input)\n');
+    return 2;
   }
-  const pin = await readPin();
-  await writePinHash(path.resolve(file), pin);
-  process.stderr.write(`Admin PIN set: its hash is in ${path.resolve(file)}. Restart the kiosk to use it.\n`);
+  // ./booth runs this from the checkout; a relative path starts where ./booth was run.
+  const configPath = path.resolve(io.env.BOOTH_CALLER_DIR ?? '', file);
+  let note: string | null;
+  try {
+    const pin = await readPin(io);
+    note = (await writePinHash(configPath, pin)).note;
+  } catch (error) {
+    io.output.write(`set-pin: ${(error as Error).message}\n`);
+    return 1;
+  }
+  io.output.write(`Admin PIN set: its hash is in ${configPath}${note ? ` (${note})` : ''}. Restart the kiosk to use it.\n`);
+  return 0;
 }
 
 const invokedDirectly = process.argv[1] !== undefined && /set-pin\.(c?js|ts)$/.test(process.argv[1]);
 if (invokedDirectly) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(`set-pin: ${(error as Error).message}\n`);
-    process.exit(1);
-  });
+  void runSetPin(process.argv.slice(2), { input: process.stdin, output: process.stderr, env: process.env }).then((code) =>
+    process.exit(code),
+  );
 }

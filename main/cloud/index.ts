@@ -3,9 +3,13 @@
  * names, a timeout, the clock check against the `Date` header, and the
  * connectivity state. "Offline" is trusted at once; "online" is proven by a
  * response (a probe or any real request).
+ *
+ * The API key rides on every request, so where a request may go is decided
+ * here too: https (or loopback, or an origin the config allowed over http),
+ * and redirects only within the origin the request was sent to.
  */
 import { isSkewWarning, skewFromDateHeader } from '../clock';
-import type { BoothConfig } from '../config';
+import { allowedInsecureOrigins, isSecureCloudUrl, type BoothConfig } from '../config';
 import type { Platform } from '../platform';
 
 export interface CloudState {
@@ -22,6 +26,8 @@ export interface CloudRequestInit {
   idempotencyKey?: string;
   /** Overrides api.timeoutSeconds. */
   timeoutMs?: number;
+  /** Ends the request early (the caller gave up on it); not a sign that the cloud is offline. */
+  signal?: AbortSignal;
 }
 
 export class CloudNetworkError extends Error {
@@ -34,6 +40,25 @@ export class CloudNetworkError extends Error {
   }
 }
 
+/** The server redirected somewhere Booth does not send its credentials; the message names the target, never the key. */
+export class CloudRedirectError extends CloudNetworkError {
+  constructor(
+    message: string,
+    readonly target: string,
+  ) {
+    super(message, false);
+    this.name = 'CloudRedirectError';
+  }
+}
+
+/** Same-origin redirects followed at most this often for one request. */
+export const MAX_REDIRECTS = 5;
+
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/** A URL as an error may name it: origin and path, without credentials, query or fragment. */
+const nameOf = (url: URL) => `${url.origin}${url.pathname}`;
+
 export interface CloudClient {
   /** Resolves an endpoint path against api.baseUrl. */
   url(endpoint: string): string;
@@ -43,6 +68,9 @@ export interface CloudClient {
   state(): CloudState;
   onChange(listener: (state: CloudState) => void): () => void;
 }
+
+const withCallerSignal = (timeout: AbortSignal, caller: AbortSignal | undefined): AbortSignal =>
+  caller ? AbortSignal.any([timeout, caller]) : timeout;
 
 export function createCloudClient(config: BoothConfig, platform: Platform, kioskId: string): CloudClient {
   const log = platform.log.scope('cloud');
@@ -64,6 +92,55 @@ export function createCloudClient(config: BoothConfig, platform: Platform, kiosk
 
   const url = (endpoint: string) => new URL(endpoint, config.api.baseUrl).toString();
 
+  const insecureAllowed = allowedInsecureOrigins(config);
+  /** Refuses, before anything is sent, a URL the config does not allow the key to travel to. */
+  const checkTransport = (target: URL) => {
+    if (isSecureCloudUrl(target.toString()) || insecureAllowed.has(target.origin)) return;
+    throw new CloudNetworkError(
+      `refused to send to ${nameOf(target)}: plain http to another machine is not allowed (use https, or allowInsecureHttp for that server)`,
+      false,
+    );
+  };
+
+  /**
+   * Follows redirects itself: within the origin the request went to (same
+   * scheme, host and port, so never down to http), at most MAX_REDIRECTS;
+   * anything else is an error naming the target.
+   */
+  async function send(first: URL, init: RequestInit & { headers: Record<string, string> }): Promise<Response> {
+    let target = first;
+    let { method, body } = init;
+    const headers = { ...init.headers };
+    for (let hops = 0; ; hops++) {
+      const response = await platform.fetch(target.toString(), { ...init, method, body, headers, redirect: 'manual' });
+      const location = REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
+      if (location === null) return response;
+      await response.body?.cancel().catch(() => undefined);
+      let next: URL;
+      try {
+        next = new URL(location, target);
+      } catch {
+        throw new CloudRedirectError(`${nameOf(target)} answered ${response.status} with a Location that is not a URL; not followed`, '');
+      }
+      if (next.origin !== first.origin) {
+        throw new CloudRedirectError(
+          `${nameOf(target)} redirected (${response.status}) to ${nameOf(next)}; not followed: Booth sends its API key only to ${first.origin}`,
+          nameOf(next),
+        );
+      }
+      if (hops >= MAX_REDIRECTS) {
+        throw new CloudRedirectError(`more than ${MAX_REDIRECTS} redirects from ${nameOf(first)} (last to ${nameOf(next)}); not followed`, nameOf(next));
+      }
+      // As fetch does: 303 turns into GET, and so do 301/302 after a POST.
+      if ((response.status === 303 && method !== 'HEAD') || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = undefined;
+        delete headers['Content-Type'];
+      }
+      target = next;
+    }
+  }
+
   async function request(endpoint: string, init: CloudRequestInit = {}): Promise<Response> {
     const headers: Record<string, string> = {
       'X-Kiosk-Id': kioskId,
@@ -73,16 +150,25 @@ export function createCloudClient(config: BoothConfig, platform: Platform, kiosk
     if (config.api.apiKey) headers[config.api.apiKeyHeader] = config.api.apiKey;
     if (init.idempotencyKey) headers['Idempotency-Key'] = init.idempotencyKey;
     if (init.body !== undefined) headers['Content-Type'] ??= 'application/json';
+    const target = new URL(url(endpoint));
+    checkTransport(target);
     const sent = platform.clock.now().getTime();
     let response: Response;
     try {
-      response = await platform.fetch(url(endpoint), {
+      response = await send(target, {
         method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
         headers,
         body: init.body,
-        signal: AbortSignal.timeout(init.timeoutMs ?? config.api.timeoutSeconds * 1000),
+        signal: withCallerSignal(AbortSignal.timeout(init.timeoutMs ?? config.api.timeoutSeconds * 1000), init.signal),
       });
     } catch (error) {
+      if (error instanceof CloudRedirectError) {
+        // The server answered: it is reachable, it only sent us elsewhere.
+        update({ online: true, lastOnlineAt: platform.clock.now().toISOString() });
+        log.warn(error.message);
+        throw error;
+      }
+      if (init.signal?.aborted) throw new CloudNetworkError(`the request to ${endpoint} was given up by the kiosk`, false);
       const timedOut = (error as Error).name === 'TimeoutError';
       update({ online: false });
       throw new CloudNetworkError(
@@ -107,8 +193,9 @@ export function createCloudClient(config: BoothConfig, platform: Platform, kiosk
         });
         await response.body?.cancel();
         return true;
-      } catch {
-        return false;
+      } catch (error) {
+        // A redirect elsewhere is still an answer: the API is reachable.
+        return error instanceof CloudRedirectError;
       }
     },
     state: () => state,

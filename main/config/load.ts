@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { ConfigIssueView } from '../../preload/contract';
-import { configSchema, secretKeys, type BoothConfig } from './schema';
+import { expectedForIssue, unknownKeyText } from './explain';
+import { configSchema, isSecretKey, type BoothConfig } from './schema';
 
 export type ConfigLoad =
   | { kind: 'ok'; config: BoothConfig; path: string }
   | { kind: 'missing'; path: string }
-  | { kind: 'invalid'; path: string; issues: ConfigIssueView[] };
+  | { kind: 'invalid'; path: string; issues: ConfigIssue[] };
 
 /** Where the config is: `--config FILE`, else BOOTH_CONFIG, else config.json in the data folder. */
 export function resolveConfigPath(argv: readonly string[], env: NodeJS.ProcessEnv, dataDir: string): string {
@@ -17,11 +18,36 @@ export function resolveConfigPath(argv: readonly string[], env: NodeJS.ProcessEn
   return path.resolve(chosen);
 }
 
-const show = (value: unknown): string => {
+const MASK = '••••';
+
+/** A copy with the value of every secret-looking key replaced, at any depth. */
+export function maskSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskSecrets);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, isSecretKey(k) && v !== null ? MASK : maskSecrets(v)]),
+    );
+  }
+  return value;
+}
+
+const kindOf = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? `a list of ${value.length}` : typeof value === 'string' ? `a string of ${value.length} characters` : `a ${typeof value}`;
+
+/**
+ * The value found, as text for the log and the set-pin command (never for the
+ * screen): masked when any key on its path looks secret, only its kind where a
+ * whole section was expected (a section written as a string may hold anything),
+ * and secret keys masked inside objects.
+ */
+function showForLog(raw: unknown, pathParts: readonly PropertyKey[], wantedSection: boolean): string {
+  if (pathParts.some((p) => typeof p === 'string' && isSecretKey(p))) return MASK;
+  const value = valueAt(raw, pathParts);
   if (value === undefined) return '(missing)';
-  const text = JSON.stringify(value);
+  if (wantedSection && (value === null || typeof value !== 'object')) return `(${kindOf(value)})`;
+  const text = JSON.stringify(maskSecrets(value));
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-};
+}
 
 function valueAt(root: unknown, pathParts: readonly PropertyKey[]): unknown {
   let node: unknown = root;
@@ -32,42 +58,66 @@ function valueAt(root: unknown, pathParts: readonly PropertyKey[]): unknown {
   return node;
 }
 
-/** Turns zod's issues into field / value found / what was expected. */
-export function describeIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]): ConfigIssueView[] {
-  const out: ConfigIssueView[] = [];
+/** One error in a config: the field, the value found (masked, for logs only) and what was expected. */
+export interface ConfigIssue extends ConfigIssueView {
+  value: string;
+  /** The key is not a setting: `expected` says so (and what was probably meant). */
+  unknownKey?: true;
+}
+
+/** What the problem screen may show: the field and what was expected, never a value. */
+export const issueView = ({ field, expected }: ConfigIssue): ConfigIssueView => ({ field, expected });
+
+/** One line per issue, for the log and the terminal. */
+export const issueLine = (issue: ConfigIssue): string =>
+  `${issue.field} = ${issue.value}; ${issue.unknownKey ? '' : 'expected '}${issue.expected}`;
+
+/** Turns zod's issues into field / value found / what was expected, in words, one issue per field and finding. */
+export function describeIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  // A value of the wrong type is told that alone: its size or choice says nothing more.
+  const wrongType = new Set(issues.filter((i) => i.code === 'invalid_type').map((i) => i.path.map(String).join('.')));
   for (const issue of issues) {
     const base = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        const field = [...base, key].join('.');
         out.push({
-          field,
-          value: secretKeys.has(key) ? '••••' : show(valueAt(raw, [...issue.path, key])),
-          expected: 'no such setting (check the spelling; see docs/config.md)',
+          field: [...base, key].join('.'),
+          value: showForLog(raw, [...issue.path, key], false),
+          expected: unknownKeyText(base, key),
+          unknownKey: true,
         });
       }
       continue;
     }
-    const last = base.at(-1) ?? '';
-    const value = valueAt(raw, issue.path);
-    out.push({
-      field: base.join('.') || '(top level)',
-      value: secretKeys.has(last) ? '••••' : show(value),
-      expected: issue.message.replace(/^Invalid input: /, ''),
-    });
+    const field = base.join('.') || '(top level)';
+    if (issue.code !== 'invalid_type' && wrongType.has(base.join('.'))) continue;
+    const wantedSection = issue.code === 'invalid_type' && (issue.expected === 'object' || issue.expected === 'array');
+    const expected = expectedForIssue(issue, valueAt(raw, issue.path));
+    if (out.some((o) => o.field === field && o.expected === expected)) continue;
+    out.push({ field, value: showForLog(raw, issue.path, wantedSection), expected });
   }
   return out;
 }
 
-export function parseConfigText(text: string): { ok: true; config: BoothConfig } | { ok: false; issues: ConfigIssueView[] } {
+/**
+ * Where a JSON syntax error is, as line and column. Never the error's own
+ * message: V8 quotes the text around the error, which may be a secret.
+ */
+function syntaxErrorPlace(text: string, error: unknown): string {
+  const at = /at position (\d+)/.exec(String((error as Error).message));
+  const position = at ? Number(at[1]) : /end of JSON input/.test(String((error as Error).message)) ? text.length : null;
+  if (position === null) return 'valid JSON';
+  const before = text.slice(0, position).split('\n');
+  return `valid JSON (the error is at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1})`;
+}
+
+export function parseConfigText(text: string): { ok: true; config: BoothConfig } | { ok: false; issues: ConfigIssue[] } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return {
-      ok: false,
-      issues: [{ field: '(file)', value: show(text.slice(0, 60)), expected: `valid JSON (${(error as Error).message})` }],
-    };
+    return { ok: false, issues: [{ field: '(file)', value: '(not shown)', expected: syntaxErrorPlace(text, error) }] };
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: describeIssues(raw, parsed.error.issues) };
@@ -84,20 +134,9 @@ export function loadConfig(file: string): ConfigLoad {
     return {
       kind: 'invalid',
       path: file,
-      issues: [{ field: '(file)', value: file, expected: `a readable file (${(error as Error).message})` }],
+      issues: [{ field: '(file)', value: file, expected: `a readable file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }],
     };
   }
   const parsed = parseConfigText(text);
   return parsed.ok ? { kind: 'ok', config: parsed.config, path: file } : { kind: 'invalid', path: file, issues: parsed.issues };
-}
-
-/** A copy of the config with secrets replaced, for the admin view. */
-export function maskSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(maskSecrets);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, secretKeys.has(k) && v !== null ? '••••' : maskSecrets(v)]),
-    );
-  }
-  return value;
 }

@@ -22,6 +22,55 @@ const baseUrl = z.string().superRefine((value, ctx) => {
   else if (!value.endsWith('/')) ctx.addIssue({ code: 'custom', message: 'a URL ending in "/" (endpoints are resolved against it)' });
 });
 
+/** Plain http is harmless only to this machine: 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** True for a URL the API key and the cloud's decisions may travel over: https, or http to loopback. */
+export function isSecureCloudUrl(value: string): boolean {
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+
+const INSECURE_HTTP_TEXT =
+  'an https:// URL (plain http only to this machine: 127.0.0.1 or localhost; for a server on the local network set allowInsecureHttp: true in this section, see docs/operations.md)';
+
+/**
+ * A section that talks to a cloud server: its `baseUrl` must be https (or
+ * loopback) unless the same section says `allowInsecureHttp: true`. Every
+ * section with a cloud URL is built with this, so a URL added later gets the
+ * same rule and the same switch.
+ */
+function cloudSection<S extends z.core.$ZodLooseShape>(shape: S, what: string) {
+  return z
+    .strictObject({
+      ...shape,
+      allowInsecureHttp: z
+        .boolean()
+        .default(false)
+        .describe(
+          `Allow plain http (no encryption) to a non-loopback ${what}, e.g. a server on the venue's LAN. The API key and the server's answers then travel unprotected on that network; the admin overview shows a warning.`,
+        ),
+    })
+    .superRefine(
+      (section, ctx) => {
+        const { baseUrl: value, allowInsecureHttp } = section as { baseUrl?: unknown; allowInsecureHttp?: unknown };
+        if (typeof value !== 'string' || allowInsecureHttp === true) return;
+        let secure: boolean;
+        try {
+          secure = isSecureCloudUrl(value);
+        } catch {
+          return; // not a URL: baseUrl's own check says so
+        }
+        if (!secure) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: INSECURE_HTTP_TEXT });
+      },
+      // Also when another field of the section is wrong, so every error shows at once.
+      { when: (payload) => payload.issues.every((i) => !['baseUrl', 'allowInsecureHttp'].includes(String(i.path?.[0]))) },
+    );
+}
+
 const endpoint = z
   .string()
   .max(200)
@@ -41,9 +90,11 @@ const timeZone = z.string().refine(
   { error: 'an IANA time zone such as "Asia/Jakarta"' },
 );
 
-export const apiSchema = z
-  .strictObject({
-    baseUrl: baseUrl.default('http://127.0.0.1:8787/api/').describe('Base URL of the venue cloud API, ending in "/".'),
+export const apiSchema = cloudSection(
+  {
+    baseUrl: baseUrl
+      .default('http://127.0.0.1:8787/api/')
+      .describe('Base URL of the venue cloud API, ending in "/". https://, or http:// only to this machine (loopback) unless allowInsecureHttp is true.'),
     fetchEndpoint: endpoint.default('bookings/summary').describe('Ticket download path (GET), relative to baseUrl.'),
     syncEndpoint: endpoint.default('bookings/update-used').describe('Usage upload path (POST), relative to baseUrl.'),
     probeEndpoint: endpoint.default('').describe('Path probed (HEAD) to prove the API is reachable; "" probes baseUrl.'),
@@ -52,7 +103,9 @@ export const apiSchema = z
     timeoutSeconds: seconds(1, 300).default(30).describe('Timeout of one HTTP request.'),
     retryAttempts: z.number().int().min(0).max(10).default(3).describe('Quick retries inside one attempt; an item is retried after that with backoff for as long as it takes.'),
     retryDelaySeconds: seconds(0, 300).default(5).describe('Delay between quick retries.'),
-  });
+  },
+  'api.baseUrl',
+);
 
 export const servicesSchema = z.strictObject({
   fetchIntervalSeconds: seconds(5, 86_400).default(300).describe('How often tickets are downloaded.'),
@@ -92,6 +145,14 @@ export const clockSchema = z.strictObject({
   skewWarningSeconds: seconds(1, 86_400).default(120).describe('Clock difference to the cloud that shows a warning.'),
 });
 
+/**
+ * The whole trimmed scan is one reference (`YYYYMMDD-NNNNNN`, with a test
+ * suffix in any case), alone or delimited inside a URL or text; a second
+ * reference anywhere makes it unreadable.
+ */
+export const DEFAULT_REFERENCE_PATTERN =
+  '^(?!.*\\d{8}-\\d{6}.*\\d{8}-\\d{6})(?:.*[/=#?&:\\s])?(\\d{8}-\\d{6}(?:-[Dd][Uu][Mm][Mm][Yy])?)(?:[/?#&\\s].*)?$';
+
 const regexSource = z.string().max(500).refine(
   (source) => {
     try {
@@ -107,8 +168,10 @@ const regexSource = z.string().max(500).refine(
 export const gateSchema = z.strictObject({
   attraction: z.string().min(1).max(40).default('A').describe('The attraction this gate serves (a key of the ticket\'s "attractions").'),
   referencePattern: regexSource
-    .default('(\\d{8}-\\d{6}(?:-dummy)?)')
-    .describe('Regular expression whose first group (or whole match) is the reference number in a scan, e.g. inside a QR code URL.'),
+    .default(DEFAULT_REFERENCE_PATTERN)
+    .describe(
+      'Regular expression whose first group (or whole match) is the reference number in a scan. The default accepts a reference alone, or one that stands between delimiters (/ = # ? & : or a space) in a URL or text, e.g. https://venue.example/t/20251009-000001 or ?ref=20251009-000001; two references, or one glued to other letters or digits, are UNREADABLE. With any pattern, a reference followed by -dummy (in any case) is the test ticket, never the live one.',
+    ),
   validDaysBefore: z.number().int().min(0).max(365).default(0).describe('A ticket is valid this many days before its booking date.'),
   validDaysAfter: z.number().int().min(0).max(365).default(0).describe('A ticket is valid this many days after its booking date.'),
   maxScanLength: z.number().int().min(16).max(4096).default(256).describe('Longer scanner lines are UNREADABLE.'),
@@ -142,8 +205,11 @@ export const devicesSchema = z.strictObject({
 
 const positiveMoney = z.number().positive().max(1_000_000);
 
-export const payoutSchema = z.strictObject({
-  baseUrl: baseUrl.nullable().default(null).describe('Base URL of the payout API ending in "/"; null means api.baseUrl + "v2/" (as the seed\'s /api/v2).'),
+export const payoutSchema = cloudSection({
+  baseUrl: baseUrl
+    .nullable()
+    .default(null)
+    .describe('Base URL of the payout API ending in "/"; null means api.baseUrl + "v2/" (as the seed\'s /api/v2). https://, or http:// only to loopback unless allowInsecureHttp is true.'),
   amounts: z.array(positiveMoney).min(1).max(8).default([5, 10, 20]).describe('Amounts the customer can choose.'),
   coinValue: positiveMoney.default(0.25).describe('Value of one coin in the hopper.'),
   currency: z.string().min(1).max(8).default('USD').describe('Currency shown next to amounts.'),
@@ -153,12 +219,17 @@ export const payoutSchema = z.strictObject({
   activePollIntervalSeconds: seconds(0.05, 60).default(0.5).describe('Poll interval while a customer\'s transaction is on screen.'),
   qrLifetimeMinutes: seconds(1, 240).default(15).describe('QR lifetime when the server does not send expiresAt (the seed\'s 15 minutes).'),
   lowCoinReserve: z.number().int().min(0).max(100_000).default(0).describe('Coins kept in reserve: the kiosk goes out of service when it could not pay the largest amount plus this.'),
-});
+}, 'payout.baseUrl');
 
 export const syncSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(32).default(4).describe('Uploads in flight at once (one per ticket at most, in order).'),
   backoffBaseSeconds: seconds(0.05, 600).default(1).describe('First retry delay after a failed attempt; doubles each time (full jitter).'),
   backoffCapSeconds: seconds(0.1, 86_400).default(300).describe('Longest delay between attempts; transient failures retry for as long as it takes.'),
+  stallSeconds: seconds(0.5, 300)
+    .default(5)
+    .describe(
+      'An upload unanswered this long is stalled. While every upload in flight is stalled, one more is tried to learn when the server answers again; once it answers an upload sent this much later, the stalled ones are sent again at once (same Idempotency-Key). Keep it above the server\'s slowest normal answer.',
+    ),
 });
 
 const prefault = <T extends z.ZodType>(schema: T) => schema.prefault({} as z.input<T>);
@@ -166,7 +237,11 @@ const prefault = <T extends z.ZodType>(schema: T) => schema.prefault({} as z.inp
 export const configSchema = z.strictObject({
   kioskName: z.string().min(1).max(40).default('Booth').describe('Name shown in the status bar (press it 3 s for admin).'),
   modules: z.array(z.enum(knownModules)).max(knownModules.length).default([]).describe('Capabilities this kiosk runs.'),
-  timeZone: timeZone.default('Asia/Jakarta').describe("The venue's IANA time zone: decides a ticket's day and daily caps."),
+  timeZone: timeZone
+    .default('Asia/Jakarta')
+    .describe(
+      "The venue's IANA time zone: decides a ticket's day and daily caps. It must be the zone the ticket server dates tickets (bookingDate) in, or tickets show \"Wrong day\" for part of each day; admin warns after a download when most tickets are dated yesterday or tomorrow and few today.",
+    ),
   api: prefault(apiSchema),
   services: prefault(servicesSchema),
   logging: prefault(loggingSchema),
@@ -187,5 +262,15 @@ export const configSchema = z.strictObject({
 export type BoothConfig = z.output<typeof configSchema>;
 export type BoothConfigInput = z.input<typeof configSchema>;
 
-/** Keys whose values are never shown (admin view, logs). */
-export const secretKeys: ReadonlySet<string> = new Set(['apiKey', 'pinHash']);
+/** Settings whose names contain a secret word but hold none (shown as they are). */
+const notSecret: ReadonlySet<string> = new Set(['apiKeyHeader']);
+
+/**
+ * Keys whose values are never shown (admin view, problem screen, logs): any
+ * name that looks secret, in any case and position, so a misspelled `apikey`
+ * or a `token` someone added is masked as well as `apiKey` and `pinHash`.
+ */
+export function isSecretKey(key: string): boolean {
+  if (notSecret.has(key)) return false;
+  return /key|token|secret|passw|pwd|hash|credential|auth|cookie|pin(?!g)/i.test(key);
+}

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { app, BrowserWindow, ipcMain, Menu, powerSaveBlocker, protocol, session } from 'electron';
 import { eventNames, handlerSchemas, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../../preload/contract';
+import { findCliCommand } from '../cli';
 import { startKioskHost, type RunningKiosk } from '../host';
 import type { ScopedLog } from '../log';
 import { createAppProtocolHandler } from './app-protocol';
@@ -140,7 +141,18 @@ function main(): void {
     });
 }
 
-if (app.requestSingleInstanceLock()) {
+// `booth set-pin ...` runs as the app itself: no window, no single-instance
+// lock (the kiosk may be running), and the exit code of the command.
+const command = findCliCommand(process.argv.slice(process.defaultApp ? 2 : 1));
+if (command) {
+  command.run({ input: process.stdin, output: process.stderr, env: process.env }).then(
+    (code) => app.exit(code),
+    (error: unknown) => {
+      stderrLog.error(`${command.name} failed:`, error);
+      app.exit(1);
+    },
+  );
+} else if (app.requestSingleInstanceLock()) {
   main();
 } else {
   app.quit();

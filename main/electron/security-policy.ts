@@ -340,13 +340,14 @@ export const MINIMUM_ELECTRON_MAJOR = 45;
 
 /**
  * Electron fuses flipped at packaging (checklist 19), mirrored by
- * electron-builder.yml `electronFuses`. runAsNode stays on: the installed
- * `booth-set-pin` helper runs dist/main/set-pin.cjs with ELECTRON_RUN_AS_NODE
- * (anyone who can set that variable on the kiosk already has its shell).
+ * electron-builder.yml `electronFuses`. runAsNode is off: the packaged binary
+ * cannot be turned into a plain Node with ELECTRON_RUN_AS_NODE; `booth set-pin`
+ * runs as the app itself with an argument (main/cli). Cookies (Chromium's
+ * profile) are encrypted at rest.
  */
 export const ELECTRON_FUSES = {
-  runAsNode: true,
-  enableCookieEncryption: false,
+  runAsNode: false,
+  enableCookieEncryption: true,
   enableNodeOptionsEnvironmentVariable: false,
   enableNodeCliInspectArguments: false,
   enableEmbeddedAsarIntegrityValidation: false,

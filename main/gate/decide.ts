@@ -12,6 +12,8 @@ export interface TicketFacts {
   allowance: { pax: number; serverUsed: number } | null;
   /** Persons admitted here that the server's count does not include yet. */
   pendingPersons: number;
+  /** Persons admitted here that the server acknowledged and its count should include. */
+  includedPersons: number;
 }
 
 export interface DecisionInput {
@@ -30,6 +32,21 @@ export interface DecisionInput {
   lastUse: { at: string; gate: string } | null;
 }
 
+/**
+ * Persons left: the kiosk never admits past what it recorded itself, so a
+ * server count below this kiosk's acknowledged admissions (a server that lost
+ * a count) does not give persons back.
+ */
+export function personsLeft(pax: number, ticket: Pick<TicketFacts, 'pendingPersons' | 'includedPersons'>, serverUsed: number): number {
+  return pax - Math.max(serverUsed, ticket.includedPersons) - ticket.pendingPersons;
+}
+
+/**
+ * Only what is known: the server's count shows persons from another gate when
+ * it is above every person of this gate that it can include.
+ */
+export const countsOthers = (serverUsed: number, ownPersonsItCanInclude: number): boolean => serverUsed > ownPersonsItCanInclude;
+
 /** A test code with no downloaded record admits one person in test mode. */
 export const TEST_TICKET_PAX = 1;
 
@@ -46,7 +63,7 @@ export function decide(input: DecisionInput): ScanDecision {
       const left = TEST_TICKET_PAX - input.testPersonsUsed;
       return left > 0
         ? { kind: 'valid', reference, bookingDate: input.today, pax: TEST_TICKET_PAX, left, test: true }
-        : { kind: 'already-used', reference, pax: TEST_TICKET_PAX, lastUsedAt: input.lastUse?.at ?? null, lastUsedGate: input.lastUse?.gate ?? null };
+        : { kind: 'already-used', reference, pax: TEST_TICKET_PAX, lastUsedAt: input.lastUse?.at ?? null, lastUsedGate: input.lastUse?.gate ?? null, usedElsewhere: false };
     }
     return { kind: 'unknown', reference, lastDownloadAt: input.lastDownloadAt };
   }
@@ -66,9 +83,17 @@ export function decide(input: DecisionInput): ScanDecision {
   }
 
   const { pax, serverUsed } = ticket.allowance;
-  const left = pax - serverUsed - ticket.pendingPersons;
+  const left = personsLeft(pax, ticket, serverUsed);
   if (left <= 0) {
-    return { kind: 'already-used', reference, pax, lastUsedAt: input.lastUse?.at ?? null, lastUsedGate: input.lastUse?.gate ?? null };
+    return {
+      kind: 'already-used',
+      reference,
+      pax,
+      lastUsedAt: input.lastUse?.at ?? null,
+      lastUsedGate: input.lastUse?.gate ?? null,
+      // What these facts can tell; the lookup narrows it with the admissions' times.
+      usedElsewhere: countsOthers(serverUsed, ticket.includedPersons + ticket.pendingPersons),
+    };
   }
   return { kind: 'valid', reference, bookingDate: ticket.bookingDate, pax, left, test: input.test };
 }

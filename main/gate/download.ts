@@ -12,6 +12,7 @@ import type { Platform } from '../platform';
 import type { Store } from '../store';
 import { nextSyncSeq } from '../sync';
 import { z } from 'zod';
+import type { CountConflict } from './import';
 import type { ImportRunner } from './import-runner';
 
 const ETAG_KEY = 'gate.etag';
@@ -45,6 +46,10 @@ export function createTicketDownloader(deps: {
   platform: Platform;
   events: EventBus;
   runImport: ImportRunner;
+  /** Called when a download succeeded (done or unchanged), before it is announced. */
+  afterSuccess?: () => void;
+  /** Counts the server lost (the import found them): the gate restores them through the outbox. */
+  onCountConflicts?: (conflicts: CountConflict[]) => void;
 }): TicketDownloader {
   const { store, cloud, config, platform, events } = deps;
   const db = store.db;
@@ -112,7 +117,10 @@ export function createTicketDownloader(deps: {
       const finishedAt = clock.now().toISOString();
       finishRow.run(info.state, finishedAt, info.processed, info.total, info.stored, info.skipped, info.withdrawn, durationMs, info.error, downloadId);
       const done: DownloadInfo = { ...info, startedAt, finishedAt, durationMs };
-      if (info.state === 'done' || info.state === 'not-modified') lastSuccessAt = finishedAt;
+      if (info.state === 'done' || info.state === 'not-modified') {
+        lastSuccessAt = finishedAt;
+        deps.afterSuccess?.();
+      }
       publish(done);
       return done;
     };
@@ -153,6 +161,14 @@ export function createTicketDownloader(deps: {
       }
       if (summary.skipped > summary.skippedRecords.length) log.warn(`${summary.skipped - summary.skippedRecords.length} more malformed records skipped`);
       if (summary.handCheckOutOfStep) log.warn('the import\'s quick record check disagrees with the ticket schema: records were checked by the schema alone (slower)');
+      if (summary.countConflicts.length > 0) {
+        try {
+          deps.onCountConflicts?.(summary.countConflicts);
+        } catch (error) {
+          // The tickets are stored; the next download finds the conflicts again.
+          log.error(`cannot queue the uploads that restore ${summary.countConflicts.length} lost count(s):`, error);
+        }
+      }
       const newTag = response.headers.get('etag');
       if (newTag) store.setSetting(ETAG_KEY, newTag, clock.now());
       const info = finish({

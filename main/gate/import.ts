@@ -6,6 +6,7 @@
  * own connection; tests call it directly.
  */
 import type Database from 'better-sqlite3';
+import { createFlagWriter, type RaiseOutcome } from './flags';
 import { recordKey, ticketRecordSchema, type TicketRecord } from './records';
 
 export interface ImportOptions {
@@ -70,13 +71,24 @@ export interface ImportProgress {
   skipped: number;
 }
 
+/** A ticket whose server count is below what the server acknowledged from this kiosk. */
+export interface CountConflict {
+  reference: string;
+  attraction: string;
+  serverUsed: number;
+  acknowledged: number;
+}
+
 export interface ImportSummary extends ImportProgress {
   withdrawn: number;
   /** The hand check accepted a record the schema refused: it is out of step with records.ts. */
   handCheckOutOfStep: boolean;
   /** The first skipped records (up to 100), for the log. */
   skippedRecords: SkippedRecord[];
+  /** New flags for the attendant (open ones brought up to date are not counted). */
   flagsRaised: number;
+  /** Every count conflict seen, for the main thread to restore the server's count. */
+  countConflicts: CountConflict[];
 }
 
 export function importTickets(
@@ -103,9 +115,7 @@ export function importTickets(
             COALESCE(SUM(CASE WHEN included = 1 THEN persons END), 0) AS included
      FROM admissions WHERE reference = ? AND attraction = ? AND test = 0`,
   );
-  const flag = db.prepare(
-    `INSERT OR IGNORE INTO gate_flags (reference, attraction, kind, detail, created_at) VALUES (?, ?, ?, ?, ?)`,
-  );
+  const flags = createFlagWriter(db);
   const withdraw = db.prepare('UPDATE tickets SET withdrawn_at = ? WHERE last_download_id < ? AND withdrawn_at IS NULL');
 
   const withAdmissions = new Set(
@@ -115,6 +125,8 @@ export function importTickets(
   const progress: ImportProgress = { processed: 0, total: records.length, stored: 0, skipped: 0 };
   const skippedRecords: SkippedRecord[] = [];
   let flagsRaised = 0;
+  const raised = (outcome: RaiseOutcome) => (flagsRaised += outcome === 'raised' ? 1 : 0);
+  const countConflicts: CountConflict[] = [];
   // The first record of each chunk that the hand check accepts is given to the
   // schema too; if they ever disagree, the schema alone validates the rest.
   let handCheckOutOfStep = false;
@@ -158,21 +170,19 @@ export function importTickets(
         markIncluded.run(reference, startedSeq);
         if (allowance) {
           const sums = localSums.get(reference, attraction) as { pending: number; included: number };
-          if (allowance.used + sums.pending > allowance.pax) {
-            flagsRaised += flag.run(reference, attraction, 'over-admission', `${allowance.used + sums.pending} persons admitted on ${allowance.pax} allowed`, now).changes;
+          const facts = { pax: allowance.pax, serverUsed: allowance.used, acknowledged: sums.included, pending: sums.pending };
+          // The kiosk never counts fewer than it recorded itself, whatever the server says.
+          if (Math.max(allowance.used, sums.included) + sums.pending > allowance.pax) {
+            raised(flags.raise(reference, attraction, 'over-admission', facts, now));
           }
           if (sums.included > allowance.used) {
-            flagsRaised += flag.run(
-              reference,
-              attraction,
-              'count-conflict',
-              `the server counts ${allowance.used} but acknowledged ${sums.included} from this kiosk: it lost a count`,
-              now,
-            ).changes;
+            raised(flags.raise(reference, attraction, 'count-conflict', facts, now));
+            countConflicts.push({ reference, attraction, serverUsed: allowance.used, acknowledged: sums.included });
           }
         }
       } else if (allowance && allowance.used > allowance.pax) {
-        flagsRaised += flag.run(reference, attraction, 'over-admission', `${allowance.used} persons admitted on ${allowance.pax} allowed`, now).changes;
+        const facts = { pax: allowance.pax, serverUsed: allowance.used, acknowledged: 0, pending: 0 };
+        raised(flags.raise(reference, attraction, 'over-admission', facts, now));
       }
     }
     return index;
@@ -185,5 +195,5 @@ export function importTickets(
   // An empty or wholly malformed list is more likely a server fault than a
   // venue with no tickets: withdraw nothing on its word.
   const withdrawn = progress.stored > 0 ? withdraw.run(now, downloadId).changes : 0;
-  return { ...progress, withdrawn, skippedRecords, flagsRaised, handCheckOutOfStep };
+  return { ...progress, withdrawn, skippedRecords, flagsRaised, countConflicts, handCheckOutOfStep };
 }

@@ -8,7 +8,6 @@ import { z } from 'zod';
 import type {
   AdmitResult,
   GateAdminSummary,
-  GateFlag,
   GateStatus,
   ScannerStatus,
   ScanDecision,
@@ -21,22 +20,18 @@ import type { KioskModule, ModuleContext } from '../kiosk';
 import type { OutboxItem } from '../sync';
 import { admissionId, admissionIdFloor, isTimeOrderedId } from './admission-id';
 import { createTicketDownloader } from './download';
+import { createFlagReader } from './flags';
 import { runImportInWorker, type ImportRunner } from './import-runner';
 import { createTicketLookup } from './lookup';
-import { allowanceSchema } from './records';
+import { createCountRestorer } from './restore';
 import { compileReferencePattern, readScanCode } from './scan-code';
+import { createZoneCheck } from './zone-check';
+import { USAGE_KIND, usageOrderKey, usagePayloadSchema, usageRequestBody, type UsagePayload } from './usage';
 
-export const USAGE_KIND = 'gate.usage';
+export { USAGE_KIND, usagePayloadSchema, type UsagePayload } from './usage';
 const TEST_MODE_KEY = 'gate.testMode';
-
-/** What the gate uploads for a ticket: the seed's shape plus Booth's admission events. */
-export const usagePayloadSchema = z.object({
-  bookingDate: z.string(),
-  referenceNo: z.string(),
-  attractions: z.record(z.string(), allowanceSchema),
-  admissions: z.array(z.object({ id: z.string(), attraction: z.string(), persons: z.number().int().positive(), at: z.string() })),
-});
-export type UsagePayload = z.infer<typeof usagePayloadSchema>;
+/** Open flags per page on the attendant's page. */
+const FLAG_PAGE_SIZE = 50;
 
 /** A source of scanner lines (the serial scanner, or nothing). */
 export interface ScanSource {
@@ -88,18 +83,27 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
     admissionsBetween: db.prepare('SELECT id, at, persons FROM admissions WHERE id >= ? AND id < ? AND attraction = ? AND test = 0'),
     admissionsSince: db.prepare('SELECT id, at, persons FROM admissions WHERE at >= ? AND attraction = ? AND test = 0'),
     randomIdsUntil: db.prepare("SELECT value FROM meta WHERE key = 'gate.random-ids-until'"),
-    flags: db.prepare('SELECT * FROM gate_flags WHERE resolved_at IS NULL ORDER BY id DESC LIMIT 100'),
   };
 
   const runImport = options.runImport ?? runImportInWorker;
-  const downloader = createTicketDownloader({ store, cloud, config, platform, events, runImport });
-
+  const zoneCheck = createZoneCheck({ store, clock, timeZone: config.timeZone, log });
+  const restorer = createCountRestorer({ db, outbox, config, clock, log });
+  const downloader = createTicketDownloader({
+    store,
+    cloud,
+    config,
+    platform,
+    events,
+    runImport,
+    afterSuccess: () => zoneCheck.afterDownload(),
+    onCountConflicts: (c) => restorer.restore(c),
+  });
+  const flags = createFlagReader(db);
 
   outbox.registerKind({
     kind: USAGE_KIND,
     request(payload) {
-      const body = usagePayloadSchema.parse(payload);
-      return { endpoint: config.api.syncEndpoint, body: JSON.stringify(body) };
+      return { endpoint: config.api.syncEndpoint, body: usageRequestBody(payload) };
     },
     onAcknowledged(item: OutboxItem, seq: number) {
       const payload = usagePayloadSchema.parse(item.payload);
@@ -109,7 +113,8 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
       const parsed = usagePayloadSchema.safeParse(payload);
       if (!parsed.success) return 'usage (unreadable payload)';
       const persons = parsed.data.admissions.reduce((sum, a) => sum + a.persons, 0);
-      return `ticket ${parsed.data.referenceNo}: ${persons} person(s) at ${Object.keys(parsed.data.attractions).join(', ')}`;
+      const what = `ticket ${parsed.data.referenceNo}: ${persons} person(s) at ${Object.keys(parsed.data.attractions).join(', ')}`;
+      return parsed.data.restore ? `${what} (restores a count the server lost)` : what;
     },
   });
 
@@ -148,8 +153,9 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
   let lastScan: { text: string; at: number; result: ScanResult } | null = null;
   let scannerStatus: ScannerStatus = noScanner;
 
+  /** Ends the waiting choice; one that had already timed out is logged as such, whatever ended it. */
   function endPendingScan(why: string): void {
-    if (pending) log.info(`${pending.scanLine}; not admitted (${why})`);
+    if (pending) log.info(`${pending.scanLine}; not admitted (${clock.monotonicMs() > pending.expiresAt ? 'the choice timed out' : why})`);
     pending = null;
   }
 
@@ -201,7 +207,7 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
         sql.insertAdmission.run(admission.id, reference, attraction, persons, store.kioskId, admission.at, test ? 1 : 0);
         if (!test && decision.kind === 'valid') {
           const used = decision.pax - decision.left + persons;
-          const orderKey = `ticket:${reference}`;
+          const orderKey = usageOrderKey(reference);
           const merged = outbox.coalesce(USAGE_KIND, orderKey, (payload) => {
             const current = usagePayloadSchema.parse(payload);
             current.attractions[attraction] = { pax: decision.pax, used };
@@ -312,8 +318,8 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
     'gate:status': () => status(),
     'gate:scan': ({ code }) => scan(code).result,
     'gate:admit': ({ scanId, persons }) => admit(scanId, persons),
-    'gate:cancel': ({ scanId }) => {
-      if (pending?.scanId === scanId) endPendingScan('cancelled');
+    'gate:cancel': ({ scanId, reason }) => {
+      if (pending?.scanId === scanId) endPendingScan(reason === 'timeout' ? 'the choice timed out' : 'cancelled');
       return null;
     },
     'gate:admin-summary': (): GateAdminSummary => {
@@ -328,10 +334,22 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
         sync: outbox.status(),
         deadItems: outbox.deadItems(),
         scanner: scannerStatus,
-        flags: (sql.flags.all() as { id: number; reference: string; attraction: string; kind: GateFlag['kind']; detail: string; created_at: string }[]).map(
-          (f) => ({ id: f.id, reference: f.reference, attraction: f.attraction, kind: f.kind, detail: f.detail, createdAt: f.created_at }),
-        ),
+        flags: flags.page(undefined, FLAG_PAGE_SIZE),
+        timeZoneHint: zoneCheck.current(),
       };
+    },
+    'gate:flags': ({ before, limit }) => {
+      admin.requireSession();
+      return flags.page(before, limit ?? FLAG_PAGE_SIZE);
+    },
+    'gate:resolve-flag': ({ id, note }) => {
+      admin.requireSession();
+      const text = note?.trim() || null;
+      const resolved = flags.resolve(id, text, clock.now().toISOString());
+      if (!resolved) throw new HandlerError('failed', `Flag ${id} is not open.`);
+      admin.audit('gate.resolve-flag', `${resolved.kind} ${resolved.reference} (${resolved.attraction}): ${resolved.detail}${text ? `; note: ${text}` : ''}`);
+      log.info(`flag ${id} resolved by the attendant: ${resolved.kind} ${resolved.reference}${text ? ` (${text})` : ''}`);
+      return resolved;
     },
     'gate:download-now': () => {
       admin.requireSession();
@@ -363,6 +381,10 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
     id: 'gate',
     handlers,
     adminPage: { id: 'gate', title: 'Gate' },
+    adminWarnings: () => {
+      const hint = zoneCheck.current();
+      return hint ? [{ kind: 'gate.time-zone', hint }] : [];
+    },
     jobs: [
       {
         // Upload first, then download: the server sees local facts before the kiosk refreshes its view.

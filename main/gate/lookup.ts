@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { ScanDecision } from '../../preload/contract';
 import type { ScopedLog } from '../log';
-import { decide, type TicketFacts } from './decide';
+import { countsOthers, decide, type TicketFacts } from './decide';
 import { allowanceSchema, storedAttractionsSchema } from './records';
 
 export interface LookupContext {
@@ -35,16 +35,24 @@ export function createTicketLookup(
   const ticketQuery = db.prepare(
     `SELECT t.booking_date, t.raw_json, t.withdrawn_at,
        (SELECT COALESCE(SUM(m.persons), 0) FROM admissions m
-         WHERE m.reference = t.reference AND m.attraction = ? AND m.included = 0 AND m.test = ?) AS pending
+         WHERE m.reference = t.reference AND m.attraction = ? AND m.included = 0 AND m.test = ?) AS pending,
+       (SELECT COALESCE(SUM(m.persons), 0) FROM admissions m
+         WHERE m.reference = t.reference AND m.attraction = ? AND m.included = 1 AND m.test = ?) AS included
      FROM tickets t WHERE t.reference = ?`,
   );
   const testUsed = db.prepare('SELECT COALESCE(SUM(persons), 0) AS n FROM admissions WHERE reference = ? AND attraction = ? AND test = 1');
   const lastUse = db.prepare('SELECT at FROM admissions WHERE reference = ? AND attraction = ? ORDER BY at DESC LIMIT 1');
+  // Persons of this gate the server's downloaded count can include: acknowledged before
+  // that download, or admitted before it (an upload whose answer was lost).
+  const ownInCount = db.prepare(
+    `SELECT COALESCE(SUM(m.persons), 0) AS n FROM admissions m JOIN tickets t ON t.reference = m.reference
+     WHERE m.reference = ? AND m.attraction = ? AND m.test = 0 AND (m.included = 1 OR m.at < t.downloaded_at)`,
+  );
 
   return {
     decide(reference, test, context) {
-      const row = ticketQuery.get(attraction, test ? 1 : 0, reference) as
-        | { booking_date: string; raw_json: string; withdrawn_at: string | null; pending: number }
+      const row = ticketQuery.get(attraction, test ? 1 : 0, attraction, test ? 1 : 0, reference) as
+        | { booking_date: string; raw_json: string; withdrawn_at: string | null; pending: number; included: number }
         | undefined;
       let ticket: TicketFacts | null = null;
       let raw: unknown = null;
@@ -57,7 +65,7 @@ export function createTicketLookup(
         } catch {
           log.warn(`stored ticket ${reference} is not JSON; treated as having no allowance here`);
         }
-        ticket = { bookingDate: row.booking_date, withdrawnAt: row.withdrawn_at, allowance, pendingPersons: row.pending };
+        ticket = { bookingDate: row.booking_date, withdrawnAt: row.withdrawn_at, allowance, pendingPersons: row.pending, includedPersons: row.included };
       }
       const decision = decide({
         reference,
@@ -77,6 +85,9 @@ export function createTicketLookup(
         if (used) {
           decision.lastUsedAt = used.at;
           decision.lastUsedGate = options.kioskName;
+        }
+        if (!test && ticket?.allowance) {
+          decision.usedElsewhere = countsOthers(ticket.allowance.serverUsed, (ownInCount.get(reference, attraction) as { n: number }).n);
         }
       }
       return {

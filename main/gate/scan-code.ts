@@ -21,13 +21,21 @@ export function compileReferencePattern(source: string): RegExp {
   return new RegExp(source);
 }
 
+const TEST_SUFFIX = '-dummy';
+
 export function readScanCode(raw: string, rules: ScanCodeRules): ScanCode {
   if (raw.length > rules.maxLength) return { ok: false, reason: 'too-long' };
   const text = raw.replace(/^[\s\r\n]+|[\s\r\n]+$/g, '');
   if (text.length === 0) return { ok: false, reason: 'empty' };
   if (CONTROL.test(text) || text.includes('\uFFFD')) return { ok: false, reason: 'control-bytes' };
   const match = rules.pattern.exec(text);
-  const reference = match ? (match[1] ?? match[0]) : undefined;
-  if (!reference) return { ok: false, reason: 'no-reference' };
-  return { ok: true, reference, test: reference.endsWith('-dummy') };
+  const found = match ? (match[1] ?? match[0]) : undefined;
+  if (!found || !match) return { ok: false, reason: 'no-reference' };
+  // A test ticket's suffix in any case; one the pattern left out still makes it the test
+  // ticket (a pattern stopping at the live reference must never admit it from a test code).
+  const live = found.toLowerCase().endsWith(TEST_SUFFIX) ? found.slice(0, -TEST_SUFFIX.length) : found;
+  if (!live) return { ok: false, reason: 'no-reference' };
+  const end = text.indexOf(found, match.index) + found.length;
+  const test = live !== found || text.slice(end, end + TEST_SUFFIX.length).toLowerCase() === TEST_SUFFIX;
+  return { ok: true, reference: test ? `${live}${TEST_SUFFIX}` : live, test };
 }

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { findAppRoot, startKioskHost } from '../host';
-import { startHeadlessServer } from './server';
+import { startHeadlessServer, tokenProblem } from './server';
 
 function argValue(argv: readonly string[], name: string): string | undefined {
   const i = argv.indexOf(name);
@@ -13,6 +13,12 @@ function argValue(argv: readonly string[], name: string): string | undefined {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  const given = process.env.BOOTH_BRIDGE_TOKEN;
+  const problem = given === undefined || given === '' ? null : tokenProblem(given);
+  if (problem) {
+    process.stderr.write(`Booth could not start: BOOTH_BRIDGE_TOKEN: ${problem}. Leave it unset for a random one.\n`);
+    process.exit(2);
+  }
   const appRoot = findAppRoot(__dirname);
   const kiosk = await startKioskHost({
     argv,

@@ -21,6 +21,16 @@ export interface HeadlessServer {
   close(): Promise<void>;
 }
 
+/** A token given from outside (BOOTH_BRIDGE_TOKEN) must be at least this long; the generated one has 48 hex digits. */
+export const MIN_TOKEN_LENGTH = 32;
+
+/** Why a token given from outside cannot be used, or null. */
+export function tokenProblem(token: string): string | null {
+  if (token.length < MIN_TOKEN_LENGTH) return `the bridge token must be at least ${MIN_TOKEN_LENGTH} characters (it has ${token.length})`;
+  if (!/^[A-Za-z0-9._~-]+$/.test(token)) return 'the bridge token may hold only letters, digits and . _ ~ - (it goes into a URL)';
+  return null;
+}
+
 const tokensMatch = (given: string, expected: string) => {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
@@ -35,9 +45,16 @@ export async function startHeadlessServer(options: {
 }): Promise<HeadlessServer> {
   const { kiosk } = options;
   const log = kiosk.log.scope('bridge');
+  if (options.token !== undefined) {
+    const problem = tokenProblem(options.token);
+    if (problem) throw new Error(problem);
+  }
   const token = options.token ?? crypto.randomBytes(24).toString('hex');
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   let origin = '';
+  // Filled in once the port is known (no request arrives before that).
+  let allowedHosts = new Set<string>();
+  let allowedOrigins = new Set<string>();
 
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
@@ -47,6 +64,18 @@ export async function startHeadlessServer(options: {
   });
 
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  // A page on another site can make a browser send requests here (DNS rebinding
+  // points a name of its own at 127.0.0.1): such a request names that site in Host.
+  // Added after the WebSocket plugin, whose own hook must first mark an upgrade
+  // request, so that a refused upgrade's connection is closed after the answer.
+  app.addHook('onRequest', async (request, reply) => {
+    const host = request.headers.host ?? '';
+    if (!allowedHosts.has(host.toLowerCase())) {
+      log.warn(`refused a request for host ${JSON.stringify(host.slice(0, 100))}`);
+      return reply.code(421).header('Connection', 'close').send({ error: 'this server answers for 127.0.0.1 and localhost only' });
+    }
+  });
+
   await app.register(fastifyStatic, { root: path.resolve(options.rendererDir), index: ['index.html'] });
 
   app.get(
@@ -60,7 +89,7 @@ export async function startHeadlessServer(options: {
           return reply.code(401).send({ error: 'a valid token is required' });
         }
         const from = request.headers.origin;
-        if (from !== undefined && from !== origin) {
+        if (from !== undefined && !allowedOrigins.has(from)) {
           log.warn(`bridge refused: origin ${from}`);
           return reply.code(403).send({ error: 'origin not allowed' });
         }
@@ -95,6 +124,8 @@ export async function startHeadlessServer(options: {
   const address = await app.listen({ host: '127.0.0.1', port: options.port });
   const port = new URL(address).port;
   origin = `http://127.0.0.1:${port}`;
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  allowedOrigins = new Set([origin, `http://localhost:${port}`]);
   return {
     url: `${origin}/?token=${token}`,
     port: Number(port),

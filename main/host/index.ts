@@ -9,14 +9,21 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BootInfo, BootProblem, KioskStatus } from '../../preload/contract';
 import { systemClock } from '../clock';
-import { configSchema, loadConfig, parseConfigText, resolveConfigPath, type BoothConfig } from '../config';
+import { configSchema, issueLine, issueView, loadConfig, parseConfigText, resolveConfigPath, type BoothConfig } from '../config';
 import { createDispatcher, createEventBus, type Dispatcher, type EventBus } from '../dispatch';
 import { createKiosk, type Kiosk } from '../kiosk';
 import { createLogger, type Logger } from '../log';
 import type { Platform } from '../platform';
-import { StoreOpenError } from '../store';
+import { StoreOpenError, type StoreErrorKind } from '../store';
 
 export const DEMO_PIN = '2468';
+
+const storeProblemTitles: Record<StoreErrorKind, string> = {
+  newer: 'The database is from a newer Booth',
+  corrupt: 'The database is damaged',
+  backup: 'The database backup before the update could not be written',
+  io: 'The database cannot be opened',
+};
 
 export interface HostOptions {
   argv: readonly string[];
@@ -64,7 +71,7 @@ export function findAppRoot(start: string): string {
 
 export function resolveDataDir(argv: readonly string[], env: NodeJS.ProcessEnv, fallback: string | null): string {
   const i = argv.indexOf('--data-dir');
-  const fromArg = i >= 0 ? argv[i + 1] : undefined;
+  const fromArg = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--data-dir='))?.slice('--data-dir='.length);
   if (fromArg) return path.resolve(fromArg);
   if (env.BOOTH_DATA_DIR) return path.resolve(env.BOOTH_DATA_DIR);
   if (fallback) return fallback;
@@ -78,7 +85,7 @@ export function resolveDataDir(argv: readonly string[], env: NodeJS.ProcessEnv, 
  */
 function demoConfig(appRoot: string, env: NodeJS.ProcessEnv): BoothConfig {
   const parsed = parseConfigText(fs.readFileSync(path.join(appRoot, 'resources', 'demo-config.json'), 'utf8'));
-  if (!parsed.ok) throw new Error(`resources/demo-config.json is invalid: ${JSON.stringify(parsed.issues)}`);
+  if (!parsed.ok) throw new Error(`resources/demo-config.json is invalid: ${parsed.issues.map(issueLine).join('; ')}`);
   const config = parsed.config;
   if (env.BOOTH_DEMO_CLOUD_URL) config.api.baseUrl = env.BOOTH_DEMO_CLOUD_URL;
   if (env.BOOTH_DEMO_SCANNER_PATH) config.devices.scanner.path = env.BOOTH_DEMO_SCANNER_PATH;
@@ -120,12 +127,53 @@ function problemKiosk(base: Omit<BootInfo, 'problem' | 'state'>, state: BootInfo
   };
 }
 
+/** Creates a folder the kiosk must write in; the error code (EACCES, ENOSPC, EROFS, ...) when it cannot. */
+function prepareFolder(dir: string): string | null {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+    return null;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  }
+}
+
+const currentUser = (): string => {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? 'the kiosk user');
+  }
+};
+
+const FOLDER_ERRORS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'not permitted',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
+  ENOTDIR: 'a file is in the way',
+};
+
+function dataFolderProblem(dir: string, code: string): BootProblem {
+  return {
+    title: 'The data folder cannot be used',
+    message: `Booth cannot create or write its data folder ${dir} (${FOLDER_ERRORS[code] ?? code}, ${code}). Nothing was changed.`,
+    file: dir,
+    howToFix:
+      code === 'ENOSPC'
+        ? `Free space on the disk that holds ${dir}, then restart the kiosk.`
+        : `Create the folder for the user the kiosk runs as (${currentUser()}): sudo install -d -o ${currentUser()} -m 0750 ${dir} (an installed kiosk uses /var/lib/booth, made by systemd), or start with --data-dir DIR or BOOTH_DATA_DIR=DIR pointing at a writable folder. Then restart the kiosk.`,
+  };
+}
+
 export async function startKioskHost(options: HostOptions): Promise<RunningKiosk> {
   const version = readAppVersion(options.appRoot);
   const dataDir = resolveDataDir(options.argv, options.env, options.defaultDataDir);
   const configPath = resolveConfigPath(options.argv, options.env, dataDir);
   const loaded = loadConfig(configPath);
-  const demo = loaded.kind === 'missing' && !options.isPackaged;
+  // A config named on purpose that is not there is an error (a typo), never the demo.
+  const configNamed = options.argv.some((a) => a === '--config' || a.startsWith('--config=')) || Boolean(options.env.BOOTH_CONFIG);
+  const demo = loaded.kind === 'missing' && !options.isPackaged && !configNamed;
 
   const baseBoot = {
     version,
@@ -139,9 +187,9 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
     resultSeconds: 5,
     choiceTimeoutSeconds: 20,
   };
-  const fallbackLog = () =>
+  const fallbackLog = (folderUsable = prepareFolder(dataDir) === null) =>
     createLogger({
-      file: path.join(dataDir, 'booth.log'),
+      file: folderUsable ? path.join(dataDir, 'booth.log') : null,
       level: 'info',
       maxSizeBytes: 10 * 1024 * 1024,
       backupCount: 5,
@@ -151,17 +199,17 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
   if (loaded.kind === 'invalid') {
     const log = fallbackLog();
     for (const issue of loaded.issues) {
-      log.scope('config').error(`config ${loaded.path}: ${issue.field} = ${issue.value}; expected ${issue.expected}`);
+      log.scope('config').error(`config ${loaded.path}: ${issueLine(issue)}`);
     }
     return problemKiosk(baseBoot, 'config-error', {
       title: 'The configuration has errors',
       message: `Booth did not start because ${loaded.path} has ${loaded.issues.length} error(s). The file was not changed.`,
       file: loaded.path,
-      issues: loaded.issues,
-      howToFix: `Correct the fields listed below in ${loaded.path} (reference: docs/config.md), then restart the kiosk.`,
+      issues: loaded.issues.map(issueView),
+      howToFix: `Correct the fields listed below in ${loaded.path} (reference: docs/config.md; the values found are in the log, secrets masked), then restart the kiosk.`,
     }, log);
   }
-  if (loaded.kind === 'missing' && options.isPackaged) {
+  if (loaded.kind === 'missing' && !demo) {
     const log = fallbackLog();
     log.scope('config').warn(`no config at ${loaded.path}: showing "not configured"`);
     return problemKiosk(baseBoot, 'not-configured', {
@@ -175,8 +223,16 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
 
   const config = loaded.kind === 'ok' ? loaded.config : demoConfig(options.appRoot, options.env);
   const kioskDataDir = demo ? path.join(dataDir, 'demo') : dataDir;
+  const logFile = path.resolve(kioskDataDir, config.logging.file);
+  for (const dir of new Set([kioskDataDir, path.dirname(logFile)])) {
+    const code = prepareFolder(dir);
+    if (code === null) continue;
+    const log = fallbackLog(false);
+    log.scope('host').error(`data folder ${dir} cannot be used: ${code}`);
+    return problemKiosk({ ...baseBoot, kioskName: config.kioskName }, 'store-error', dataFolderProblem(dir, code), log);
+  }
   const log = createLogger({
-    file: path.resolve(kioskDataDir, config.logging.file),
+    file: logFile,
     level: config.logging.level,
     maxSizeBytes: config.logging.maxSizeBytes,
     backupCount: config.logging.backupCount,
@@ -206,7 +262,7 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
     if (error instanceof StoreOpenError) {
       log.scope('store').error(error.message);
       return problemKiosk(boot, 'store-error', {
-        title: error.kind === 'newer' ? 'The database is from a newer Booth' : error.kind === 'corrupt' ? 'The database is damaged' : 'The database cannot be opened',
+        title: storeProblemTitles[error.kind],
         message: error.message,
         file: error.file,
         howToFix: error.howToFix,

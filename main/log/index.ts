@@ -26,7 +26,8 @@ export interface Logger extends ScopedLog {
 }
 
 export interface LoggerOptions {
-  file: string;
+  /** null: no file (the folder for it cannot be used); the console only. */
+  file: string | null;
   level: LogLevel;
   maxSizeBytes: number;
   backupCount: number;
@@ -78,8 +79,11 @@ function createTimestamps() {
 export function createLogger(options: LoggerOptions): Logger {
   const threshold = SEVERITY[options.level];
   let lastReport = Number.NEGATIVE_INFINITY;
-  const file = openLogFile({
-    file: options.file,
+  // No file (its folder cannot be used): the console is the only place the lines can go.
+  const toConsole = options.console === true || options.file === null;
+  const logFile = options.file;
+  const file = logFile === null ? null : openLogFile({
+    file: logFile,
     maxSizeBytes: options.maxSizeBytes,
     backupCount: options.backupCount,
     syncAfterMs: options.syncAfterMs,
@@ -88,7 +92,7 @@ export function createLogger(options: LoggerOptions): Logger {
       // Said once a minute at most: a full disk must not flood the console either.
       if (performance.now() - lastReport < 60_000) return;
       lastReport = performance.now();
-      process.stderr.write(`booth: cannot write the log ${options.file}: ${error.message}\n`);
+      process.stderr.write(`booth: cannot write the log ${logFile}: ${error.message}\n`);
     },
   });
   const timestamps = createTimestamps();
@@ -101,8 +105,8 @@ export function createLogger(options: LoggerOptions): Logger {
         if (SEVERITY[level] > threshold) return;
         const text = args.map(describe).join(' ');
         const at = timestamps(new Date());
-        file.append(`[${at.full}] ${levelText} ${scopeText} ${text}\n`);
-        if (options.console) {
+        file?.append(`[${at.full}] ${levelText} ${scopeText} ${text}\n`);
+        if (toConsole) {
           const line = `[${at.time}] ${levelText} ${scopeText} ${text}\n`;
           if (SEVERITY[level] <= SEVERITY.warn) process.stderr.write(line);
           else process.stdout.write(line);
@@ -112,7 +116,7 @@ export function createLogger(options: LoggerOptions): Logger {
     return { error: write('error'), warn: write('warn'), info: write('info'), debug: write('debug') };
   };
   const root = scoped('kiosk');
-  return { ...root, scope: scoped, file: options.file };
+  return { ...root, scope: scoped, file: logFile ?? '' };
 }
 
 /** A logger that keeps lines in memory, for tests that do not care about files. */

@@ -11,6 +11,8 @@ export interface DispenseResult {
   /** Coins the hopper says it paid for this command (0 when refused; a lower bound when unknown). */
   paid: number;
   unpaid: number;
+  /** What happened, in words for the attendant (the ccTalk driver says why a command was refused). */
+  detail?: string;
 }
 
 export interface HopperDeviceStatus {

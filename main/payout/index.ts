@@ -7,18 +7,25 @@
  */
 import crypto from 'node:crypto';
 import { z } from 'zod';
-import type { HopperStatus, OwedPayout, PayoutAdminSummary, PayoutSession, PayoutStatus } from '../../preload/contract';
+import type { HopperStatus, PayoutAdminSummary, PayoutSession, PayoutStatus } from '../../preload/contract';
 import { venueDate } from '../clock';
 import { CloudNetworkError } from '../cloud';
 import { crashPoint } from '../crash-points';
 import { HandlerError, type HandlerMap } from '../dispatch';
 import type { KioskModule, ModuleContext } from '../kiosk';
+import { createAttendantActions } from './attendant';
 import type { DispenseResult, PayoutHopper } from './hopper';
-import { coinsToPay, commandSizes, reconcile } from './money';
+import { askFlag, boundCoinCount, readJobAnswer, type Job } from './jobs';
+import { coinsKnown, prepareLedger, type PayoutFault, type StepRow, type TransactionRow } from './ledger';
+import { coinsToPay, commandSizes } from './money';
+import { reconcile } from './reconciliation';
+import { createPayoutReports, REPORT_KIND } from './reports';
+import { createUnreadableJobs, type UnreadableAnswer } from './unreadable-jobs';
 
 export type { PayoutHopper } from './hopper';
+export { jobSchema, type Job } from './jobs';
 
-export const REPORT_KIND = 'payout.report';
+export { REPORT_KIND } from './reports';
 const OUT_OF_SERVICE_KEY = 'payout.outOfService';
 const COINS_LEFT_KEY = 'payout.coinsLeft';
 
@@ -29,52 +36,12 @@ const transactionCreatedSchema = z.object({
   expiresAt: z.iso.datetime({ offset: true }).optional(),
 });
 
-/** A job as the cloud sends it; quarters is checked separately so a bad count is reported, not dropped. */
-export const jobSchema = z.object({
-  id: z.string().min(1).max(100),
-  transactionId: z.string().min(1).max(100),
-  quarters: z.number(),
-  status: z.string().optional(),
-  retryCount: z.number().int().min(0).default(0),
-  maxRetries: z.number().int().optional(),
-  createdAt: z.string().optional(),
-});
-export type Job = z.infer<typeof jobSchema>;
-
-const reportPayloadSchema = z.object({
-  url: z.string(),
-  body: z.object({
-    success: z.boolean(),
-    error: z.string().nullable(),
-    kioskId: z.string(),
-    timestamp: z.string(),
-    dispensed: z.number().int().min(0),
-  }),
-});
-
 const outOfServiceSchema = z.object({ reason: z.string(), since: z.string() });
-
-interface TransactionRow {
-  id: string;
-  reference: string;
-  amount: number;
-  created_here: number;
-  created_at: string;
-  expires_at: string | null;
-  coins_owed: number | null;
-  coins_paid: number;
-  customer_present: number;
-  owed_reason: OwedPayout['reason'] | null;
-  owed_detail: string | null;
-  resolved_at: string | null;
-}
 
 export interface PayoutOptions {
   /** The hopper; absent when none is configured. */
   hopper?: PayoutHopper;
 }
-
-type Fault = { kind: 'jam' | 'empty' | 'unknown' | 'refused' | 'silent'; detail: string };
 
 /** A short code a customer can read out to the attendant. */
 const referenceFor = (transactionId: string) =>
@@ -92,40 +59,10 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
   const coinsFor = (amount: number) => Math.round(amount / payout.coinValue);
   const maxCoinsPerTransaction = coinsFor(payout.maxAmount);
 
-  const sql = {
-    insertTransaction: db.prepare(
-      `INSERT INTO payout_transactions (id, reference, amount, created_here, created_at, expires_at, customer_present)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(id) DO NOTHING`,
-    ),
-    transaction: db.prepare('SELECT * FROM payout_transactions WHERE id = ?'),
-    setOwed: db.prepare('UPDATE payout_transactions SET coins_owed = ? WHERE id = ? AND coins_owed IS NULL'),
-    addPaid: db.prepare('UPDATE payout_transactions SET coins_paid = coins_paid + ? WHERE id = ?'),
-    flag: db.prepare('UPDATE payout_transactions SET owed_reason = ?, owed_detail = ?, resolved_at = NULL WHERE id = ?'),
-    // A later "customer absent" must not hide why the coins are owed (a jam, a mismatch).
-    flagUnlessOpen: db.prepare(
-      'UPDATE payout_transactions SET owed_reason = ?, owed_detail = ?, resolved_at = NULL WHERE id = ? AND (owed_reason IS NULL OR resolved_at IS NOT NULL)',
-    ),
-    resolve: db.prepare('UPDATE payout_transactions SET resolved_at = ? WHERE id = ?'),
-    customerGone: db.prepare('UPDATE payout_transactions SET customer_present = 0 WHERE id = ?'),
-    everyoneGone: db.prepare('UPDATE payout_transactions SET customer_present = 0 WHERE customer_present = 1'),
-    insertJob: db.prepare(
-      'INSERT OR IGNORE INTO payout_jobs (job_id, retry_count, transaction_id, quarters, received_at) VALUES (?, ?, ?, ?, ?)',
-    ),
-    job: db.prepare('SELECT * FROM payout_jobs WHERE job_id = ? AND retry_count = ?'),
-    markReported: db.prepare('UPDATE payout_jobs SET reported = 1 WHERE job_id = ? AND retry_count = ?'),
-    latestJob: db.prepare('SELECT job_id, retry_count FROM payout_jobs WHERE transaction_id = ? ORDER BY received_at DESC, retry_count DESC LIMIT 1'),
-    insertStep: db.prepare(
-      `INSERT INTO payout_steps (transaction_id, coins, event_counter_before, lifetime_before, state, started_at)
-       VALUES (?, ?, ?, ?, 'intent', ?)`,
-    ),
-    finishStep: db.prepare('UPDATE payout_steps SET state = ?, coins_paid = ?, finished_at = ?, detail = ? WHERE id = ?'),
-    openSteps: db.prepare("SELECT * FROM payout_steps WHERE state IN ('intent', 'unknown') ORDER BY id"),
-    owed: db.prepare(
-      `SELECT * FROM payout_transactions WHERE owed_reason IS NOT NULL AND resolved_at IS NULL ORDER BY created_at`,
-    ),
-    recent: db.prepare('SELECT amount, coins_paid, created_at, created_here FROM payout_transactions WHERE created_at >= ?'),
-  };
+  const sql = prepareLedger(db);
+  const unreadableJobs = createUnreadableJobs(db);
+  /** What this kiosk sold for a transaction it created (the most a job may ask); null for any other. */
+  const coinsSold = (tx: TransactionRow | undefined): number | null => (tx && tx.created_here === 1 && tx.amount > 0 ? coinsFor(tx.amount) : null);
 
   // ---- state that must outlive a restart: out of service, coins left -------------------------
   const outOfService = () => store.getSetting(OUT_OF_SERVICE_KEY, outOfServiceSchema.nullable()) ?? null;
@@ -157,9 +94,9 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
     const now = clock.now();
     const today = venueDate(now, config.timeZone);
     const since = new Date(now.getTime() - 48 * 3_600_000).toISOString();
-    const paid = (sql.recent.all(since) as { coins_paid: number; created_at: string }[])
+    const paid = (sql.recent.all(since) as { coins_paid: number; coins_overpaid: number; created_at: string }[])
       .filter((r) => venueDate(new Date(r.created_at), config.timeZone) === today)
-      .reduce((sum, r) => sum + r.coins_paid * payout.coinValue, 0);
+      .reduce((sum, r) => sum + (r.coins_paid + r.coins_overpaid) * payout.coinValue, 0);
     const onScreen = session && (session.state === 'waiting-payment' || session.state === 'paying-out') ? session.amount - session.coinsPaid * payout.coinValue : 0;
     return paid + onScreen;
   }
@@ -183,6 +120,10 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
   };
   const patchSession = (transactionId: string, patch: Partial<PayoutSession>) => {
     if (session?.transactionId === transactionId) setSession({ ...session, ...patch });
+  };
+  /** The payment arrived but the kiosk will not pay it by itself: the customer still waiting is told the attendant will. */
+  const attendantWillPay = (transactionId: string) => {
+    if (session?.transactionId === transactionId && session.state === 'waiting-payment') patchSession(transactionId, { state: 'failed', message: 'attendant' });
   };
 
   function status(): PayoutStatus {
@@ -260,6 +201,7 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
       state: 'waiting-payment',
       coinsOwed: null,
       coinsPaid: 0,
+      paidIsLowerBound: false,
       message: null,
     };
     setSession(next);
@@ -268,37 +210,31 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
   }
 
   // ---- reporting through the outbox ----------------------------------------------------------
-  outbox.registerKind({
-    kind: REPORT_KIND,
-    request(payload) {
-      const parsed = reportPayloadSchema.parse(payload);
-      return { endpoint: parsed.url, body: JSON.stringify(parsed.body) };
-    },
-    onAcknowledged() {
-      /* the ledger already holds the outcome; the report only informs the cloud */
-    },
-    describe(payload) {
-      const parsed = reportPayloadSchema.safeParse(payload);
-      if (!parsed.success) return 'payout report (unreadable payload)';
-      const b = parsed.data.body;
-      return `payout report: ${b.success ? 'paid' : `not paid (${b.error})`}, ${b.dispensed} coins in total`;
-    },
-  });
+  const { enqueueReport, queueReport, reportLatest, dispensedSoFar } = createPayoutReports({ outbox, sql, kioskId: store.kioskId, clock, endpoint, coinsSold });
 
-  /** Queues the job's report once per delivery; call inside a transaction. */
-  function queueReport(job: { id: string; retryCount: number; transactionId: string }, success: boolean, error: string | null) {
-    const row = sql.job.get(job.id, job.retryCount) as { reported: number } | undefined;
-    if (row?.reported) return;
-    const tx = sql.transaction.get(job.transactionId) as TransactionRow | undefined;
-    outbox.enqueue({
-      kind: REPORT_KIND,
-      orderKey: `payout:${job.transactionId}`,
-      payload: {
-        url: endpoint(`jobs/${encodeURIComponent(job.id)}/complete`),
-        body: { success, error, kioskId: store.kioskId, timestamp: clock.now().toISOString(), dispensed: tx?.coins_paid ?? 0 },
-      },
-    });
-    sql.markReported.run(job.id, job.retryCount);
+  /** Everything owed is paid: the attendant's entry is closed, unless the job's count differed from what was sold (still flagged). */
+  function settle(tx: TransactionRow) {
+    const flag = askFlag(tx.quarters_asked, coinsSold(tx));
+    if (flag) sql.flag.run(flag.reason, flag.detail, tx.id);
+    else sql.resolve.run(clock.now().toISOString(), tx.id);
+  }
+
+  /** Why a transaction's payout stopped, with its true total (never only the last command's). */
+  function stopDetail(fault: PayoutFault, tx: TransactionRow): string {
+    const known = coinsKnown(sql, tx);
+    const paid = known.uncounted ? `at least ${known.atLeast}` : String(known.confirmed);
+    const last = fault.command ? ` (last command: ${fault.command.paid} of ${fault.command.coins})` : '';
+    return `${fault.detail}: ${paid} of ${tx.coins_owed ?? 0} coins paid${last}`;
+  }
+
+  /** Takes the kiosk out of service after a payout stopped, saying what the attendant must do. */
+  function outOfServiceAfterStop(detail: string, tx: TransactionRow) {
+    const known = coinsKnown(sql, tx);
+    goOutOfService(
+      known.needsHandCount || known.uncounted
+        ? `payout stopped (${detail}); count the coins paid to ${tx.reference} and record the hand count`
+        : `payout stopped (${detail}); ${coinsToPay(tx.coins_owed ?? 0, tx.coins_paid)} coins owed to ${tx.reference}`,
+    );
   }
 
   // ---- the hopper: one payout at a time ------------------------------------------------------
@@ -313,9 +249,10 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
    * Pays what a transaction is still owed, one recorded command at a time.
    * Returns the fault that stopped it, or null when everything owed was paid.
    */
-  async function payRemainder(transactionId: string, onProgress: (paid: number) => void): Promise<Fault | null> {
+  async function payRemainder(transactionId: string, onProgress: (paid: number) => void): Promise<PayoutFault | null> {
     if (!hopper) return { kind: 'silent', detail: 'no hopper configured' };
     const tx = sql.transaction.get(transactionId) as TransactionRow;
+    if (coinsKnown(sql, tx).uncounted) return { kind: 'unknown', detail: 'an earlier command of this transaction is not counted' };
     const remainder = coinsToPay(tx.coins_owed ?? 0, tx.coins_paid);
     let paidBefore = tx.coins_paid;
     for (const coins of commandSizes(remainder)) {
@@ -330,9 +267,17 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
         sql.insertStep.run(transactionId, coins, counters.eventCounter, counters.lifetime, clock.now().toISOString()).lastInsertRowid,
       );
       crashPoint('payout.after-intent');
+      let seen = 0;
+      // Every coin seen is in the ledger before it is on the screen: the lower bound outlives a crash or a reset hopper.
+      const sawPaid = (paid: number) => {
+        if (paid <= seen) return;
+        seen = paid;
+        sql.seen.run(paid, stepId, paid);
+      };
       let result: DispenseResult;
       try {
         result = await hopper.dispense(coins, { expectedEventCounter: counters.eventCounter }, (paid) => {
+          sawPaid(paid);
           if (paid > 0) crashPoint('payout.mid-dispense');
           onProgress(paidBefore + paid);
         });
@@ -342,23 +287,23 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
       }
       crashPoint('payout.after-motor');
       if (result.outcome === 'unknown') {
+        sawPaid(result.paid);
         // The outcome is lost: read the counters again before saying anything.
-        const settled = await settleStep(stepId, { coins, eventCounterBefore: counters.eventCounter, lifetimeBefore: counters.lifetime });
+        const settled = await settleStep(stepId);
         if (settled.kind === 'unreachable') return { kind: 'unknown', detail: 'the hopper stopped answering during the payout; its coins will be counted when it answers' };
         if (settled.kind === 'mismatch') return { kind: 'unknown', detail: `the hopper's counters cannot tell what it paid (${settled.detail})` };
         paidBefore += settled.paid;
         onProgress(paidBefore);
-        if (settled.paid < coins) return { kind: 'jam', detail: `the hopper paid ${settled.paid} of ${coins} coins` };
+        if (settled.paid < coins) return { kind: 'jam', detail: 'the hopper stopped', command: { paid: settled.paid, coins } };
         continue;
       }
       const state = result.outcome === 'done' ? 'done' : result.outcome === 'refused' || result.outcome === 'state-changed' ? 'refused' : 'partial';
       recordStep(stepId, transactionId, state, result.paid, `${result.outcome}: paid ${result.paid}, unpaid ${result.unpaid}`);
       paidBefore += result.paid;
       onProgress(paidBefore);
-      if (result.outcome !== 'done') {
-        const kind = result.outcome === 'empty' ? 'empty' : result.outcome === 'jam' ? 'jam' : 'refused';
-        return { kind, detail: `${result.outcome} after ${result.paid} of ${coins} coins` };
-      }
+      if (result.outcome === 'jam') return { kind: 'jam', detail: 'the hopper jammed', command: { paid: result.paid, coins } };
+      if (result.outcome === 'empty') return { kind: 'empty', detail: 'the hopper ran empty', command: { paid: result.paid, coins } };
+      if (result.outcome !== 'done') return { kind: 'refused', detail: result.detail ?? `the hopper did not take the command (${result.outcome})` };
     }
     return null;
   }
@@ -376,17 +321,19 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
 
   /**
    * Completes a command whose outcome is not known, from the hopper's
-   * counters. Unreachable: the step stays open and is tried again when the
-   * hopper answers. Mismatch: the counters cannot tell; the attendant is told.
+   * counters and the coins seen while it ran. Unreachable: the step stays
+   * open and is tried again when the hopper answers. Mismatch: the counters
+   * cannot tell; the attendant counts by hand.
    */
-  async function settleStep(stepId: number, intent: { coins: number; eventCounterBefore: number; lifetimeBefore: number | null }): Promise<Settled> {
-    const step = db.prepare('SELECT transaction_id FROM payout_steps WHERE id = ?').get(stepId) as { transaction_id: string };
+  async function settleStep(stepId: number): Promise<Settled> {
+    const step = sql.step.get(stepId) as StepRow;
+    const intent = { coins: step.coins, eventCounterBefore: step.event_counter_before, lifetimeBefore: step.lifetime_before, coinsSeen: step.coins_seen };
     for (let attempt = 0; attempt < 300; attempt++) {
       let counters;
       try {
         counters = await hopper!.readCounters();
       } catch (error) {
-        db.prepare("UPDATE payout_steps SET state = 'unknown', detail = ? WHERE id = ?").run(`not counted yet: ${(error as Error).message}`, stepId);
+        sql.stepUnknown.run(`not counted yet: ${(error as Error).message}`, stepId);
         return { kind: 'unreachable' };
       }
       const verdict = reconcile(intent, counters);
@@ -396,8 +343,8 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
       }
       if (verdict.kind === 'mismatch') {
         db.transaction(() => {
-          db.prepare("UPDATE payout_steps SET state = 'mismatch', detail = ? WHERE id = ?").run(verdict.detail, stepId);
-          sql.flag.run('mismatch', `reconciliation: ${verdict.detail}`, step.transaction_id);
+          sql.stepMismatch.run(verdict.detail, stepId);
+          sql.flag.run('mismatch', `count the coins by hand: ${verdict.detail}`, step.transaction_id);
         })();
         log.error(`payout step ${stepId} cannot be reconciled: ${verdict.detail}`);
         return { kind: 'mismatch', detail: verdict.detail };
@@ -412,30 +359,32 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
   /**
    * At start and whenever the hopper answers again: every command left open
    * by a crash is counted from the hopper's counters before anything else is
-   * paid, and the cloud is told the outcome.
+   * paid, and the cloud is told the outcome. Coins left unpaid or unknown take
+   * the kiosk out of service until the attendant acts.
    */
   async function reconcileOpenSteps(): Promise<void> {
-    const open = sql.openSteps.all() as { id: number; transaction_id: string; coins: number; event_counter_before: number; lifetime_before: number | null }[];
+    const open = sql.openSteps.all() as StepRow[];
     for (const step of open) {
       if (!hopper?.status().connected) break;
-      const settled = await settleStep(step.id, { coins: step.coins, eventCounterBefore: step.event_counter_before, lifetimeBefore: step.lifetime_before });
+      const settled = await settleStep(step.id);
       if (settled.kind === 'unreachable') break;
+      const tx = sql.transaction.get(step.transaction_id) as TransactionRow;
+      const known = coinsKnown(sql, tx);
       if (settled.kind === 'mismatch') {
-        goOutOfService(`an interrupted payout cannot be counted (${settled.detail}); see owed payouts`);
+        goOutOfService(`an interrupted payout cannot be counted (${settled.detail}); count the coins paid to ${tx.reference} and record the hand count`);
+        patchSession(tx.id, { coinsPaid: known.atLeast, paidIsLowerBound: true });
         continue;
       }
-      const tx = sql.transaction.get(step.transaction_id) as TransactionRow;
+      if (known.uncounted) continue; // another command of it is still open or needs a hand count
       const stillOwed = coinsToPay(tx.coins_owed ?? 0, tx.coins_paid);
       db.transaction(() => {
         // The customer who was there before the restart is not assumed to be there now.
         if (stillOwed > 0) sql.flag.run('partial', `interrupted: ${tx.coins_paid} of ${tx.coins_owed} coins paid`, tx.id);
-        else if (tx.owed_reason) sql.resolve.run(clock.now().toISOString(), tx.id);
-        const job = sql.latestJob.get(tx.id) as { job_id: string; retry_count: number } | undefined;
-        if (job) {
-          db.prepare('UPDATE payout_jobs SET reported = 0 WHERE job_id = ? AND retry_count = ?').run(job.job_id, job.retry_count);
-          queueReport({ id: job.job_id, retryCount: job.retry_count, transactionId: tx.id }, stillOwed === 0, stillOwed === 0 ? null : 'interrupted');
-        }
+        else settle(tx);
+        reportLatest(tx.id, stillOwed === 0, stillOwed === 0 ? null : 'interrupted');
       })();
+      patchSession(tx.id, { coinsPaid: tx.coins_paid, paidIsLowerBound: false });
+      if (stillOwed > 0) goOutOfService(`an interrupted payout left ${stillOwed} coins owed to ${tx.reference}; pay them from admin`);
     }
     publishStatus();
     if (open.length > 0) outbox.wake();
@@ -460,41 +409,62 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
 
   async function processJob(job: Job): Promise<void> {
     const now = clock.now().toISOString();
-    const quarters = job.quarters;
-    const validCount = Number.isInteger(quarters) && quarters >= 0;
+    const verdict = boundCoinCount(job.quarters, coinsSold(sql.transaction.get(job.transactionId) as TransactionRow | undefined), maxCoinsPerTransaction);
+    const count = verdict.kind === 'invalid' ? null : job.quarters;
     db.transaction(() => {
-      sql.insertTransaction.run(job.transactionId, referenceFor(job.transactionId), validCount ? quarters * payout.coinValue : 0, 0, now, null, 0);
-      sql.insertJob.run(job.id, job.retryCount, job.transactionId, validCount ? quarters : -1, now);
+      sql.insertTransaction.run(job.transactionId, referenceFor(job.transactionId), count === null ? 0 : count * payout.coinValue, 0, now, null, 0);
+      sql.setAsked.run(job.quarters, job.transactionId);
+      sql.insertJob.run(job.id, job.retryCount, job.transactionId, count ?? -1, now);
     })();
     crashPoint('payout.after-job-recorded');
     const tx = sql.transaction.get(job.transactionId) as TransactionRow;
 
-    if (!validCount) {
-      log.warn(`job ${job.id} has an impossible coin count (${quarters}); not paid`);
-      db.transaction(() => queueReport(job, false, 'invalid_quarters'))();
+    if (verdict.kind === 'invalid') {
+      db.transaction(() => {
+        // The cloud retries a refused job: once the attendant has seen to it, it stays closed.
+        if (tx.owed_reason !== 'refused-job') sql.flagUnlessOpen.run('refused-job', verdict.detail, tx.id);
+        queueReport(job, false, 'invalid_quarters');
+      })();
+      log.warn(`job ${job.id}: ${verdict.detail}; not paid, kept for the attendant`);
+      attendantWillPay(tx.id);
       outbox.wake();
       return;
     }
-    if (quarters > maxCoinsPerTransaction) {
+    if (verdict.kind === 'over-limit') {
       db.transaction(() => {
-        sql.setOwed.run(quarters, tx.id);
-        sql.flag.run('over-limit', `${quarters} coins asked; the most this kiosk pays at once is ${maxCoinsPerTransaction}`, tx.id);
+        sql.setOwed.run(job.quarters, tx.id);
+        sql.flag.run('over-limit', verdict.detail, tx.id);
         queueReport(job, false, 'over_limit');
       })();
-      log.warn(`job ${job.id} asks ${quarters} coins, over the limit of ${maxCoinsPerTransaction}; kept for the attendant`);
+      log.warn(`job ${job.id} asks ${job.quarters} coins, over the limit of ${maxCoinsPerTransaction}; kept for the attendant`);
+      attendantWillPay(tx.id);
       outbox.wake();
       return;
     }
+    if (verdict.flag) log.warn(`job ${job.id}: ${verdict.flag.detail}`);
     db.transaction(() => {
-      sql.setOwed.run(quarters, tx.id);
+      sql.setOwed.run(verdict.coins, tx.id);
     })();
     const owedRow = sql.transaction.get(tx.id) as TransactionRow;
-    if (owedRow.coins_owed !== quarters) {
-      db.transaction(() => sql.flag.run('mismatch', `job ${job.id} asks ${quarters} coins; an earlier job asked ${owedRow.coins_owed}`, tx.id))();
+    if (owedRow.coins_owed !== verdict.coins) {
+      db.transaction(() => sql.flag.run('mismatch', `job ${job.id} asks ${verdict.coins} coins; an earlier job asked ${owedRow.coins_owed}`, tx.id))();
+    }
+    const known = coinsKnown(sql, owedRow);
+    if (known.uncounted) {
+      // What the hopper paid is not known yet: paying "the rest" could pay twice.
+      db.transaction(() => queueReport(job, false, 'unknown'))();
+      log.warn(`job ${job.id}: a payout of ${tx.id} is not counted yet; nothing paid`);
+      outbox.wake();
+      return;
     }
     const remainder = coinsToPay(owedRow.coins_owed ?? 0, owedRow.coins_paid);
     if (remainder === 0) {
-      db.transaction(() => queueReport(job, true, null))();
+      db.transaction(() => {
+        if (verdict.flag && owedRow.owed_reason !== verdict.flag.reason) sql.flagUnlessOpen.run(verdict.flag.reason, verdict.flag.detail, tx.id);
+        queueReport(job, true, null);
+      })();
+      // Nothing to pay for a payment the customer made (a job asking 0): the attendant will see to it.
+      if (verdict.flag) attendantWillPay(tx.id);
       log.info(`job ${job.id}: nothing owed for ${tx.id} (${owedRow.coins_paid} already paid); reported complete`);
       outbox.wake();
       return;
@@ -514,33 +484,60 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
         sql.flagUnlessOpen.run('customer-absent', 'the kiosk was out of service when the payment arrived', tx.id);
         queueReport(job, false, 'out_of_service');
       })();
-      patchSession(tx.id, { state: 'failed', coinsOwed: owedRow.coins_owed, message: 'out-of-service' });
+      if (session?.state === 'waiting-payment') patchSession(tx.id, { state: 'failed', coinsOwed: owedRow.coins_owed, message: 'out-of-service' });
       outbox.wake();
       return;
     }
 
-    patchSession(tx.id, { state: 'paying-out', coinsOwed: owedRow.coins_owed, coinsPaid: owedRow.coins_paid });
+    patchSession(tx.id, { state: 'paying-out', coinsOwed: owedRow.coins_owed, coinsPaid: owedRow.coins_paid, paidIsLowerBound: false, message: null });
     log.info(`job ${job.id}: paying ${remainder} coins for ${tx.id}`);
     const fault = await payRemainder(tx.id, (paid) => patchSession(tx.id, { coinsPaid: paid }));
     const after = sql.transaction.get(tx.id) as TransactionRow;
     if (fault === null) {
       db.transaction(() => {
-        sql.resolve.run(clock.now().toISOString(), tx.id);
+        settle(after);
         queueReport(job, true, null);
       })();
-      patchSession(tx.id, { state: 'done', coinsPaid: after.coins_paid });
+      patchSession(tx.id, { state: 'done', coinsPaid: after.coins_paid, message: verdict.flag?.reason === 'asked-less' ? 'asked-less' : null });
       log.info(`transaction ${tx.id} paid out: ${after.coins_paid} coins`);
       checkCoinReserve();
     } else {
+      const known = coinsKnown(sql, after);
+      const detail = stopDetail(fault, after);
       db.transaction(() => {
-        sql.flag.run(fault.kind === 'unknown' ? 'unknown-outcome' : 'partial', fault.detail, tx.id);
+        sql.flag.run(known.needsHandCount ? 'mismatch' : fault.kind === 'unknown' ? 'unknown-outcome' : 'partial', detail, tx.id);
         queueReport(job, false, fault.kind);
       })();
-      patchSession(tx.id, { state: 'partial', coinsPaid: after.coins_paid, message: fault.kind });
-      goOutOfService(`payout stopped (${fault.detail}); ${coinsToPay(after.coins_owed ?? 0, after.coins_paid)} coins owed to ${after.reference}`);
+      patchSession(tx.id, { state: 'partial', coinsPaid: known.atLeast, paidIsLowerBound: known.uncounted, message: fault.kind });
+      outOfServiceAfterStop(detail, after);
     }
     crashPoint('payout.before-report');
     outbox.wake();
+  }
+
+  /** An answer of jobs/pending that is not a readable job: recorded for the attendant, reported failed when it has an id. */
+  function handleUnreadable(answer: UnreadableAnswer) {
+    const at = clock.now();
+    const knownJob = answer.jobId === null ? undefined : (sql.transactionOfJob.get(answer.jobId) as { transaction_id: string } | undefined);
+    const transactionId = answer.transactionId ?? knownJob?.transaction_id ?? null;
+    const tx = transactionId === null ? undefined : (sql.transaction.get(transactionId) as TransactionRow | undefined);
+    const isNew = db.transaction(() => {
+      if (!unreadableJobs.record(answer, at)) return false;
+      if (answer.jobId !== null) {
+        enqueueReport(answer.jobId, tx?.id ?? null, { success: false, error: 'unreadable_job', dispensed: dispensedSoFar(tx) });
+        unreadableJobs.markReported(answer.fingerprint);
+        if (tx?.created_here === 1 && tx.owed_reason !== 'refused-job') sql.flagUnlessOpen.run('refused-job', `the payment service sent a job this kiosk cannot read (${answer.problem})`, tx.id);
+      }
+      return true;
+    })();
+    if (!isNew) return;
+    if (answer.jobId === null) {
+      log.warn(`jobs/pending answered something this kiosk cannot read, without a readable job id to report it (${answer.problem}): ${answer.excerpt.slice(0, 80)}`);
+    } else {
+      log.warn(`job ${answer.jobId}: this kiosk cannot read it (${answer.problem}); reported failed (unreadable_job)`);
+      if (tx) attendantWillPay(tx.id);
+      outbox.wake();
+    }
   }
 
   // ---- polling -------------------------------------------------------------------------------
@@ -594,21 +591,11 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const text = await response.text();
       failures = 0;
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch {
-        log.warn(`jobs/pending answered something that is not JSON (${text.slice(0, 80)}); ignored`);
-        return;
-      }
-      if (raw === null) return;
-      const job = jobSchema.safeParse(raw);
-      if (!job.success) {
-        log.warn(`jobs/pending answered a job this kiosk cannot read (${job.error.issues[0]?.message}); ignored`);
-        return;
-      }
+      const answer = readJobAnswer(text);
+      if (answer.kind === 'none') return;
+      if (answer.kind === 'unreadable') return handleUnreadable(answer);
       // Nothing is paid while an interrupted command is not counted: the job comes again.
-      if (sql.openSteps.all().length === 0) await handleJob(job.data);
+      if (sql.openSteps.all().length === 0) await handleJob(answer.job);
     } catch (error) {
       failures = Math.min(failures + 1, 10);
       if (failures === 1) log.info(`job poll failed (${(error as Error).message}); backing off`);
@@ -619,48 +606,37 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
   }
 
   // ---- admin ---------------------------------------------------------------------------------
-  function owedList(): OwedPayout[] {
-    return (sql.owed.all() as TransactionRow[]).map((t) => ({
-      transactionId: t.id,
-      reference: t.reference,
-      coinsOwed: t.coins_owed ?? 0,
-      coinsPaid: t.coins_paid,
-      reason: t.owed_reason!,
-      detail: t.owed_detail ?? '',
-      createdAt: t.created_at,
-    }));
-  }
-
-  async function payOwed(transactionId: string): Promise<OwedPayout[]> {
-    const tx = sql.transaction.get(transactionId) as TransactionRow | undefined;
-    if (!tx || !tx.owed_reason || tx.resolved_at) throw new HandlerError('failed', 'Nothing is owed for this transaction.');
-    const open = sql.openSteps.all() as { transaction_id: string }[];
-    if (open.some((s) => s.transaction_id === transactionId)) {
-      throw new HandlerError('failed', 'An interrupted payout of this transaction is not counted yet: wait until the hopper answers.');
-    }
-    // The kiosk does not know what the hopper paid: paying "the rest" could pay twice.
-    if (tx.owed_reason === 'mismatch') throw new HandlerError('failed', 'The hopper could not tell what it paid: count the coins and pay the rest by hand.');
-    if (tx.owed_reason === 'over-limit') throw new HandlerError('failed', 'This amount is over the kiosk limit: pay it by hand.');
-    admin.audit('payout.pay-owed', `${transactionId} (${tx.reference})`);
-    const fault = await withHopper(() => payRemainder(transactionId, () => undefined));
-    const after = sql.transaction.get(transactionId) as TransactionRow;
-    const job = sql.latestJob.get(transactionId) as { job_id: string; retry_count: number } | undefined;
-    db.transaction(() => {
-      if (fault === null) sql.resolve.run(clock.now().toISOString(), transactionId);
-      else sql.flag.run('partial', fault.detail, transactionId);
-      if (job) {
-        db.prepare('UPDATE payout_jobs SET reported = 0 WHERE job_id = ? AND retry_count = ?').run(job.job_id, job.retry_count);
-        queueReport({ id: job.job_id, retryCount: job.retry_count, transactionId }, fault === null, fault?.kind ?? null);
+  const attendant = createAttendantActions({
+    db,
+    sql,
+    clock,
+    log,
+    audit: (action, detail) => admin.audit(action, detail),
+    maxCoinsPerTransaction,
+    coinsSold,
+    withHopper,
+    payRemainder: (transactionId) => payRemainder(transactionId, () => undefined),
+    settle,
+    stopDetail,
+    reportLatest,
+    outOfServiceAfterStop,
+    backInServiceIfNothingToCount() {
+      if (outOfService() && sql.needingHandCount.all().length === 0 && sql.openSteps.all().length === 0) {
+        store.setSetting(OUT_OF_SERVICE_KEY, null, clock.now());
+        log.info('back in service (hand count recorded)');
       }
-    })();
-    outbox.wake();
-    if (fault) {
-      goOutOfService(`payout stopped (${fault.detail})`);
-      throw new HandlerError('failed', `The hopper stopped: ${fault.detail}. ${coinsToPay(after.coins_owed ?? 0, after.coins_paid)} coins still owed.`);
-    }
-    checkCoinReserve();
-    return owedList();
-  }
+      checkCoinReserve();
+      publishStatus();
+    },
+    lowerCoinsLeft(coins) {
+      const left = coinsLeft();
+      if (left !== null && coins > 0) store.setSetting(COINS_LEFT_KEY, Math.max(0, left - coins), clock.now());
+    },
+    checkCoinReserve,
+    publishStatus,
+    wakeOutbox: () => outbox.wake(),
+  });
+  const { owedList } = attendant;
 
   async function testDispense(): Promise<HopperStatus> {
     admin.audit('payout.test-dispense');
@@ -685,9 +661,9 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
       admin.requireSession();
       const today = venueDate(clock.now(), config.timeZone);
       const since = new Date(clock.now().getTime() - 48 * 3_600_000).toISOString();
-      const rows = (sql.recent.all(since) as { amount: number; coins_paid: number; created_at: string }[]).filter(
-        (r) => r.coins_paid > 0 && venueDate(new Date(r.created_at), config.timeZone) === today,
-      );
+      const rows = (sql.recent.all(since) as { amount: number; coins_paid: number; coins_overpaid: number; created_at: string }[])
+        .map((r) => ({ ...r, coins_paid: r.coins_paid + r.coins_overpaid }))
+        .filter((r) => r.coins_paid > 0 && venueDate(new Date(r.created_at), config.timeZone) === today);
       return {
         status: status(),
         payoutsToday: {
@@ -697,11 +673,20 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
         },
         reportsWaiting: (db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE kind = ? AND state = 'pending'").get(REPORT_KIND) as { n: number }).n,
         owed: owedList(),
+        unreadableJobs: unreadableJobs.list(),
       };
     },
     'payout:pay-owed': ({ transactionId }) => {
       admin.requireSession();
-      return payOwed(transactionId);
+      return attendant.payOwed(transactionId);
+    },
+    'payout:record-hand-count': ({ transactionId, coins }) => {
+      admin.requireSession();
+      return attendant.recordHandCount(transactionId, coins);
+    },
+    'payout:dismiss': ({ transactionId }) => {
+      admin.requireSession();
+      return attendant.dismiss(transactionId);
     },
     'payout:test-dispense': () => {
       admin.requireSession();

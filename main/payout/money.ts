@@ -1,6 +1,7 @@
 /**
- * The money rule and the reconciliation of a motor command whose outcome was
- * lost (crash, power cut, silent hopper), as pure functions.
+ * The money rule as pure functions: what is still owed, and how a payout is
+ * split into motor commands. The reconciliation of a lost outcome is in
+ * reconciliation.ts.
  */
 
 /** Coins still to pay for a transaction: never negative, never more than owed. */
@@ -28,47 +29,4 @@ export interface HopperCounters {
   lastUnpaid: number;
   /** Lifetime coins paid (survives a power cut); null when the hopper cannot tell. */
   lifetime: number | null;
-}
-
-export interface RecordedIntent {
-  coins: number;
-  eventCounterBefore: number;
-  lifetimeBefore: number | null;
-}
-
-export type Reconciliation =
-  | { kind: 'known'; paid: number; how: string }
-  | { kind: 'still-paying' }
-  | { kind: 'mismatch'; detail: string };
-
-/**
- * What a recorded command paid, from the hopper's counters read now. Never a
- * guess: when the counters cannot say, the answer is a mismatch for the attendant.
- */
-export function reconcile(intent: RecordedIntent, now: HopperCounters): Reconciliation {
-  if (now.eventCounter === 0) {
-    // Reset (power cut, or a hopper that never paid): volatile counters say
-    // nothing; the lifetime count survived.
-    if (intent.lifetimeBefore === null || now.lifetime === null) {
-      return { kind: 'mismatch', detail: 'the hopper was reset and has no lifetime count to tell what was paid' };
-    }
-    const paid = now.lifetime - intent.lifetimeBefore;
-    if (paid < 0 || paid > intent.coins) {
-      return { kind: 'mismatch', detail: `the lifetime count moved by ${paid} for a command of ${intent.coins}` };
-    }
-    return { kind: 'known', paid, how: `the hopper was reset; its lifetime count moved by ${paid}` };
-  }
-  if (now.eventCounter === intent.eventCounterBefore) {
-    return { kind: 'known', paid: 0, how: 'the command never reached the hopper (event counter unchanged)' };
-  }
-  if (now.eventCounter === nextEventCounter(intent.eventCounterBefore)) {
-    if (now.coinsRemaining > 0) return { kind: 'still-paying' };
-    const paid = now.lastPaid;
-    if (paid > intent.coins) return { kind: 'mismatch', detail: `the hopper reports ${paid} coins paid for a command of ${intent.coins}` };
-    return { kind: 'known', paid, how: `the hopper reports ${paid} paid, ${now.lastUnpaid} unpaid for this command` };
-  }
-  return {
-    kind: 'mismatch',
-    detail: `the event counter is ${now.eventCounter}, expected ${intent.eventCounterBefore} or ${nextEventCounter(intent.eventCounterBefore)}`,
-  };
 }

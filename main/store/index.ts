@@ -13,7 +13,8 @@ import { APP_SCHEMA_VERSION, migrations as defaultMigrations, type Migration } f
 
 export { APP_SCHEMA_VERSION, type Migration } from './migrations';
 
-export type StoreErrorKind = 'newer' | 'corrupt' | 'io';
+/** newer: written by a newer Booth; corrupt: damaged; backup: the pre-migration backup could not be written; io: anything else. */
+export type StoreErrorKind = 'newer' | 'corrupt' | 'backup' | 'io';
 
 export class StoreOpenError extends Error {
   constructor(
@@ -56,14 +57,34 @@ function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-');
 }
 
-/** Keep a copy of a damaged database next to it; the original is never touched. */
-function keepAside(file: string): string {
+const FREE_SPACE_HINT = 'Check that the disk is mounted, writable and not full.';
+
+/** What an I/O error means for the attendant: "the disk is full" says more than ENOSPC alone. */
+function describeIoError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const message = (error as Error).message;
+  if (code === 'ENOSPC' || code === 'SQLITE_FULL' || /disk is full|no space/i.test(message)) return `the disk is full (${code || message})`;
+  return message;
+}
+
+/**
+ * Keep a copy of a damaged database next to it; the original is never
+ * touched. A copy that cannot be finished (a full disk) is removed again.
+ */
+function keepAside(file: string): { aside: string } | { error: string } {
   const aside = `${file}.damaged-${stamp()}`;
-  fs.copyFileSync(file, aside, fs.constants.COPYFILE_EXCL);
-  for (const suffix of ['-wal', '-shm']) {
-    if (fs.existsSync(file + suffix)) fs.copyFileSync(file + suffix, aside + suffix, fs.constants.COPYFILE_EXCL);
+  const made: string[] = [];
+  try {
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (suffix && !fs.existsSync(file + suffix)) continue;
+      made.push(aside + suffix);
+      fs.copyFileSync(file + suffix, aside + suffix, fs.constants.COPYFILE_EXCL);
+    }
+    return { aside };
+  } catch (error) {
+    for (const f of made) fs.rmSync(f, { force: true });
+    return { error: describeIoError(error) };
   }
-  return aside;
 }
 
 /** Reads the version and checks integrity without writing a byte. */
@@ -86,20 +107,23 @@ function inspectExisting(file: string, appVersion: number): number {
   } catch (error) {
     if (error instanceof StoreOpenError) throw error;
     if (isCorruption(error)) {
-      const aside = keepAside(file);
+      const kept = keepAside(file);
+      if ('error' in kept) {
+        throw new StoreOpenError(
+          'corrupt',
+          file,
+          `The database ${file} is damaged (${(error as Error).message}). Booth has not changed it, and could not keep a copy of it: ${kept.error}.`,
+          'Free space on the disk, then restart: Booth first keeps a copy of the damaged file. Then restore the latest backup (*.bak next to it), or move the damaged file away so that Booth starts with an empty store.',
+        );
+      }
       throw new StoreOpenError(
         'corrupt',
         file,
-        `The database ${file} is damaged (${(error as Error).message}). Booth has not changed it; a copy was kept at ${aside}.`,
+        `The database ${file} is damaged (${(error as Error).message}). Booth has not changed it; a copy was kept at ${kept.aside}.`,
         'Restore the latest backup (*.bak next to it), or move the damaged file away so that Booth starts with an empty store. Send the copy to support.',
       );
     }
-    throw new StoreOpenError(
-      'io',
-      file,
-      `The database ${file} could not be opened: ${(error as Error).message}`,
-      'Check that the disk is mounted, writable and not full.',
-    );
+    throw new StoreOpenError('io', file, `The database ${file} could not be opened: ${describeIoError(error)}`, FREE_SPACE_HINT);
   } finally {
     db?.close();
   }
@@ -109,7 +133,11 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const { file, log } = options;
   const list = options.migrations ?? defaultMigrations;
   const target = list.at(-1)?.version ?? 0;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+  } catch (error) {
+    throw new StoreOpenError('io', file, `The folder of the database ${file} cannot be created: ${describeIoError(error)}`, FREE_SPACE_HINT);
+  }
 
   const existed = fs.existsSync(file) && fs.statSync(file).size > 0;
   const found = existed ? inspectExisting(file, target) : 0;
@@ -124,13 +152,26 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     // worker holds the lock for one short chunk); longer means the disk is in trouble.
     db.pragma('busy_timeout = 2000');
   } catch (error) {
-    throw new StoreOpenError('io', file, `The database ${file} could not be opened: ${(error as Error).message}`, 'Check that the disk is mounted, writable and not full.');
+    throw new StoreOpenError('io', file, `The database ${file} could not be opened: ${describeIoError(error)}`, FREE_SPACE_HINT);
   }
 
   if (found < target) {
     if (found > 0) {
       const backup = `${file}.v${found}-${stamp()}.bak`;
-      await db.backup(backup);
+      try {
+        await db.backup(backup);
+      } catch (error) {
+        // No migration without its backup: leave the database as it was, and no half backup beside it.
+        db.close();
+        fs.rmSync(backup, { force: true });
+        const sizeMb = Math.max(1, Math.ceil(fs.statSync(file).size / (1024 * 1024)));
+        throw new StoreOpenError(
+          'backup',
+          file,
+          `This Booth needs to update the database ${file} from schema ${found} to ${target} and first writes a backup of it, but writing ${backup} failed: ${describeIoError(error)}. Nothing was changed.`,
+          `Free at least ${sizeMb * 2} MB on the disk that holds ${path.dirname(file)}, then restart the kiosk.`,
+        );
+      }
       log.info(`backup of schema ${found} written to ${backup} before migrating`);
       options.onBackup?.(backup);
     }

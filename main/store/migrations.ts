@@ -205,6 +205,58 @@ export const migrations: readonly Migration[] = [
     },
   },
   {
+    version: 4,
+    name: 'payout: coins seen paid, hand counts, the server asks, unreadable jobs',
+    up(db) {
+      db.exec(`
+        -- The most coins the kiosk saw paid by a command while it ran (the hopper's
+        -- progress replies), written before it is shown: a lower bound that no
+        -- reconciliation may go below.
+        ALTER TABLE payout_steps ADD COLUMN coins_seen INTEGER NOT NULL DEFAULT 0 CHECK (coins_seen >= 0);
+        -- Set when the attendant's hand count settled this command (it is no longer counted from the hopper).
+        ALTER TABLE payout_steps ADD COLUMN counted_by_hand_at TEXT;
+
+        -- What the latest job asked (as sent: may be negative or fractional; null: no usable count).
+        ALTER TABLE payout_transactions ADD COLUMN quarters_asked REAL;
+        -- The attendant's count of the coins the customer got in total, and when.
+        ALTER TABLE payout_transactions ADD COLUMN hand_count INTEGER CHECK (hand_count IS NULL OR hand_count >= 0);
+        ALTER TABLE payout_transactions ADD COLUMN hand_counted_at TEXT;
+        -- Coins the customer got beyond what was owed (known from a hand count); coins_paid stays <= coins_owed.
+        ALTER TABLE payout_transactions ADD COLUMN coins_overpaid INTEGER NOT NULL DEFAULT 0 CHECK (coins_overpaid >= 0);
+
+        -- Answers of jobs/pending that are not a job this kiosk can read, one row per distinct answer.
+        -- Those with a readable id are reported failed (unreadable_job), so the queue moves on.
+        CREATE TABLE payout_unreadable_jobs (
+          fingerprint TEXT PRIMARY KEY,
+          job_id TEXT,
+          transaction_id TEXT,
+          problem TEXT NOT NULL,
+          excerpt TEXT NOT NULL,
+          first_seen TEXT NOT NULL,
+          last_seen TEXT NOT NULL,
+          deliveries INTEGER NOT NULL DEFAULT 1,
+          reported INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+        CREATE INDEX payout_unreadable_jobs_by_time ON payout_unreadable_jobs (last_seen);
+      `);
+    },
+  },
+  {
+    version: 5,
+    name: 'gate flags: current facts, resolution note',
+    up(db) {
+      db.exec(`
+        -- facts: the counts behind a flag as JSON, so the attendant's page words
+        -- them in its language; kept current while the flag is open (updated_at).
+        ALTER TABLE gate_flags ADD COLUMN facts TEXT;
+        ALTER TABLE gate_flags ADD COLUMN updated_at TEXT;
+        ALTER TABLE gate_flags ADD COLUMN resolved_note TEXT;
+        -- Re-detection looks for the last resolved flag of a ticket; the page reads open flags newest first.
+        CREATE INDEX gate_flags_by_ticket ON gate_flags (reference, attraction, kind, id);
+      `);
+    },
+  },
+  {
     // Version 6 (4 and 5 are other changes of the same release; the runner takes gaps).
     version: 6,
     name: 'fewer pages written per admission: admissions keyed by their id alone, no admissions_by_time; outbox without AUTOINCREMENT or a unique index on its keys',
@@ -231,6 +283,13 @@ export const migrations: readonly Migration[] = [
       rebuildTable(db, 'outbox', (sql) =>
         sql.replace(/(\bid\s+INTEGER\s+PRIMARY\s+KEY)\s+AUTOINCREMENT\b/i, '$1').replace(/(\bidempotency_key\s+TEXT\s+NOT\s+NULL)\s+UNIQUE\b/i, '$1'),
       );
+    },
+  },
+  {
+    version: 7,
+    name: 'audit rows by action (refused PIN entries are pruned past a limit)',
+    up(db) {
+      db.exec('CREATE INDEX audit_by_action ON audit (action, id);');
     },
   },
 ];

@@ -11,6 +11,12 @@
  * time, the next item of a key is looked up when its predecessor is
  * acknowledged, and results are recorded in one transaction together with the
  * marks of the items sent next (one commit per batch, not two per item).
+ *
+ * One unanswered request never holds back the others: new items are looked
+ * at while requests are in flight, quick retries wait outside the send slots,
+ * and a stalled request (unanswered for sync.stallSeconds) is handled as
+ * stall.ts describes: one more request probes a server that answers nothing,
+ * and once the server answers a later request, the stalled ones are sent again.
  */
 import crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
@@ -23,6 +29,7 @@ import type { Clock } from '../clock';
 import type { Store } from '../store';
 import { crashPoint } from '../crash-points';
 import { classifyStatus, fullJitterDelay, parseRetryAfter } from './backoff';
+import { createStallWatch, type Flight } from './stall';
 
 export interface OutboxItem {
   id: number;
@@ -135,7 +142,8 @@ const STATUS_EVENT_INTERVAL_MS = 200;
 type SendResult =
   | { outcome: 'acknowledged' }
   | { outcome: 'permanent'; error: string }
-  | { outcome: 'transient'; error: string; retryAfterMs: number | null };
+  /** `resendAfterMs`: the kiosk gave the request up itself; send it again then, without backoff. */
+  | { outcome: 'transient'; error: string; retryAfterMs: number | null; resendAfterMs?: number };
 
 /** An item marked as attempted (durably, before its request leaves) and its request. */
 interface Sending {
@@ -161,6 +169,17 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   const notBefore = new Map<number, number>();
   const inflight = new Set<number>();
   const busyKeys = new Set<string>();
+  /** Quick retries used in the current attempt, per item (the seed's retry_attempts). */
+  const quickRetries = new Map<number, number>();
+  const stall = createStallWatch({ stallMs: config.sync.stallSeconds * 1000, concurrency: config.sync.concurrency, clock });
+  /** Wakes a pump waiting on its requests (new items, stop). */
+  let poke: (() => void) | null = null;
+  /**
+   * Items waiting out a retry delay, looked at again when it ends even while a
+   * pump runs (a stalled request may keep one running for long).
+   */
+  const parked: { id: number; at: number }[] = [];
+  let parkedSoonest = Infinity;
   let running = false;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
@@ -240,8 +259,6 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   const headOfKey = (orderKey: string): number | undefined =>
     oldest(sql.unsettledOfKey.all(orderKey) as { id: number }[])?.id;
 
-  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
-
   /**
    * Walks the queue's heads (the oldest pending-or-dead item of each key, when
    * pending) in id order, a page at a time. The cursor survives between pumps,
@@ -293,6 +310,10 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       reopen() {
         atEnd = false;
       },
+      /** The item may go again now (behind the cursor: looked at first). */
+      retry(id: number) {
+        idsToRetry.push(id);
+      },
       /** The item was acknowledged: its key's next item and the heads waiting on it may go now. */
       acknowledged(item: OutboxItem) {
         keysToFollow.push(item.orderKey);
@@ -324,32 +345,61 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   }
   const walk = createHeadWalk();
 
-  async function sendOnce(item: OutboxItem, request: { endpoint: string; body: string }): Promise<SendResult> {
+  /** One request for a marked item; never throws. Its answer (any HTTP status) goes to the stall watch. */
+  async function sendOnce(sending: Sending, flight: Flight): Promise<SendResult> {
+    const { item, request } = sending;
     try {
       crashPoint('outbox.before-send');
-      const response = await cloud.request(request.endpoint, { method: 'POST', body: request.body, idempotencyKey: item.idempotencyKey });
+      const response = await cloud.request(request.endpoint, {
+        method: 'POST',
+        body: request.body,
+        idempotencyKey: item.idempotencyKey,
+        signal: flight.controller.signal,
+      });
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), clock.now().getTime());
+      stall.answered(flight, classifyStatus(response.status) === 'transient' ? retryAfterMs : null);
       crashPoint('outbox.after-response');
       const text = await response.text().catch(() => '');
       const verdict = classifyStatus(response.status);
       if (verdict === 'acknowledged') return { outcome: 'acknowledged' };
       const error = `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
       if (verdict === 'permanent') return { outcome: 'permanent', error };
-      return { outcome: 'transient', error, retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), clock.now().getTime()) };
+      return { outcome: 'transient', error, retryAfterMs };
     } catch (error) {
       const message = error instanceof CloudNetworkError ? error.message : `request failed: ${(error as Error).message}`;
       return { outcome: 'transient', error: message, retryAfterMs: null };
     }
   }
 
-  /** Sends one marked item, with the quick retries of one attempt; never throws. */
-  async function send(sending: Sending): Promise<Sent> {
-    let result: SendResult = { outcome: 'transient', error: 'not sent', retryAfterMs: null };
-    for (let quick = 0; quick <= config.api.retryAttempts && running; quick++) {
-      result = await sendOnce(sending.item, sending.request);
-      if (result.outcome !== 'transient' || result.retryAfterMs !== null) break;
-      if (quick < config.api.retryAttempts) await sleep(config.api.retryDelaySeconds * 1000);
+  /** Sends one marked item once; a request the stall watch gave up comes back to be sent again. */
+  async function send(sending: Sending, flight: Flight): Promise<Sent> {
+    const result = await sendOnce(sending, flight);
+    const givenUp = flight.givenUp;
+    if (givenUp && result.outcome === 'transient') {
+      return { ...sending, result: { outcome: 'transient', error: givenUp.why, retryAfterMs: null, resendAfterMs: givenUp.resendAfterMs } };
     }
     return { ...sending, result };
+  }
+
+  /**
+   * How long a transient failure waits: the quick retries of one attempt
+   * (api.retryAttempts × api.retryDelaySeconds, outside the send slots), then
+   * full-jitter backoff per attempt; a Retry-After is the least wait.
+   */
+  function transientDelay(sent: Sent, result: Extract<SendResult, { outcome: 'transient' }>): number {
+    const id = sent.item.id;
+    if (result.resendAfterMs !== undefined) return result.resendAfterMs;
+    const quick = quickRetries.get(id) ?? 0;
+    if (result.retryAfterMs === null && quick < config.api.retryAttempts) {
+      quickRetries.set(id, quick + 1);
+      return config.api.retryDelaySeconds * 1000;
+    }
+    quickRetries.delete(id);
+    const attempt = Math.ceil(sent.attempts / (config.api.retryAttempts + 1));
+    return Math.max(
+      fullJitterDelay(attempt, { baseMs: config.sync.backoffBaseSeconds * 1000, capMs: config.sync.backoffCapSeconds * 1000 }, random),
+      result.retryAfterMs ?? 0,
+    );
   }
 
   /**
@@ -414,10 +464,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
         } else if (result.outcome === 'permanent') {
           sql.dead.run(result.error, item.id);
         } else {
-          delayMs = Math.max(
-            fullJitterDelay(sent.attempts, { baseMs: config.sync.backoffBaseSeconds * 1000, capMs: config.sync.backoffCapSeconds * 1000 }, random),
-            result.retryAfterMs ?? 0,
-          );
+          delayMs = transientDelay(sent, result);
           sql.failed.run(result.error, item.id);
         }
       })();
@@ -426,11 +473,19 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     }
     inflight.delete(item.id);
     busyKeys.delete(item.orderKey);
-    if (result.outcome === 'acknowledged') {
+    if (result.outcome === 'transient') {
+      const at = clock.monotonicMs() + delayMs;
+      notBefore.set(item.id, at);
+      if (delayMs <= 0) walk.retry(item.id);
+      else {
+        parked.push({ id: item.id, at });
+        parkedSoonest = Math.min(parkedSoonest, at);
+      }
+    } else {
       notBefore.delete(item.id);
-      walk.acknowledged(item);
-    } else if (result.outcome === 'transient') {
-      notBefore.set(item.id, clock.monotonicMs() + delayMs);
+      quickRetries.delete(item.id);
+      stall.forget(item.id);
+      if (result.outcome === 'acknowledged') walk.acknowledged(item);
     }
     return { sent, ok: true, delayMs };
   }
@@ -484,22 +539,69 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     return marked;
   }
 
+  /** Parked items whose delay is over go back to the walk. */
+  function sweepParked(now: number): void {
+    if (parkedSoonest > now) return;
+    let soonest = Infinity;
+    for (let i = parked.length - 1; i >= 0; i--) {
+      const { id, at } = parked[i]!;
+      if (at <= now) {
+        parked.splice(i, 1);
+        walk.retry(id);
+      } else soonest = Math.min(soonest, at);
+    }
+    parkedSoonest = soonest;
+  }
+
+  /** Until a send ends, new items are enqueued (poke), a request stalls, or a parked item is due. */
+  async function waitForChange(sends: Set<Promise<void>>, now: number): Promise<void> {
+    const waits: number[] = [];
+    const stallIn = stall.nextCheckInMs(now);
+    if (stallIn !== null) waits.push(stallIn);
+    if (parkedSoonest !== Infinity) waits.push(parkedSoonest - now);
+    let timer: NodeJS.Timeout | null = null;
+    try {
+      await Promise.race([
+        ...sends,
+        new Promise<void>((resolve) => {
+          poke = resolve;
+          if (waits.length > 0) timer = setTimeout(resolve, Math.max(1, Math.min(...waits)));
+        }),
+      ]);
+    } finally {
+      poke = null;
+      if (timer) clearTimeout(timer);
+    }
+  }
+
   /**
-   * Keeps up to `concurrency` sends in flight until nothing is sendable now.
-   * Each batch marks MARK_AHEAD_ROUNDS rounds more than the free slots: the
-   * extra items wait marked (never merged into, not yet sent), their slots
-   * fill without a commit, and results are recorded with the next batch. So a
-   * commit (an fsync, which also stalls the event loop) serves a batch of
-   * items instead of two per item. A key's next item is only marked in a batch
-   * after the one that records its predecessor done.
+   * Keeps up to `concurrency` sends in flight (one more while they are all
+   * stalled, see stall.ts) until nothing is sendable now. Each batch marks
+   * MARK_AHEAD_ROUNDS rounds more than the free slots: the extra items wait
+   * marked (never merged into, not yet sent), their slots fill without a
+   * commit, and results are recorded with the next batch (or at once when the
+   * requests still in flight are stalled). So a commit (an fsync, which also
+   * stalls the event loop) serves a batch of items instead of two per item. A
+   * key's next item is only marked in a batch after the one that records its
+   * predecessor done. New items are looked at while requests are in flight.
    */
   async function pump(): Promise<void> {
-    const active = new Set<Promise<void>>();
+    const sends = new Set<Promise<void>>();
     const results: Sent[] = [];
     const marked: Sending[] = [];
     const release = (sending: Sending) => {
       inflight.delete(sending.item.id);
       busyKeys.delete(sending.item.orderKey);
+    };
+    const start = (sending: Sending) => {
+      const flight = stall.begin(sending.item.id);
+      const p: Promise<void> = send(sending, flight)
+        .then((sent) => void results.push(sent))
+        .finally(() => {
+          stall.end(flight);
+          sends.delete(p);
+        });
+      sends.add(p);
     };
     try {
       for (;;) {
@@ -511,23 +613,21 @@ export function createOutbox(deps: OutboxDeps): Outbox {
           newItemsWanted = false;
           walk.reopen();
         }
+        const now = clock.monotonicMs();
+        sweepParked(now);
         // Stopping: what is marked stays unsent (and is sent after the next start).
         if (!running) marked.splice(0).forEach(release);
-        const free = running ? config.sync.concurrency - active.size : 0;
-        if (marked.length < free || (results.length > 0 && active.size === 0)) {
-          marked.push(...recordAndMark(results.splice(0), free - marked.length + config.sync.concurrency * MARK_AHEAD_ROUNDS));
+        const limit = running ? stall.limit(now) : 0;
+        const free = limit - stall.activeCount();
+        if (marked.length < free || (results.length > 0 && stall.allStalled(now))) {
+          marked.push(...recordAndMark(results.splice(0), Math.max(0, free - marked.length) + config.sync.concurrency * MARK_AHEAD_ROUNDS));
         }
-        while (running && active.size < config.sync.concurrency && marked.length > 0) {
-          const p: Promise<void> = send(marked.shift()!)
-            .then((sent) => void results.push(sent))
-            .finally(() => active.delete(p));
-          active.add(p);
-        }
-        if (active.size === 0) {
-          if (running && (wholeQueueWanted || newItemsWanted)) continue;
+        while (running && stall.activeCount() < limit && marked.length > 0) start(marked.shift()!);
+        if (sends.size === 0) {
+          if (running && (wholeQueueWanted || newItemsWanted || results.length > 0)) continue;
           return;
         }
-        await Promise.race(active);
+        await waitForChange(sends, now);
       }
     } finally {
       marked.forEach(release);
@@ -553,7 +653,10 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     if (scope === 'whole-queue') wholeQueueWanted = true;
     else newItemsWanted = true;
     if (!config.services.syncEnabled || !running) return Promise.resolve();
-    if (pumping) return pumping;
+    if (pumping) {
+      poke?.();
+      return pumping;
+    }
     pumping = pump()
       .catch((error: unknown) => log.error('outbox pump failed:', error))
       .finally(() => {
@@ -630,6 +733,9 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       if (timer) clearTimeout(timer);
       if (statusTimer) clearTimeout(statusTimer);
       statusTimer = null;
+      // Requests in flight are given up: each is sent again (same key) after the next start.
+      stall.giveUpAll('the kiosk stopped before an answer came');
+      poke?.();
       await pumping;
     },
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TimeZoneHint } from './gate';
 
 export type UnlockOutcome =
   | { status: 'unlocked' }
@@ -19,6 +20,9 @@ export interface AdminPageInfo {
   title: string;
 }
 
+/** Something a module asks the attendant to look at, shown at the top of the overview. */
+export type AdminWarning = { kind: 'gate.time-zone'; hint: TimeZoneHint };
+
 export interface AdminOverview {
   kioskId: string;
   kioskName: string;
@@ -31,6 +35,10 @@ export interface AdminOverview {
   database: { path: string; sizeBytes: number; schemaVersion: number; appSchemaVersion: number };
   logPath: string;
   pages: AdminPageInfo[];
+  /** Cloud URLs reached over plain http to another machine, each allowed by `setting` (a warning for the attendant). */
+  insecureUrls: { url: string; setting: string }[];
+  /** The modules' warnings for the attendant (e.g. ticket dates that suggest another time zone). */
+  warnings: AdminWarning[];
 }
 
 export interface AuditEntry {

@@ -13,7 +13,16 @@ interface ScanBase {
 
 export type ScanDecision =
   | { kind: 'valid'; reference: string; bookingDate: string; pax: number; left: number; test: boolean }
-  | { kind: 'already-used'; reference: string; pax: number; lastUsedAt: string | null; lastUsedGate: string | null }
+  | {
+      kind: 'already-used';
+      reference: string;
+      pax: number;
+      /** This gate's last admission on the ticket (time and this gate's name), if it made one. */
+      lastUsedAt: string | null;
+      lastUsedGate: string | null;
+      /** The server's count shows persons this gate did not admit: some entered at another gate. */
+      usedElsewhere: boolean;
+    }
   | { kind: 'not-for-attraction'; reference: string; attraction: string }
   | { kind: 'wrong-day'; reference: string; bookingDate: string; today: string }
   | { kind: 'unknown'; reference: string; lastDownloadAt: string | null }
@@ -80,13 +89,58 @@ export interface SyncStatus {
   lastError: string | null;
 }
 
+/** The counts behind a flag, as the last download saw them (the page words them). */
+export interface GateFlagFacts {
+  pax: number;
+  /** The server's count. */
+  serverUsed: number;
+  /** Persons this kiosk admitted that the server acknowledged and its count should include. */
+  acknowledged: number;
+  /** Persons this kiosk admitted that the server's count does not include yet. */
+  pending: number;
+  /** Count conflicts: the absolute count this kiosk sends again to restore the server, once queued. */
+  resent: number | null;
+}
+
 export interface GateFlag {
   id: number;
   reference: string;
   attraction: string;
   kind: 'over-admission' | 'count-conflict';
+  /** The same in English (logs, older kiosks); the page words `facts` when present. */
   detail: string;
+  facts: GateFlagFacts | null;
   createdAt: string;
+  /** When its facts last changed (a later download saw other counts). */
+  updatedAt: string | null;
+}
+
+/** One page of open flags, newest first. */
+export interface GateFlagPage {
+  flags: GateFlag[];
+  /** Open flags in all. */
+  total: number;
+  /** Pass as `before` for the next page; null on the last page. */
+  nextBefore: number | null;
+}
+
+/**
+ * The tickets of the last download look dated in another time zone than the
+ * kiosk's `timeZone`: most of those around today fall on `date` (the venue's
+ * yesterday or tomorrow), few on `today`. A warning for the attendant.
+ */
+export interface TimeZoneHint {
+  /** The config's time zone. */
+  timeZone: string;
+  /** The venue's date when the download finished. */
+  today: string;
+  direction: 'yesterday' | 'tomorrow';
+  date: string;
+  /** Tickets dated `date`, dated `today`, and dated yesterday, today or tomorrow together. */
+  tickets: number;
+  todayTickets: number;
+  around: number;
+  checkedAt: string;
 }
 
 export interface GateAdminSummary {
@@ -100,15 +154,21 @@ export interface GateAdminSummary {
   sync: SyncStatus;
   deadItems: OutboxItemView[];
   scanner: ScannerStatus;
-  flags: GateFlag[];
+  /** The first page of open flags (more with 'gate:flags'). */
+  flags: GateFlagPage;
+  /** Set when the last download's ticket dates suggest another time zone. */
+  timeZoneHint: TimeZoneHint | null;
 }
 
 export const gateHandlers = {
   'gate:status': z.object({}).strict(),
   'gate:scan': z.object({ code: z.string().max(4096), source: z.enum(['keyboard', 'demo']) }).strict(),
   'gate:admit': z.object({ scanId: z.string().max(64), persons: z.number().int().min(1).max(1000) }).strict(),
-  'gate:cancel': z.object({ scanId: z.string().max(64) }).strict(),
+  /** `timeout`: the choice was left unanswered (the screen's timer), for the log. */
+  'gate:cancel': z.object({ scanId: z.string().max(64), reason: z.enum(['cancel', 'timeout']).optional() }).strict(),
   'gate:admin-summary': z.object({}).strict(),
+  'gate:flags': z.object({ before: z.number().int().positive().optional(), limit: z.number().int().min(1).max(200).optional() }).strict(),
+  'gate:resolve-flag': z.object({ id: z.number().int().positive(), note: z.string().max(500).optional() }).strict(),
   'gate:download-now': z.object({}).strict(),
   'gate:set-test-mode': z.object({ on: z.boolean() }).strict(),
   'sync:status': z.object({}).strict(),
@@ -122,6 +182,8 @@ export interface GateValues {
   'gate:admit': AdmitResult;
   'gate:cancel': null;
   'gate:admin-summary': GateAdminSummary;
+  'gate:flags': GateFlagPage;
+  'gate:resolve-flag': GateFlag;
   'gate:download-now': DownloadInfo;
   'gate:set-test-mode': GateStatus;
   'sync:status': SyncStatus;

@@ -3,11 +3,13 @@ import { z } from 'zod';
 /** What the host knows before the kiosk can run: ready, or why not. */
 export type BootState = 'ready' | 'config-error' | 'not-configured' | 'store-error';
 
+/**
+ * One config error as the problem screen shows it: the field and what was
+ * expected, never the value found (it may be a secret; it is in the log, masked).
+ */
 export interface ConfigIssueView {
   /** Dotted path of the field, e.g. `api.baseUrl`. */
   field: string;
-  /** The value found, as JSON text (or "(missing)"). */
-  value: string;
   /** What was expected, in words. */
   expected: string;
 }

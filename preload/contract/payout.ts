@@ -27,7 +27,15 @@ export interface PayoutSession {
   expiresAt: string;
   state: PayoutScreenState;
   coinsOwed: number | null;
+  /** Coins paid; when paidIsLowerBound, at least this many (the hopper could not count the rest). */
   coinsPaid: number;
+  /** The payout stopped without the hopper saying what it paid: coinsPaid is what the kiosk saw, the attendant counts the rest. */
+  paidIsLowerBound: boolean;
+  /**
+   * Why the screen says what it says: a fault kind after 'partial'; 'out-of-service';
+   * 'attendant' (the payment arrived but the kiosk will not pay it: the attendant will);
+   * 'asked-less' (done, with fewer coins than sold, as the payment service asked).
+   */
   message: string | null;
 }
 
@@ -52,10 +60,47 @@ export interface OwedPayout {
   transactionId: string;
   reference: string;
   coinsOwed: number;
+  /** Coins known paid (hopper counters or a hand count). */
   coinsPaid: number;
-  reason: 'customer-absent' | 'partial' | 'mismatch' | 'unknown-outcome' | 'over-limit';
+  /** Coins paid at least: coinsPaid plus what the kiosk saw leave on commands the hopper could not count. */
+  coinsPaidAtLeast: number;
+  /** The hopper could not tell what it paid: the attendant counts and records a hand count. */
+  needsHandCount: boolean;
+  /** What this kiosk sold (amount / coin value); null for a transaction it did not create. */
+  coinsSold: number | null;
+  /** What the payment service's latest job asked, as sent; null when it sent no usable count. */
+  coinsAsked: number | null;
+  /** Coins "Pay out now" would pay (0: nothing the kiosk may pay by itself). */
+  payable: number;
+  reason:
+    | 'customer-absent'
+    | 'partial'
+    | 'mismatch'
+    | 'unknown-outcome'
+    | 'over-limit'
+    /** The job's count is not a count of coins, or the job could not be read. */
+    | 'refused-job'
+    /** The job asked more than this kiosk sold (it paid what it sold). */
+    | 'asked-more'
+    /** The job asked fewer than this kiosk sold (it paid as asked). */
+    | 'asked-less';
   detail: string;
   createdAt: string;
+}
+
+/** An answer of jobs/pending that is not a job this kiosk can read. */
+export interface UnreadableJob {
+  /** null: no readable id, so it cannot be reported to the payment service. */
+  jobId: string | null;
+  transactionId: string | null;
+  problem: string;
+  /** The start of the answer, as sent (printable characters). */
+  excerpt: string;
+  firstSeen: string;
+  lastSeen: string;
+  deliveries: number;
+  /** Reported failed (unreadable_job) to the payment service. */
+  reported: boolean;
 }
 
 export interface PayoutAdminSummary {
@@ -63,6 +108,8 @@ export interface PayoutAdminSummary {
   payoutsToday: { count: number; coins: number; amount: number };
   reportsWaiting: number;
   owed: OwedPayout[];
+  /** The latest answers of jobs/pending this kiosk could not read, newest first. */
+  unreadableJobs: UnreadableJob[];
 }
 
 export const payoutHandlers = {
@@ -71,6 +118,10 @@ export const payoutHandlers = {
   'payout:leave': z.object({ transactionId: z.string().max(100) }).strict(),
   'payout:admin-summary': z.object({}).strict(),
   'payout:pay-owed': z.object({ transactionId: z.string().max(100) }).strict(),
+  /** The attendant counted the coins the customer got for the transaction, in total. */
+  'payout:record-hand-count': z.object({ transactionId: z.string().max(100), coins: z.number().int().min(0).max(100_000) }).strict(),
+  /** The attendant checked a flag with nothing left to pay. */
+  'payout:dismiss': z.object({ transactionId: z.string().max(100) }).strict(),
   'payout:test-dispense': z.object({}).strict(),
   'payout:refilled': z.object({ coins: z.number().int().min(0).max(100_000) }).strict(),
   'payout:back-in-service': z.object({}).strict(),
@@ -82,6 +133,8 @@ export interface PayoutValues {
   'payout:leave': null;
   'payout:admin-summary': PayoutAdminSummary;
   'payout:pay-owed': OwedPayout[];
+  'payout:record-hand-count': OwedPayout[];
+  'payout:dismiss': OwedPayout[];
   'payout:test-dispense': HopperStatus;
   'payout:refilled': PayoutStatus;
   'payout:back-in-service': PayoutStatus;

@@ -75,10 +75,27 @@ export function createWebSocketBooth(url: string): BoothApi {
   };
 }
 
+const TOKEN_KEY = 'booth.bridgeToken';
+
+/**
+ * The headless host's token: read from the URL once, then dropped from it
+ * (history.replaceState), so it is not left in the address bar, the history
+ * or a screenshot. Kept for this tab only (sessionStorage), so a reload works.
+ */
+function takeBridgeToken(): string {
+  const url = new URL(location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl === null) return sessionStorage.getItem(TOKEN_KEY) ?? '';
+  sessionStorage.setItem(TOKEN_KEY, fromUrl);
+  url.searchParams.delete('token');
+  history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
+  return fromUrl;
+}
+
 /** The API this renderer talks through. */
 export function getBooth(): BoothApi {
   if (window.booth) return window.booth;
-  const token = new URLSearchParams(location.search).get('token') ?? '';
+  const token = takeBridgeToken();
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const api = createWebSocketBooth(`${scheme}://${location.host}/bridge?token=${encodeURIComponent(token)}`);
   window.booth = api;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { APP_SCHEMA_VERSION } from '../../main/store/migrations';
 import { enterPin, expect, invokeInPage, openKiosk, openPinByKeys, screenshot, test, unlockAdmin } from './support/fixtures';
-import { kioskConfig, ROOT } from './support/host';
+import { closedPort, kioskConfig, ROOT } from './support/host';
 
 const appVersion = (JSON.parse(fs.readFileSync(`${ROOT}/package.json`, 'utf8')) as { version: string }).version;
 
@@ -109,6 +109,32 @@ test('PIN success: overview, masked config, logs, audit; Exit returns to attract
   // Main closed the session too.
   const after = (await invokeInPage(page, 'admin:overview')) as { ok: boolean; error?: { code: string } };
   expect(after).toMatchObject({ ok: false, error: { code: 'admin_required' } });
+});
+
+test('the overview warns about a cloud URL reached over plain http, and only then', async ({ page, hosts }) => {
+  // 0.0.0.0 is this machine to Linux but not loopback to Booth's rule: plain http to "another
+  // machine" that sends nothing off this one. Allowed only by the section's allowInsecureHttp.
+  const lanUrl = `http://0.0.0.0:${await closedPort()}/api/`;
+  const refused = await hosts.start({ config: await kioskConfig({ extra: { api: { baseUrl: lanUrl } } }) });
+  await page.goto(refused.url);
+  await expect(page.getByTestId('screen-problem')).toHaveAttribute('data-state', 'config-error');
+  await expect(page.locator('[data-testid="problem-issue"][data-field="api.baseUrl"]')).toContainText('https://');
+
+  const host = await hosts.start({ config: await kioskConfig({ extra: { api: { baseUrl: lanUrl, allowInsecureHttp: true } } }) });
+  await openKiosk(page, host);
+  await unlockAdmin(page);
+  const warning = page.getByTestId('ov-insecure-url');
+  await expect(warning).toHaveCount(1);
+  await expect(warning).toHaveAttribute('data-kind', 'warning');
+  await expect(warning).toContainText(lanUrl);
+  await expect(warning).toContainText('api.allowInsecureHttp');
+  await screenshot(page, 'admin-insecure-http-800x480');
+
+  const secure = await hosts.start({ config: await kioskConfig() });
+  await openKiosk(page, secure);
+  await unlockAdmin(page);
+  await expect(page.getByTestId('admin-overview')).toBeVisible();
+  await expect(page.getByTestId('ov-insecure-url')).toHaveCount(0);
 });
 
 test('admin exits by itself after the admin idle time', async ({ page, hosts }) => {

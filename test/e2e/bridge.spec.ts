@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { expect, screenshot, test } from './support/fixtures';
+import { expect, invokeInPage, screenshot, test } from './support/fixtures';
 import { kioskConfig, type Host } from './support/host';
 
 /** Opens a WebSocket to /bridge; resolves with 'open' or the HTTP status of the refusal. */
@@ -53,4 +53,18 @@ test('when the host stops, the open kiosk says it is not answering', async ({ pa
   // The next contract call (PIN screen asks lock-state) finds the service gone.
   await page.keyboard.press('Control+Shift+A');
   await expect(page.getByTestId('screen-unavailable')).toBeVisible({ timeout: 10_000 });
+});
+
+test('the page drops the token from its URL once read, and still works after a reload', async ({ page, hosts }) => {
+  const host = await hosts.start({ config: await kioskConfig() });
+  await page.goto(`${host.url}#attract`);
+  await expect(page.getByTestId('screen-attract')).toBeVisible();
+  // Not in the address bar, nor in the history entry (replaceState), nor anywhere in the page's URL.
+  await expect.poll(() => page.url()).toBe(`${host.origin}/#attract`);
+  expect(await page.evaluate(() => history.length)).toBe(2);
+  expect(await page.evaluate(() => document.location.href)).not.toContain(host.token);
+  await page.reload();
+  await expect(page.getByTestId('screen-attract')).toBeVisible();
+  expect(page.url()).not.toContain(host.token);
+  expect(JSON.stringify(await invokeInPage(page, 'kiosk:boot'))).toContain('"state":"ready"');
 });

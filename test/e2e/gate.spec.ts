@@ -65,7 +65,7 @@ test('every result through the serial scanner, shown with colour, icon and words
 
   // The same ticket again: 1 of 3 left; take it → then ALREADY USED here, with when and where.
   await rig.scan(ref(1));
-  await expect(page.getByTestId('persons-left')).toHaveText('1 of 3 person left');
+  await expect(page.getByTestId('persons-left')).toHaveText('1 of 3 persons left');
   await page.getByTestId('choice-confirm').click();
   await expect(result(page)).toHaveAttribute('data-kind', 'admitted');
   await rig.scan(ref(1));
@@ -348,7 +348,7 @@ test('network unplugged: scans and admissions go on, the status bar counts uploa
   await page.getByTestId('choice-confirm').click();
   await expect(result(page)).toHaveAttribute('data-kind', 'admitted');
   await rig.scan(ref(1));
-  await expect(page.getByTestId('persons-left')).toHaveText('1 of 3 person left');
+  await expect(page.getByTestId('persons-left')).toHaveText('1 of 3 persons left');
   await page.getByTestId('choice-confirm').click();
   await expect(result(page)).toHaveAttribute('data-kind', 'admitted');
 
@@ -515,4 +515,106 @@ test('demo profile: the demo panel scans sample codes through the simulated seri
     await pty.close();
     await sim.close();
   }
+});
+
+test('persons left in the plural of the ticket\'s persons, and ALREADY USED says only what this gate knows', async ({ page, hosts }) => {
+  const rig = await startGateRig(hosts, { tickets: [ticket(1, { A: { pax: 1 } }), ticket(2, { A: { pax: 3, used: 1 } })] });
+  await openKiosk(page, rig.host);
+  await waitForGateReady(page);
+
+  await rig.scan(ref(1));
+  await expect(page.getByTestId('persons-left')).toHaveText('1 person left');
+  await page.getByTestId('choice-cancel').click();
+  await rig.scan(ref(2));
+  await expect(page.getByTestId('persons-left')).toHaveText('2 of 3 persons left');
+  await page.getByTestId('choice-confirm').click();
+  await expect(result(page)).toHaveAttribute('data-kind', 'admitted');
+
+  // One person of ticket 2 entered at another gate, the last two here: this gate names itself only for its own.
+  await rig.scan(ref(2));
+  await expect(result(page)).toHaveAttribute('data-kind', 'already-used');
+  await expect(page.getByTestId('last-used')).toHaveText(/^Used at Gate North \(\d{2}:\d{2}\) and at another gate\.$/);
+  await screenshot(page, 'gate-already-used-here-and-elsewhere-800x480');
+  await expect(page.getByTestId('screen-attract')).toBeVisible({ timeout: 10_000 });
+  await page.getByTestId('lang-id').click();
+  await rig.scan(ref(2));
+  await expect(page.getByTestId('last-used')).toHaveText(/^Digunakan di Gate North \(\d{2}\.\d{2}\) dan di gerbang lain\.$/);
+});
+
+test('a scan that is not exactly one ticket code is UNREADABLE, and a test code in any case is the test ticket', async ({ page, hosts }) => {
+  const rig = await startGateRig(hosts, { tickets: [ticket(1, { A: { pax: 2 } }), ticket(2, { A: { pax: 2 } })] });
+  await openKiosk(page, rig.host);
+  await waitForGateReady(page);
+
+  // Two codes glued together (a double read), and the reference inside a longer digit string.
+  for (const code of [`${ref(1)}${ref(2)}`, `1${ref(1)}0`, `${ref(1)} ${ref(2)}`]) {
+    await rig.scan(code);
+    await expect(result(page)).toHaveAttribute('data-kind', 'unreadable');
+    await expect(page.getByTestId('unreadable-reason')).toHaveAttribute('data-reason', 'no-reference');
+  }
+  // The test ticket in upper case: refused outside test mode, never the live ticket.
+  await rig.scan(`${ref(1)}-DUMMY`);
+  await expect(result(page)).toHaveAttribute('data-kind', 'test-ticket');
+  await expect(page.getByTestId('scan-reference')).toHaveText(`${ref(1)}-dummy`);
+  // A venue's QR code link still reads.
+  await rig.scan(`https://tickets.example/t/${ref(1)}?lang=id`);
+  await expect(result(page)).toHaveAttribute('data-kind', 'valid');
+  await expect(page.getByTestId('scan-reference')).toHaveText(ref(1));
+  expect(rig.admissions()).toEqual([]);
+});
+
+test('a server that lost its count: the next scan is ALREADY USED, the attendant reads that the count was sent again, resolves the flag with a note, and pages the flags', async ({ page, hosts }) => {
+  const overAdmitted = Array.from({ length: 55 }, (_, i) => ticket(100 + i, { A: { pax: 1, used: 2 } }));
+  const rig = await startGateRig(hosts, { tickets: [ticket(1, { A: { pax: 1 } }), ...overAdmitted] });
+  await openKiosk(page, rig.host);
+  await waitForGateReady(page);
+
+  await rig.scan(ref(1));
+  await expect(page.getByTestId('persons-left')).toHaveText('1 person left');
+  await page.getByTestId('choice-confirm').click();
+  await expect(result(page)).toHaveAttribute('data-kind', 'admitted');
+  await expect.poll(() => rig.sim.tickets.get(ref(1))!.attractions.A!.used).toBe(1);
+
+  // The server restarts from an old state: ticket 1 unused. The next download notices.
+  rig.sim.tickets.seed([ticket(1, { A: { pax: 1, used: 0 } })]);
+  await unlockAdmin(page);
+  await page.getByTestId('admin-tab-gate').click();
+  await page.getByTestId('gate-download-now').click();
+  await expect(page.getByTestId('download-progress')).toHaveAttribute('data-state', 'done', { timeout: 15_000 });
+  const conflict = page.locator('[data-testid^="gate-flag-"][data-kind="count-conflict"]');
+  await expect(conflict).toHaveCount(1);
+  await expect(conflict).toContainText(ref(1));
+  await expect(conflict).toContainText(
+    'The server counts 0, but it acknowledged 1 from this kiosk: it lost a count. This kiosk sends its count (1) again to restore the server.',
+  );
+  // …and the server has it again.
+  await expect.poll(() => rig.sim.tickets.get(ref(1))!.attractions.A!.used).toBe(1);
+
+  // 56 open flags: 50 shown, then the rest.
+  await expect(page.getByTestId('gate-flags-total')).toHaveText('56 open');
+  await expect(page.getByTestId('gate-flags').locator(':scope > li')).toHaveCount(50);
+  await expect(page.getByTestId('gate-flags-more')).toHaveText('Show more (6 not shown)');
+  await page.getByTestId('gate-flags-total').scrollIntoViewIfNeeded();
+  await screenshot(page, 'admin-gate-flags-800x480');
+  await page.getByTestId('gate-flags-more').click();
+  await expect(page.getByTestId('gate-flags').locator(':scope > li')).toHaveCount(56);
+  await expect(page.getByTestId('gate-flags-more')).toHaveCount(0);
+
+  // Resolve, with a note: gone from the list, and in the audit.
+  const id = (await conflict.getAttribute('data-testid'))!.replace('gate-flag-', '');
+  await page.getByTestId(`gate-flag-resolve-${id}`).click();
+  await page.getByTestId(`gate-flag-note-${id}`).fill('server restored from backup; count re-sent');
+  await screenshot(page, 'admin-gate-flag-resolve-800x480');
+  await page.getByTestId(`gate-flag-confirm-${id}`).click();
+  await expect(conflict).toHaveCount(0);
+  await expect(page.getByTestId('gate-flags-total')).toHaveText('55 open');
+  const audit = (await invokeInPage(page, 'admin:audit', { limit: 5 })) as { value: { action: string; detail: string }[] };
+  expect(audit.value[0]).toMatchObject({ action: 'gate.resolve-flag', detail: expect.stringContaining('server restored from backup; count re-sent') });
+
+  // The customer side: the used ticket stays used.
+  await page.getByTestId('admin-exit').click();
+  await rig.scan(ref(1));
+  await expect(result(page)).toHaveAttribute('data-kind', 'already-used');
+  await expect(page.getByTestId('last-used')).toHaveText(/^Last used \d{2}:\d{2} at Gate North\.$/);
+  expect(rig.admissions(ref(1))).toEqual([{ reference: ref(1), persons: 1, test: 0 }]);
 });

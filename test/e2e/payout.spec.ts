@@ -182,3 +182,85 @@ test('cancel and an expired payment link: the kiosk says so and returns to the s
   await page.waitForTimeout(1500);
   expect(rig.hopper.coinsPaidTotal).toBe(0);
 });
+
+test('a hopper power cut whose counters restart at 0: "at least" what was seen, the attendant counts the rest; the hand count settles it and the kiosk is back in service', async ({ page, hosts }) => {
+  const rig = await startPayoutRig(hosts, { hopper: { payMs: 80, countersRestartOnPowerUp: true } });
+  await openKiosk(page, rig.host);
+  await waitForHopper(page);
+  const id = await startAmount(page, rig, 5);
+  rig.sim.payout.pay(id);
+  const progress = page.getByTestId('payout-progress');
+  await expect.poll(async () => Number(await progress.getAttribute('data-paid')), { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+  const shown = Number(await progress.getAttribute('data-paid'));
+  rig.hopper.powerCut({ offMs: 300 });
+
+  // What is known, never "Paid out 0 coins, still owed 20".
+  await expect(session(page)).toHaveAttribute('data-state', 'partial', { timeout: 15_000 });
+  const truth = rig.hopper.coinsPaidTotal;
+  const paid = page.getByTestId('payout-paid');
+  await expect(paid).toHaveAttribute('data-at-least', 'true');
+  const atLeast = Number(await paid.getAttribute('data-paid'));
+  expect(atLeast).toBeGreaterThanOrEqual(shown);
+  expect(atLeast).toBeLessThanOrEqual(truth);
+  await expect(paid).toHaveText(`at least ${atLeast} coins`);
+  await expect(page.getByTestId('payout-count-pending')).toContainText('the attendant will count your coins');
+  await expect(page.getByTestId('payout-owed')).toHaveCount(0);
+  await expect(session(page)).toContainText('This kiosk is now out of service.');
+  const reference = (await page.getByTestId('payout-reference').textContent())!;
+  await screenshot(page, 'payout-uncounted-800x480');
+
+  // The attendant: nothing to pay by itself, a hand count to record.
+  await unlockAdmin(page);
+  await page.getByTestId('admin-tab-payout').click();
+  await expect(page.getByTestId('payout-service')).toHaveAttribute('data-in-service', 'false');
+  await expect(page.getByTestId(`owed-${reference}`)).toHaveAttribute('data-reason', 'mismatch');
+  await expect(page.getByTestId(`owed-coins-${reference}`)).toContainText(`at least ${atLeast} of 20 paid`);
+  await expect(page.getByTestId(`pay-owed-${reference}`)).toHaveCount(0);
+  await page.getByTestId(`hand-count-${reference}`).click();
+  await expect(page.getByTestId('hand-count')).toContainText(`The kiosk saw at least ${atLeast} of 20`);
+  const pad = page.getByTestId('hand-count').locator('.refill__pad');
+  for (const d of String(truth)) await pad.getByTestId(`pin-key-${d}`).click();
+  await screenshot(page, 'admin-payout-hand-count-800x480');
+  await page.getByTestId('hand-count-save').click();
+  await expect(page.getByTestId('payout-admin-done')).toContainText(`Hand count recorded for ${reference}`);
+  await expect(page.getByTestId('payout-service')).toHaveAttribute('data-in-service', 'true');
+  await expect(page.getByTestId(`owed-coins-${reference}`)).toHaveAttribute('data-owed', String(20 - truth));
+  await page.getByTestId(`pay-owed-${reference}`).click();
+  await expect(page.getByTestId('owed-none')).toBeVisible({ timeout: 15_000 });
+  expect(rig.hopper.coinsPaidTotal).toBe(20);
+  await expect.poll(() => rig.sim.payout.dispensed(id).at(-1)).toBe(20);
+});
+
+test('a refused job for the customer on screen: the payment arrived and the attendant will pay; the owed list has it', async ({ page, hosts }) => {
+  const rig = await startPayoutRig(hosts);
+  await openKiosk(page, rig.host);
+  await waitForHopper(page);
+  const id = await startAmount(page, rig, 5);
+  rig.sim.payout.pay(id, { quarters: -5 });
+  await expect(session(page)).toHaveAttribute('data-state', 'failed');
+  await expect(page.getByTestId('payout-title')).toHaveText('Payment received');
+  await expect(page.getByTestId('payout-attendant')).toHaveText('This kiosk cannot pay it out by itself: the attendant will pay you.');
+  await expect(page.getByTestId('qr-countdown')).toHaveCount(0);
+  const reference = (await page.getByTestId('payout-reference').textContent())!;
+  await screenshot(page, 'payout-attendant-800x480');
+  expect(rig.hopper.coinsPaidTotal).toBe(0);
+  // And an answer of jobs/pending that is not a job at all (no readable id): kept for the attendant too.
+  rig.sim.payout.garbleNextJobs(1, 'wrong-types');
+  await expect.poll(() => rig.sim.payout.garblesPending()).toBe(0);
+
+  await unlockAdmin(page);
+  await page.getByTestId('admin-tab-payout').click();
+  const unreadable = page.getByTestId('unreadable-jobs');
+  await expect(unreadable).toContainText('Jobs this kiosk could not read');
+  await expect(unreadable.getByTestId('unreadable-job').first()).toHaveAttribute('data-reported', 'false');
+  await expect(unreadable).toContainText('no readable id: cannot be reported');
+  await expect(unreadable).toContainText('{"id":12345,');
+  await expect(page.getByTestId(`owed-${reference}`)).toHaveAttribute('data-reason', 'refused-job');
+  await expect(page.getByTestId(`owed-detail-${reference}`)).toContainText('-5 coins');
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await screenshot(page, 'admin-payout-refused-1920x1080');
+  await page.setViewportSize({ width: 800, height: 480 });
+  await page.getByTestId(`pay-owed-${reference}`).click();
+  await expect(page.getByTestId('owed-none')).toBeVisible({ timeout: 15_000 });
+  expect(rig.hopper.coinsPaidTotal).toBe(20);
+});

@@ -1,5 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hashPin } from '../../main/config';
+import { z } from 'zod';
+import { REFUSED_PIN_ACTIONS, REFUSED_PIN_AUDIT_KEEP } from '../../main/admin';
+import { hashParams, hashPin, verifyPin } from '../../main/config';
 import { testKiosk } from '../support/kiosk';
 import { tempDir } from '../support/temp';
 
@@ -95,5 +99,111 @@ describe('admin mode', () => {
     expect(outcome).toMatchObject({ ok: true, value: { status: 'no-pin', howToSet: expect.stringContaining('set-pin') } });
     expect(await kiosk.handlers.invoke('admin:overview', {})).toMatchObject({ ok: false, error: { code: 'admin_required' } });
     await kiosk.stop();
+  });
+
+  it('audits opening the overview, the logs and the audit, once per page and session', async () => {
+    const { kiosk } = await testKiosk(tempDir(), { admin: { pinHash: await cheapHash('2468') } });
+    const views = () => kiosk.store.db.prepare("SELECT detail FROM audit WHERE action = 'admin.view' ORDER BY id").pluck().all();
+    await kiosk.handlers.invoke('admin:unlock', { pin: '2468' });
+    for (const name of ['admin:overview', 'admin:logs', 'admin:audit', 'admin:overview', 'admin:logs'] as const) {
+      expect((await kiosk.handlers.invoke(name, {})).ok, name).toBe(true);
+    }
+    expect(views()).toEqual(['overview', 'logs', 'audit']);
+    await kiosk.handlers.invoke('admin:exit', { reason: 'user' });
+    await kiosk.handlers.invoke('admin:unlock', { pin: '2468' });
+    await kiosk.handlers.invoke('admin:logs', {});
+    expect(views()).toEqual(['overview', 'logs', 'audit', 'logs']);
+    await kiosk.stop();
+  });
+
+  it(`keeps only the newest ${REFUSED_PIN_AUDIT_KEEP} refused PIN entries in the audit, and every other row`, async () => {
+    const { kiosk } = await testKiosk(tempDir(), { admin: { pinHash: await cheapHash('2468'), lockoutBaseSeconds: 3600 } });
+    await kiosk.handlers.invoke('admin:unlock', { pin: '2468' });
+    await kiosk.handlers.invoke('admin:exit', { reason: 'user' });
+    for (let i = 0; i < 5; i++) await kiosk.handlers.invoke('admin:unlock', { pin: '0000' });
+    // Locked: someone keeps pressing OK.
+    for (let i = 0; i < REFUSED_PIN_AUDIT_KEEP + 50; i++) {
+      expect(await kiosk.handlers.invoke('admin:unlock', { pin: '1111' })).toMatchObject({ ok: true, value: { status: 'locked' } });
+    }
+    const count = (actions: readonly string[]) =>
+      kiosk.store.db.prepare(`SELECT COUNT(*) FROM audit WHERE action IN (${actions.map(() => '?').join(',')})`).pluck().get(...actions);
+    expect(count(REFUSED_PIN_ACTIONS)).toBe(REFUSED_PIN_AUDIT_KEEP);
+    expect(count(['admin.unlock', 'admin.exit'])).toBe(2);
+    // The newest refusal is kept.
+    const newest = kiosk.store.db.prepare('SELECT action FROM audit ORDER BY id DESC LIMIT 1').pluck().get();
+    expect(newest).toBe('admin.pin-refused');
+    await kiosk.stop();
+  });
+
+  describe('an older, cheaper PIN hash is replaced on the next correct entry', () => {
+    const cost = (hash: string | null | undefined) => (hash ? hashParams(hash)?.N : undefined);
+
+    it('in the config file, atomically, keeping the rest of the file (its layout too) and its mode', async () => {
+      const dir = tempDir();
+      const old = await cheapHash('2468');
+      const input = { kioskName: 'Gate R', api: { apiKey: 'venue-secret' }, admin: { pinHash: old, maxTries: 4 } };
+      const file = path.join(dir, 'config.json');
+      const layout = `${JSON.stringify(input, null, '\t')}\n`;
+      fs.writeFileSync(file, layout);
+      fs.chmodSync(file, 0o640);
+      const { kiosk } = await testKiosk(dir, input);
+      expect(await kiosk.handlers.invoke('admin:unlock', { pin: '2468' })).toEqual({ ok: true, value: { status: 'unlocked' } });
+      await kiosk.stop();
+      const written = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof input;
+      expect(cost(written.admin.pinHash)).toBe(2 ** 17);
+      expect(await verifyPin('2468', written.admin.pinHash)).toBe(true);
+      expect(written).toEqual({ ...input, admin: { ...input.admin, pinHash: written.admin.pinHash } });
+      expect(fs.readFileSync(file, 'utf8')).toBe(layout.replace(old, written.admin.pinHash));
+      expect(fs.statSync(file).mode & 0o777).toBe(0o640);
+      expect(fs.readdirSync(dir).filter((f) => f.includes('tmp'))).toEqual([]);
+      // stop() waited for the new hash before closing the store.
+      expect(kiosk.store.db.open).toBe(false);
+    });
+
+    it('in the store when the config is not the kiosk\'s to write, until set-pin writes a new one', async () => {
+      const dir = tempDir();
+      const old = await cheapHash('2468');
+      const input = { admin: { pinHash: old } };
+      const file = path.join(dir, 'config.json');
+      fs.writeFileSync(file, JSON.stringify(input));
+      const before = fs.readFileSync(file);
+      // As on an installed kiosk: root's config, the kiosk runs as another user.
+      if (process.getuid?.() === 0) fs.chownSync(file, 65534, 65534);
+      else fs.chmodSync(file, 0o400);
+      const first = await testKiosk(dir, input);
+      expect(await first.kiosk.handlers.invoke('admin:unlock', { pin: '2468' })).toEqual({ ok: true, value: { status: 'unlocked' } });
+      await first.kiosk.handlers.invoke('admin:exit', { reason: 'user' });
+      // The next entry is checked against the new hash.
+      expect(await first.kiosk.handlers.invoke('admin:unlock', { pin: '2469' })).toMatchObject({ ok: true, value: { status: 'wrong-pin' } });
+      expect(await first.kiosk.handlers.invoke('admin:unlock', { pin: '2468' })).toEqual({ ok: true, value: { status: 'unlocked' } });
+      const stored = first.kiosk.store.getSetting('admin.pinHashUpgrade', z.object({ replaces: z.string(), hash: z.string() }));
+      expect(stored?.replaces).toBe(old);
+      expect(cost(stored?.hash)).toBe(2 ** 17);
+      expect(first.kiosk.store.db.prepare("SELECT detail FROM audit WHERE action = 'admin.pin-rehashed'").pluck().all()).toEqual(['store']);
+      await first.kiosk.stop();
+      expect(fs.readFileSync(file).equals(before)).toBe(true);
+
+      // After a restart the stored hash still stands in for the old one...
+      const second = await testKiosk(dir, input);
+      expect(await second.kiosk.handlers.invoke('admin:unlock', { pin: '2468' })).toEqual({ ok: true, value: { status: 'unlocked' } });
+      await second.kiosk.stop();
+      // ...until set-pin puts another hash in the config: that one decides.
+      const third = await testKiosk(dir, { admin: { pinHash: await cheapHash('1357') } });
+      expect(await third.kiosk.handlers.invoke('admin:unlock', { pin: '2468' })).toMatchObject({ ok: true, value: { status: 'wrong-pin' } });
+      expect(await third.kiosk.handlers.invoke('admin:unlock', { pin: '1357' })).toEqual({ ok: true, value: { status: 'unlocked' } });
+      await third.kiosk.stop();
+    });
+
+    it('not for a hash that already has today\'s cost', async () => {
+      const dir = tempDir();
+      const strong = await hashPin('2468');
+      const input = { admin: { pinHash: strong } };
+      fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(input));
+      const { kiosk } = await testKiosk(dir, input);
+      await kiosk.handlers.invoke('admin:unlock', { pin: '2468' });
+      await kiosk.stop();
+      expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))).toEqual(input);
+      expect(kiosk.store.db.open).toBe(false);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GateAdminSummary, ScanResult } from '../../preload/contract';
+import type { AuditEntry, GateAdminSummary, GateFlag, GateFlagPage, ScanResult } from '../../preload/contract';
 import { startCloudSim, type CloudSim } from '../cloud-sim/server';
 import { gateKiosk, ref, TODAY } from '../support/gate';
 import { tempDir } from '../support/temp';
@@ -85,6 +85,52 @@ describe('gate: every result', () => {
     expect(await g.invoke('gate:admit', { scanId: scan.scanId, persons: 1 })).toEqual({ status: 'expired' });
     expect(g.kiosk.store.db.prepare('SELECT COUNT(*) AS n FROM admissions').get()).toEqual({ n: 0 });
     await g.kiosk.stop();
+  });
+
+  it('logs how a choice ended: timed out (even when a later scan ends it), replaced by another scan, or cancelled', async () => {
+    const cloud = await sim([{ n: 1, attractions: { A: { pax: 2 } } }, { n: 2, attractions: { A: { pax: 2 } } }]);
+    const g = await gateKiosk(tempDir(), cloud, { gate: { choiceTimeoutSeconds: 10 } });
+    await g.sync();
+    const ended = (reference: string) => g.log.lines.filter((l) => l.includes(`scan ${reference} `) && l.includes('not admitted'));
+    await g.scan(ref(1));
+    g.clock.advance(16_000);
+    await g.scan(ref(2)); // long after the first choice timed out
+    expect(ended(ref(1))).toEqual([expect.stringContaining('not admitted (the choice timed out)')]);
+    await g.scan(ref(1)); // while the second choice still waits
+    expect(ended(ref(2))).toEqual([expect.stringContaining('not admitted (another scan came)')]);
+    const third = await g.scan(ref(2));
+    await g.invoke('gate:cancel', { scanId: third.scanId, reason: 'timeout' }); // the screen's timer
+    expect(ended(ref(1)).at(-1)).toContain('not admitted (another scan came)');
+    expect(ended(ref(2)).at(-1)).toContain('not admitted (the choice timed out)');
+    const fourth = await g.scan(ref(1));
+    await g.invoke('gate:cancel', { scanId: fourth.scanId });
+    expect(ended(ref(1)).at(-1)).toContain('not admitted (cancelled)');
+    await g.kiosk.stop();
+  });
+
+  it('ALREADY USED names this gate only for what it admitted: persons counted elsewhere are said to be elsewhere', async () => {
+    const cloud = await sim([{ n: 1, attractions: { A: { pax: 3 } } }, { n: 2, attractions: { A: { pax: 2 } } }, { n: 3, attractions: { A: { pax: 3, used: 1 } } }]);
+    const here = await gateKiosk(tempDir(), cloud, { kioskName: 'Gate A1' });
+    const there = await gateKiosk(tempDir(), cloud, { kioskName: 'Gate A2' });
+    await here.sync();
+    await there.sync();
+    await here.admit(ref(1), 1);
+    await there.admit(ref(1), 2);
+    await here.admit(ref(2), 2);
+    await there.sync();
+    here.clock.advance(1_000);
+    await here.sync();
+    there.clock.advance(1_000);
+    await there.sync();
+    expect(await here.scan(ref(1))).toMatchObject({ kind: 'already-used', lastUsedGate: 'Gate A1', lastUsedAt: expect.any(String), usedElsewhere: true });
+    expect(await here.scan(ref(2))).toMatchObject({ kind: 'already-used', lastUsedGate: 'Gate A1', usedElsewhere: false });
+    expect(await there.scan(ref(2))).toMatchObject({ kind: 'already-used', lastUsedAt: null, usedElsewhere: true });
+    // Offline after the download: the server's 1 cannot include the 2 admitted here since.
+    cloud.set({ down: true });
+    await here.admit(ref(3), 2);
+    expect(await here.scan(ref(3))).toMatchObject({ kind: 'already-used', lastUsedGate: 'Gate A1', usedElsewhere: true });
+    await here.kiosk.stop();
+    await there.kiosk.stop();
   });
 
   it('ignores an identical scan within 2 s', async () => {
@@ -229,7 +275,7 @@ describe('gate: sync', () => {
     for (const g of [one, two]) {
       await g.unlock();
       const summary = await g.invoke<GateAdminSummary>('gate:admin-summary');
-      expect(summary.flags).toEqual([expect.objectContaining({ reference: ref(1), kind: 'over-admission' })]);
+      expect(summary.flags.flags).toEqual([expect.objectContaining({ reference: ref(1), kind: 'over-admission' })]);
       await g.kiosk.stop();
     }
   });
@@ -245,13 +291,19 @@ describe('gate: sync', () => {
     await two.admit(ref(1), 1);
     await one.kiosk.runJob('gate.sync');
     await two.kiosk.runJob('gate.sync');
-    // The server kept only the last absolute count (1); gate one knows it had 2 acknowledged.
-    expect(cloud.tickets.get(ref(1))?.attractions.A?.used).toBe(1);
+    // The server kept only the last absolute count (1); gate one knows it had 2 acknowledged,
+    // says so, and sends its count again (the server cannot learn gate two's person from it).
     one.clock.advance(1000);
     await one.sync();
+    await one.sync();
+    const counts = cloud.received.filter((r) => r.method === 'POST').map((r) => (r.body as { attractions: { A: { used: number } } }).attractions.A.used);
+    expect(counts).toEqual([2, 1, 2]);
+    expect(cloud.tickets.get(ref(1))?.attractions.A?.used).toBe(2);
     await one.unlock();
     const summary = await one.invoke<GateAdminSummary>('gate:admin-summary');
-    expect(summary.flags).toEqual([expect.objectContaining({ kind: 'count-conflict', reference: ref(1) })]);
+    expect(summary.flags.flags).toEqual([
+      expect.objectContaining({ kind: 'count-conflict', reference: ref(1), facts: expect.objectContaining({ serverUsed: 1, acknowledged: 2, resent: 2 }) }),
+    ]);
     await one.kiosk.stop();
     await two.kiosk.stop();
   });
@@ -302,6 +354,137 @@ describe('gate: sync', () => {
     const refs = (g.kiosk.store.db.prepare('SELECT reference FROM tickets ORDER BY reference').all() as { reference: string }[]).map((r) => r.reference);
     expect(refs).toEqual([ref(2, '2025-09-01'), ref(3)]);
     expect(g.kiosk.store.db.prepare('SELECT reference FROM admissions').all()).toEqual([{ reference: ref(2, '2025-09-01') }]);
+    await g.kiosk.stop();
+  });
+});
+
+describe('gate: a server that loses its counts', () => {
+  type UsageBody = { referenceNo: string; attractions: Record<string, { pax: number; used: number }>; admissions: { id: string }[] };
+  const postsFor = (cloud: CloudSim, reference: string) =>
+    cloud.received.filter((r) => r.method === 'POST' && (r.body as UsageBody).referenceNo === reference);
+
+  for (const usageMode of ['admissions', 'absolute'] as const) {
+    it(`never admits past its own acknowledged admissions, and re-sends its count to restore the server (${usageMode})`, async () => {
+      const cloud = await sim([{ n: 1, attractions: { A: { pax: 1 } } }]);
+      cloud.set({ usageMode });
+      const g = await gateKiosk(tempDir(), cloud);
+      await g.sync();
+      expect(await g.admit(ref(1), 1)).toMatchObject({ status: 'admitted', left: 0 });
+      await g.sync(); // acknowledged, then a download that includes it
+      expect(cloud.tickets.get(ref(1))?.attractions.A?.used).toBe(1);
+      const admissionId = g.kiosk.store.db.prepare('SELECT id FROM admissions').pluck().get() as string;
+
+      // The server is restarted from an old state: it reports the ticket unused.
+      cloud.tickets.seed([{ bookingDate: TODAY, referenceNo: ref(1), attractions: { A: { pax: 1, used: 0 } } }]);
+      g.clock.advance(1_000);
+      await g.sync();
+      expect(await g.scan(ref(1))).toMatchObject({ kind: 'already-used', pax: 1 });
+
+      // The restoring upload: the kiosk's known total, with the original admission event.
+      await g.sync();
+      const restore = postsFor(cloud, ref(1)).at(-1)!;
+      expect(restore.status).toBe(200);
+      expect(restore.body).toMatchObject({ attractions: { A: { pax: 1, used: 1 } }, admissions: [{ id: admissionId }] });
+      expect(restore.body).not.toHaveProperty('restore');
+      expect(cloud.tickets.get(ref(1))?.attractions.A?.used).toBe(1);
+
+      // The attendant is told, and the next downloads send nothing more.
+      await g.unlock();
+      const summary = await g.invoke<GateAdminSummary>('gate:admin-summary');
+      expect(summary.flags.flags).toEqual([
+        expect.objectContaining({ kind: 'count-conflict', reference: ref(1), facts: expect.objectContaining({ serverUsed: 0, acknowledged: 1, resent: 1 }) }),
+      ]);
+      g.clock.advance(1_000);
+      await g.sync();
+      await g.sync();
+      expect(postsFor(cloud, ref(1))).toHaveLength(2);
+      expect(await g.scan(ref(1))).toMatchObject({ kind: 'already-used' });
+      await g.kiosk.stop();
+    });
+  }
+
+  it('queues one restore per ticket while it waits to be sent, merging later admissions into it', async () => {
+    const cloud = await sim([{ n: 1, attractions: { A: { pax: 3 } } }]);
+    let uploadsBlocked = false;
+    const g = await gateKiosk(tempDir(), cloud, {}, {
+      fetch: (input, init) =>
+        uploadsBlocked && init?.method === 'POST' ? Promise.reject(new TypeError('fetch failed (uploads blocked by the test)')) : fetch(input, init),
+    });
+    await g.sync();
+    await g.admit(ref(1), 2);
+    await g.sync();
+    cloud.tickets.seed([{ bookingDate: TODAY, referenceNo: ref(1), attractions: { A: { pax: 3, used: 0 } } }]);
+    uploadsBlocked = true;
+    for (let i = 0; i < 3; i++) {
+      g.clock.advance(1_000);
+      await g.sync();
+    }
+    const queued = () =>
+      g.kiosk.store.db.prepare("SELECT payload FROM outbox WHERE state = 'pending'").pluck().all().map((p) => JSON.parse(p as string) as UsageBody);
+    expect(queued()).toHaveLength(1);
+    expect(queued()[0]).toMatchObject({ attractions: { A: { pax: 3, used: 2 } } });
+    expect(await g.scan(ref(1))).toMatchObject({ kind: 'valid', left: 1 });
+    await g.admit(ref(1), 1);
+    uploadsBlocked = false;
+    for (let i = 0; i < 10 && (await g.invoke<{ pending: number }>('sync:status')).pending > 0; i++) {
+      g.clock.advance(1_000);
+      await g.sync();
+    }
+    expect(cloud.tickets.get(ref(1))?.attractions.A?.used).toBe(3);
+    expect(cloud.stats().admissions).toMatchObject({ repeats: 0 });
+    await g.kiosk.stop();
+  });
+});
+
+describe('gate: flags for the attendant', () => {
+  it('pages the open flags, keeps their counts current, and lets the attendant resolve one (audited, with a note)', async () => {
+    const cloud = await sim(Array.from({ length: 60 }, (_, i) => ({ n: i + 1, attractions: { A: { pax: 1, used: 2 } } })));
+    const g = await gateKiosk(tempDir(), cloud);
+    await g.sync();
+    await g.unlock();
+
+    // 60 over-admissions: a first page of 50 with the total, and the rest on the next page.
+    const first = (await g.invoke<GateAdminSummary>('gate:admin-summary')).flags;
+    expect(first.total).toBe(60);
+    expect(first.flags).toHaveLength(50);
+    expect(first.nextBefore).not.toBeNull();
+    const second = await g.invoke<GateFlagPage>('gate:flags', { before: first.nextBefore });
+    expect(second).toMatchObject({ total: 60, nextBefore: null });
+    expect(new Set([...first.flags, ...second.flags].map((f) => f.reference)).size).toBe(60);
+
+    // A later download with another count brings the open flag up to date.
+    const flagOf = (page: GateFlagPage, n: number) => page.flags.find((f) => f.reference === ref(n));
+    const before = flagOf(second, 1)!;
+    expect(before).toMatchObject({ kind: 'over-admission', detail: '2 persons admitted on 1 allowed', facts: { pax: 1, serverUsed: 2 }, updatedAt: null });
+    cloud.tickets.seed([{ bookingDate: TODAY, referenceNo: ref(1), attractions: { A: { pax: 1, used: 3 } } }]);
+    g.clock.advance(1_000);
+    await g.sync();
+    const current = flagOf(await g.invoke<GateFlagPage>('gate:flags', { before: first.nextBefore }), 1)!;
+    expect(current).toMatchObject({ id: before.id, detail: '3 persons admitted on 1 allowed', facts: { serverUsed: 3 }, updatedAt: expect.any(String) });
+
+    // Resolving needs an admin session, is audited with the note, and takes the flag off the list.
+    await g.invoke('admin:exit', { reason: 'user' });
+    expect(await g.kiosk.handlers.invoke('gate:resolve-flag', { id: before.id })).toMatchObject({ ok: false, error: { code: 'admin_required' } });
+    await g.unlock();
+    const resolved = await g.invoke<GateFlag>('gate:resolve-flag', { id: before.id, note: 'counted 3 at the gate; office told' });
+    expect(resolved).toMatchObject({ id: before.id, reference: ref(1) });
+    expect(await g.kiosk.handlers.invoke('gate:resolve-flag', { id: before.id })).toMatchObject({ ok: false, error: { code: 'failed' } });
+    const audit = await g.invoke<AuditEntry[]>('admin:audit', { limit: 5 });
+    expect(audit[0]).toMatchObject({ action: 'gate.resolve-flag', detail: expect.stringMatching(new RegExp(`over-admission ${ref(1)}.*counted 3 at the gate; office told`)) });
+    expect((await g.invoke<GateFlagPage>('gate:flags', {})).total).toBe(59);
+
+    // The same counts again do not bring it back; new counts do.
+    g.clock.advance(1_000);
+    cloud.tickets.seed([{ bookingDate: TODAY, referenceNo: ref(2), attractions: { A: { pax: 1, used: 2 } } }]); // a change, so the list is downloaded again
+    await g.sync();
+    expect((await g.invoke<GateFlagPage>('gate:flags', {})).total).toBe(59);
+    cloud.tickets.seed([{ bookingDate: TODAY, referenceNo: ref(1), attractions: { A: { pax: 1, used: 4 } } }]);
+    g.clock.advance(1_000);
+    await g.sync();
+    const page = await g.invoke<GateFlagPage>('gate:flags', {});
+    expect(page.total).toBe(60);
+    expect(flagOf(page, 1)).toMatchObject({ detail: '4 persons admitted on 1 allowed' });
+    expect(flagOf(page, 1)!.id).not.toBe(before.id);
     await g.kiosk.stop();
   });
 });

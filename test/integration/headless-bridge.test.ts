@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import http from 'node:http';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { findAppRoot, startKioskHost } from '../../main/host';
@@ -7,10 +10,13 @@ import { tempDir } from '../support/temp';
 
 const appRoot = findAppRoot(import.meta.dirname);
 
-async function startHost() {
+async function startHost(token?: string) {
   const dir = tempDir();
   const kiosk = await startKioskHost({ argv: ['--data-dir', dir], env: {}, appRoot, isPackaged: false, defaultDataDir: null, logToConsole: false });
-  const server = await startHeadlessServer({ kiosk, rendererDir: dir, port: 0 });
+  const server = await startHeadlessServer({ kiosk, rendererDir: dir, port: 0, ...(token === undefined ? {} : { token }) }).catch(async (error: unknown) => {
+    await kiosk.stop();
+    throw error;
+  });
   return {
     kiosk,
     server,
@@ -100,5 +106,52 @@ describe('headless bridge', () => {
     const [code] = (await once(socket, 'close')) as [number];
     expect(code).toBe(4400);
     await host.stop();
+  });
+
+  /** Status of a plain GET with the Host header given, sent to 127.0.0.1. */
+  const getWithHost = (port: number, host: string, urlPath = '/') =>
+    new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: urlPath, headers: { Host: host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('answers only requests for 127.0.0.1:<port> or localhost:<port> (no DNS rebinding)', async () => {
+    const host = await startHost();
+    const port = host.server.port;
+    // Any status but 421 means the request got past the Host check (the renderer folder is empty here).
+    expect(await getWithHost(port, `127.0.0.1:${port}`)).not.toBe(421);
+    expect(await getWithHost(port, `localhost:${port}`)).not.toBe(421);
+    for (const bad of ['rebind.example', `rebind.example:${port}`, `127.0.0.1:${port + 1}`, '127.0.0.1', `[::1]:${port}`]) {
+      expect(await getWithHost(port, bad), bad).toBe(421);
+    }
+    // The bridge too, even with the right token.
+    expect(await refusal(host.ws(`?token=${host.server.token}`, { Host: `rebind.example:${port}` }))).toBe(421);
+    const viaLocalhost = host.ws(`?token=${host.server.token}`, { Host: `localhost:${port}`, Origin: `http://localhost:${port}` });
+    await once(viaLocalhost, 'open');
+    viaLocalhost.close();
+    await host.stop();
+  });
+
+  it('refuses a BOOTH_BRIDGE_TOKEN shorter than 32 characters', async () => {
+    await expect(startHost('short-token')).rejects.toThrow(/at least 32 characters/);
+    await expect(startHost('x'.repeat(31))).rejects.toThrow(/at least 32 characters/);
+    const given = 'a'.repeat(32);
+    const host = await startHost(given);
+    expect(host.server.url.endsWith(`?token=${given}`)).toBe(true);
+    await host.stop();
+    // The command says so and does not start.
+    const tsx = path.join(appRoot, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs');
+    const cli = spawnSync(process.execPath, ['--import', tsx, path.join(appRoot, 'main', 'headless', 'cli.ts'), '--data-dir', tempDir(), '--port', '0', '--quiet'], {
+      encoding: 'utf8',
+      env: { ...process.env, BOOTH_BRIDGE_TOKEN: '1234', BOOTH_CONFIG: '' },
+      timeout: 20_000,
+    });
+    expect(cli.status).toBe(2);
+    expect(cli.stderr).toMatch(/BOOTH_BRIDGE_TOKEN: the bridge token must be at least 32 characters/);
+    expect(cli.stdout).not.toContain('http://');
   });
 });

@@ -147,6 +147,21 @@ describe('ccTalk hopper on a pty (real serialport)', () => {
     expect(await hopper.test()).toEqual(expect.arrayContaining(['power-up-detected', 'power-down-during-payout']));
   });
 
+  it('power cut on a hopper whose counters restart at 0: the lifetime count restarts too, so it cannot tell what was paid', async () => {
+    const { sim, hopper } = await ready({ coins: 100, lifetime: 0, countersRestartOnPowerUp: true });
+    const seen: number[] = [];
+    const result = await hopper.dispense(20, { expectedEventCounter: 0 }, (paid) => {
+      seen.push(paid);
+      if (paid >= 5 && sim.paying) sim.powerCut({ offMs: 150 });
+    });
+    expect(result.outcome).toBe('unknown');
+    expect(result.paid).toBe(seen.at(-1));
+    expect(sim.coinsPaidTotal).toBeGreaterThanOrEqual(5);
+    // Exactly what a hopper that never paid would answer: only what the host saw tells otherwise.
+    expect(await hopper.readCounters()).toEqual({ eventCounter: 0, coinsRemaining: 0, lastPaid: 0, lastUnpaid: 0, lifetime: 0 });
+    expect(dispenses(sim)).toBe(1);
+  });
+
   it('silent mid-payout: unknown within a bounded time, never a second dispense', async () => {
     const { sim, hopper } = await ready({ coins: 100, payMs: 30 });
     const started = Date.now();

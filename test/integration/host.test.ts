@@ -19,6 +19,19 @@ describe('kiosk host boot', () => {
     await running.stop();
   });
 
+  it('shows "not configured" for a config named by --config or BOOTH_CONFIG that is not there, never the demo', async () => {
+    const dir = tempDir();
+    const missing = path.join(dir, 'gate-a.json');
+    for (const extra of [{ argv: ['--data-dir', dir, '--config', missing] }, { env: { BOOTH_CONFIG: missing } }]) {
+      const running = await host(dir, extra);
+      expect(running.boot.state).toBe('not-configured');
+      expect(running.boot.demo).toBe(false);
+      expect(running.boot.problem?.file).toBe(missing);
+      await running.stop();
+    }
+    expect(fs.existsSync(path.join(dir, 'demo'))).toBe(false);
+  });
+
   it('shows "not configured" instead of a demo when packaged', async () => {
     const dir = tempDir();
     const running = await host(dir, { isPackaged: true });
@@ -30,7 +43,7 @@ describe('kiosk host boot', () => {
     await running.stop();
   });
 
-  it('shows each config error with field, value and expectation, logs it, and leaves the file alone', async () => {
+  it('shows each config error with field and expectation, logs the value, and leaves the file alone', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'config.json');
     fs.writeFileSync(file, JSON.stringify({ kioskName: 'Gate A', services: { fetchIntervalSeconds: 'often' }, colour: 'blue', api: { baseUrl: 'ftp://x/' } }));
@@ -40,13 +53,36 @@ describe('kiosk host boot', () => {
     const fields = running.boot.problem?.issues?.map((i) => i.field);
     expect(fields).toEqual(expect.arrayContaining(['services.fetchIntervalSeconds', 'colour', 'api.baseUrl']));
     const interval = running.boot.problem?.issues?.find((i) => i.field === 'services.fetchIntervalSeconds');
-    expect(interval).toMatchObject({ value: '"often"', expected: expect.stringMatching(/number/) });
+    expect(interval).toEqual({ field: 'services.fetchIntervalSeconds', expected: expect.stringMatching(/number/) });
     const log = fs.readFileSync(path.join(dir, 'booth.log'), 'utf8');
     expect(log).toMatch(/config .*services\.fetchIntervalSeconds = "often"; expected .*number/);
     expect(await sha256(file)).toBe(before);
     // Everything but the boot screen is refused while the config is wrong.
     expect(await running.handlers.invoke('admin:unlock', { pin: '2468' })).toMatchObject({ ok: false, error: { code: 'not_ready' } });
     await running.stop();
+  });
+
+  it('never hands a secret to the unauthenticated boot call or the log, whatever the config error', async () => {
+    const secret = 'sk-live-0a1b2c3d4e5f';
+    const files = [
+      JSON.stringify({ api: { apikey: secret } }),
+      JSON.stringify({ api: `apiKey=${secret}` }),
+      JSON.stringify({ api: { apiKey: secret, baseUrl: 'ftp://x/' } }),
+      JSON.stringify({ admin: { pinHash: secret } }),
+      `{ "api": { "apiKey": "${secret}", } }`,
+      `{ "api": { "apiKey": ${secret} } }`,
+    ];
+    for (const text of files) {
+      const dir = tempDir();
+      fs.writeFileSync(path.join(dir, 'config.json'), text);
+      const running = await host(dir);
+      expect(running.boot.state, text).toBe('config-error');
+      const boot = await running.handlers.invoke('kiosk:boot', {});
+      expect(JSON.stringify(boot), text).not.toContain(secret);
+      expect(JSON.stringify(boot), text).not.toContain('sk-live');
+      expect(fs.readFileSync(path.join(dir, 'booth.log'), 'utf8'), text).not.toContain(secret);
+      await running.stop();
+    }
   });
 
   it('shows a store error for a database from a newer Booth and does not touch it', async () => {

@@ -8,20 +8,33 @@ import { openStore } from '../../main/store';
 import { createOutbox, type OutboxItem } from '../../main/sync';
 import { tempDir } from '../support/temp';
 
-type Reply = number | { status: number; headers?: Record<string, string> } | 'network-error';
+/** 'hang': the server accepts the request and never answers (until the kiosk gives up on it). */
+type Reply = number | { status: number; headers?: Record<string, string> } | 'network-error' | 'hang';
 
 /** A cloud whose answers the test writes, one per request, and which records what it got. */
 function scriptedCloud(replies: Reply[] | ((body: { n: number }) => Reply)) {
   const received: { key: string; body: { n: number; key: string } }[] = [];
+  /** Every request, including those that never reached the server (network errors). */
+  const calls: number[] = [];
   const fetchImpl = async (_url: string, init?: RequestInit): Promise<Response> => {
     const body = JSON.parse(String(init?.body)) as { n: number; key: string };
+    calls.push(body.n);
     const reply = typeof replies === 'function' ? replies(body) : (replies.shift() ?? 200);
     if (reply === 'network-error') throw new TypeError('fetch failed');
+    if (reply === 'hang') {
+      received.push({ key: new Headers(init?.headers).get('Idempotency-Key') ?? '', body });
+      return new Promise<Response>((_resolve, reject) => {
+        const signal = init?.signal;
+        const stop = () => reject(signal?.reason instanceof Error ? signal.reason : new DOMException('aborted', 'AbortError'));
+        if (signal?.aborted) stop();
+        signal?.addEventListener('abort', stop, { once: true });
+      });
+    }
     received.push({ key: new Headers(init?.headers).get('Idempotency-Key') ?? '', body });
     const { status, headers } = typeof reply === 'number' ? { status: reply, headers: {} } : reply;
     return new Response(status === 204 ? null : '{}', { status, headers });
   };
-  return { fetchImpl, received };
+  return { fetchImpl, received, calls };
 }
 
 async function setup(replies: Parameters<typeof scriptedCloud>[0], configPatch: Record<string, unknown> = {}) {
@@ -166,6 +179,64 @@ describe('outbox', () => {
     t.clock.advance(2_000);
     await t.outbox.drain();
     expect(t.acked).toEqual([1, 2]);
+    await t.outbox.stop();
+  });
+});
+
+describe('outbox: one request does not hold back the others', () => {
+  it('sends other keys while a request hangs, and sends again one the server left unanswered once it answers a later one', async () => {
+    let first = true;
+    const t = await setup((body) => (body.n === 1 && first ? ((first = false), 'hang') : 200), { sync: { concurrency: 2, stallSeconds: 5, backoffBaseSeconds: 1, backoffCapSeconds: 60 } });
+    t.add(1, 'a');
+    t.outbox.wake();
+    await new Promise((r) => setTimeout(r, 20));
+    // Added while item 1 hangs: sent at once, not after item 1's timeout.
+    t.clock.advance(6_000);
+    t.add(2, 'b');
+    t.outbox.wake();
+    await t.outbox.drain();
+    expect(t.acked).toEqual([2, 1]);
+    expect(t.cloud.received.map((r) => r.body.n)).toEqual([1, 2, 1]);
+    const keys = t.cloud.received.filter((r) => r.body.n === 1).map((r) => r.key);
+    expect(new Set(keys).size).toBe(1);
+    expect(t.log.lines.some((l) => /outbox item 1 not sent \(no answer, while the server answered an upload sent 6 s later/.test(l))).toBe(true);
+    await t.outbox.stop();
+  });
+
+  it('waits out the quick retries (api.retryDelaySeconds) without holding a send slot, then backs off', async () => {
+    const replies: Reply[] = ['network-error', 200, 'network-error', 'network-error', 'network-error', 200];
+    const t = await setup(replies, { api: { retryAttempts: 3, retryDelaySeconds: 5 }, sync: { concurrency: 1, backoffBaseSeconds: 1, backoffCapSeconds: 60 } });
+    t.add(1, 'a');
+    t.add(2, 'b');
+    await t.outbox.drain();
+    // Item 2 went while item 1 waited for its quick retry.
+    expect(t.acked).toEqual([2]);
+    expect(t.cloud.calls).toEqual([1, 2]);
+    t.clock.advance(4_000);
+    await t.outbox.drain();
+    expect(t.cloud.calls).toHaveLength(2);
+    for (let quick = 1; quick <= 3; quick++) {
+      t.clock.advance(5_000);
+      await t.outbox.drain();
+      expect(t.cloud.calls).toHaveLength(2 + quick);
+    }
+    // The quick retries are used up: full-jitter backoff (0.5 × 1 s here), not another 5 s.
+    t.clock.advance(500);
+    await t.outbox.drain();
+    expect(t.acked).toEqual([2, 1]);
+    await t.outbox.stop();
+  });
+
+  it('honours Retry-After over the quick retries', async () => {
+    const t = await setup([{ status: 503, headers: { 'Retry-After': '30' } }, 200], { api: { retryAttempts: 3, retryDelaySeconds: 5 } });
+    t.add(1);
+    await t.outbox.drain();
+    t.clock.advance(10_000);
+    await t.outbox.drain();
+    expect(t.acked).toEqual([]);
+    t.clock.advance(21_000);
+    await t.outbox.drain();
+    expect(t.acked).toEqual([1]);
     await t.outbox.stop();
   });
 });

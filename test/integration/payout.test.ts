@@ -151,7 +151,7 @@ describe('payout: the money rule', () => {
     await k.kiosk.stop();
   });
 
-  it('handles hostile coin counts: negative and fractional refused, zero complete, huge kept for the attendant', async () => {
+  it('handles hostile coin counts for transactions it did not create: negative and fractional refused, zero complete, huge kept; each refused one in the owed list', async () => {
     await newSim();
     const k = await payoutKiosk(tempDir(), sim);
     await until('first poll', () => sim.payout.lastSeen(k.kiosk.store.kioskId));
@@ -165,7 +165,19 @@ describe('payout: the money rule', () => {
     expect(sim.payout.reports(fraction.id)[0]?.body).toMatchObject({ success: false, error: 'invalid_quarters' });
     expect(sim.payout.reports(zero.id)[0]?.body).toMatchObject({ success: true, dispensed: 0 });
     expect(sim.payout.reports(huge.id)[0]?.body).toMatchObject({ success: false, error: 'over_limit' });
-    expect((await k.summary()).owed).toEqual([expect.objectContaining({ transactionId: huge.transactionId, reason: 'over-limit' })]);
+    const owed = (await k.summary()).owed;
+    expect(owed).toHaveLength(3);
+    expect(owed).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ transactionId: negative.transactionId, reason: 'refused-job', coinsAsked: -5, payable: 0 }),
+        expect.objectContaining({ transactionId: fraction.transactionId, reason: 'refused-job', coinsAsked: 2.5, payable: 0 }),
+        expect.objectContaining({ transactionId: huge.transactionId, reason: 'over-limit', payable: 0 }),
+      ]),
+    );
+    // Nothing the kiosk can pay: checked and dismissed by the attendant.
+    await expect(k.invoke('payout:pay-owed', { transactionId: negative.transactionId })).rejects.toThrow(/cannot pay this by itself/);
+    await k.invoke('payout:dismiss', { transactionId: negative.transactionId });
+    expect((await k.summary()).owed).toHaveLength(2);
     await k.kiosk.stop();
   });
 
@@ -240,7 +252,7 @@ describe('payout: the hopper fails', () => {
     await k.kiosk.stop();
   });
 
-  it('after a power cut mid-payout, reconciles from the lifetime count at restart and never pays again', async () => {
+  it('after a power cut mid-payout, keeps the coins it saw, needs a hand count at restart and never pays again by itself', async () => {
     await newSim();
     const dir = tempDir();
     const hopper = new FakeHopper();
@@ -252,13 +264,23 @@ describe('payout: the hopper fails', () => {
     await k.kiosk.stop();
     hopper.powerBack();
     const again = await payoutKiosk(dir, sim, {}, hopper);
+    // The hopper's counters were reset: they cannot tell, however plausible its lifetime count looks.
     const owed = await until('reconciled', async () => {
       const list = (await again.summary()).owed;
-      return list[0]?.coinsPaid === 11 ? list : null;
+      return list[0]?.needsHandCount ? list : null;
     });
-    expect(owed).toEqual([expect.objectContaining({ coinsOwed: 20, coinsPaid: 11, reason: 'partial' })]);
+    expect(owed).toEqual([expect.objectContaining({ coinsOwed: 20, coinsPaid: 0, coinsPaidAtLeast: 11, reason: 'mismatch', payable: 0 })]);
+    expect(await again.status()).toMatchObject({ inService: false });
+    await expect(again.invoke('payout:pay-owed', { transactionId: session.transactionId })).rejects.toThrow(/record the hand count/);
     expect(hopper.coinsOut).toBe(11);
     expect(hopper.commands).toEqual([20]);
+    // The attendant counts 11 coins: the rest is payable, and the kiosk is back in service.
+    expect(await again.invoke('payout:record-hand-count', { transactionId: session.transactionId, coins: 11 })).toEqual([
+      expect.objectContaining({ coinsPaid: 11, reason: 'partial', payable: 9, needsHandCount: false }),
+    ]);
+    expect(await again.status()).toMatchObject({ inService: true });
+    expect(await again.invoke('payout:pay-owed', { transactionId: session.transactionId })).toEqual([]);
+    expect(hopper.coinsOut).toBe(20);
     await again.kiosk.stop();
   });
 });

@@ -66,7 +66,7 @@ function readFuses(binary: string): Record<string, boolean> {
 /** node_modules for the scratch project: hard links (instant on one filesystem), else a copy. npm ls needs a real folder, not a symlink. */
 function linkNodeModules(dest: string): void {
   try {
-    execFileSync('cp', ['-al', path.join(root, 'node_modules'), dest], { stdio: 'ignore' });
+    execFileSync('cp', ['-al', fs.realpathSync(path.join(root, 'node_modules')), dest], { stdio: 'ignore' });
   } catch {
     fs.rmSync(dest, { recursive: true, force: true });
     fs.cpSync(path.join(root, 'node_modules'), dest, { recursive: true, verbatimSymlinks: true });
@@ -174,21 +174,20 @@ describe('electron-builder --dir (stand-in Electron)', () => {
     it('is launched as /opt/Booth/booth with the fuses of electron-builder.yml flipped', () => {
       expect(fs.existsSync(path.join(appOut(), 'booth'))).toBe(true);
       expect(fs.existsSync(path.join(appOut(), 'electron'))).toBe(false);
-      expect(readFuses(path.join(appOut(), 'booth'))).toEqual(ELECTRON_FUSES);
+      const fuses = readFuses(path.join(appOut(), 'booth'));
+      expect(fuses).toEqual(ELECTRON_FUSES);
+      // Read from the binary: it cannot run as plain Node, and cookies are encrypted.
+      expect(fuses).toMatchObject({ runAsNode: false, enableCookieEncryption: true });
     });
 
     it('holds the built renderer, main, preload, resources and package.json', () => {
       const list = new Set(entries());
-      for (const p of [
-        '/package.json',
-        '/dist/main/electron.cjs',
-        '/dist/main/set-pin.cjs',
-        '/dist/preload/index.cjs',
-        '/dist/renderer/index.html',
-        '/resources/demo-config.json',
-      ]) {
+      for (const p of ['/package.json', '/dist/main/electron.cjs', '/dist/preload/index.cjs', '/dist/renderer/index.html']) {
         expect(list.has(p), p).toBe(true);
       }
+      // Not the demo profile's config (its PIN hash is for the published 2468), nor a separate set-pin script.
+      expect([...list].filter((p) => /demo-config|set-pin/.test(p))).toEqual([]);
+      expect(walk(unpacked()).filter((p) => /demo-config|set-pin/.test(p))).toEqual([]);
       expect([...list].some((p) => /^\/dist\/renderer\/assets\/.+\.js$/.test(p))).toBe(true);
       const manifest = JSON.parse(asar.extractFile(archive(), 'package.json').toString('utf8')) as { main: string; version: string };
       expect(manifest.main).toBe(pkg.main);
@@ -281,23 +280,43 @@ describe('electron-builder --dir (stand-in Electron)', () => {
 describe('installed-kiosk helpers against the package layout', () => {
   const appOut = () => path.join(scratch, 'out', 'linux-unpacked');
 
-  it('has set-pin.cjs unpacked where native/booth runs it, self-contained, and it sets a PIN', async () => {
+  it('sets the PIN by running the app itself with the set-pin argument, not as plain Node', async () => {
     const wrapper = fs.readFileSync(path.join(root, 'native', 'booth'), 'utf8');
-    expect(wrapper).toContain('resources/app.asar.unpacked/dist/main/set-pin.cjs');
-    expect(wrapper).toContain('ELECTRON_RUN_AS_NODE=1');
-    const script = path.join(appOut(), 'resources', 'app.asar.unpacked', 'dist', 'main', 'set-pin.cjs');
-    expect(fs.existsSync(script)).toBe(true);
-    const requires = [...fs.readFileSync(script, 'utf8').matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1] ?? '');
-    expect(requires.filter((r) => !r.startsWith('node:') && !builtinModules.includes(r))).toEqual([]);
-    // Run it as the packaged Electron would in ELECTRON_RUN_AS_NODE mode (here: Node itself).
+    expect(wrapper).not.toContain('ELECTRON_RUN_AS_NODE');
+    expect(wrapper).toMatch(/^\s*"\$APP_DIR\/booth" [^\n]*\bset-pin --config "\$config"$/m);
+    // The packaged main entry, extracted, under Node with a stand-in 'electron' module that
+    // starts it as `electron <app> set-pin ...` would (process.defaultApp) and fails if the
+    // kiosk's own start-up (single-instance lock, ready) is reached.
+    const extracted = path.join(scratch, 'extracted-app');
+    asar.extractAll(path.join(appOut(), 'resources', 'app.asar'), extracted);
+    const stubs = path.join(scratch, 'electron-stub');
+    fs.mkdirSync(path.join(stubs, 'electron'), { recursive: true });
+    fs.writeFileSync(
+      path.join(stubs, 'electron', 'index.js'),
+      `process.defaultApp = true;
+const kiosk = () => { throw new Error('the kiosk start-up ran instead of the command'); };
+module.exports = {
+  app: { isPackaged: true, exit: (code) => process.exit(code), requestSingleInstanceLock: kiosk, whenReady: kiosk, on: kiosk, quit: kiosk },
+  protocol: { registerSchemesAsPrivileged: () => undefined, handle: kiosk },
+  BrowserWindow: kiosk, ipcMain: {}, Menu: {}, powerSaveBlocker: {}, session: {},
+};
+`,
+    );
+    const main = path.join(extracted, (JSON.parse(fs.readFileSync(path.join(extracted, 'package.json'), 'utf8')) as { main: string }).main);
     const config = path.join(scratch, 'kiosk-config.json');
-    fs.copyFileSync(path.join(root, 'resources', 'demo-config.json'), config);
-    const child = execFile(process.execPath, [script, '--config', config]);
+    fs.writeFileSync(config, JSON.stringify({ kioskName: 'Gate A' }));
+    const child = execFile(process.execPath, [main, '--no-sandbox', 'set-pin', '--config', config], {
+      env: { ...process.env, NODE_PATH: stubs, ELECTRON_RUN_AS_NODE: '' },
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdin?.end('4321\n');
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(stderr).toContain('Admin PIN set');
     expect(code).toBe(0);
-    const written = JSON.parse(fs.readFileSync(config, 'utf8')) as { admin?: { pinHash?: string } };
-    expect(written.admin?.pinHash).toMatch(/^scrypt\$/);
+    const written = JSON.parse(fs.readFileSync(config, 'utf8')) as { kioskName?: string; admin?: { pinHash?: string } };
+    expect(written.kioskName).toBe('Gate A');
+    expect(written.admin?.pinHash).toMatch(/^scrypt\$131072\$8\$1\$/);
     expect(fs.readFileSync(config, 'utf8')).not.toContain('4321');
   });
 
@@ -313,7 +332,7 @@ describe('installed-kiosk helpers against the package layout', () => {
     expect(ordering.filter((l) => /network/.test(l))).toEqual([]);
     const rules = fs.readFileSync(path.join(root, 'native', '99-booth-serial.rules'), 'utf8');
     for (const name of ['booth-scanner', 'booth-hopper']) {
-      expect(rules).toMatch(new RegExp(`^SUBSYSTEM=="tty", .*SYMLINK\\+="${name}", GROUP="dialout", MODE="0660"`, 'm'));
+      expect(rules).toMatch(new RegExp(`^SUBSYSTEM=="tty", .*SYMLINK\\+="${name}", OWNER="booth", GROUP="booth", MODE="0660"`, 'm'));
     }
     execFileSync('sh', ['-n', path.join(root, 'native', 'install.sh')]);
     execFileSync('sh', ['-n', path.join(root, 'native', 'booth')]);

@@ -6,7 +6,7 @@
  * Library: `openHopperSimulator(simPath, options)` for tests.
  * CLI (demo, manual testing):
  *   node --import tsx test/sim/hopper-sim.ts --dir DIR [--coins 500] [--pay-ms 20] [--echo]
- *        [--address 3] [--baud 9600] [--plain] [--lifetime 0]
+ *        [--address 3] [--baud 9600] [--plain] [--lifetime 0] [--counters-restart]
  * creates the pty pair in DIR, prints `hopper-sim: <devicePath>` when ready,
  * then reads one JSON command per line on stdin (see `simulatorCommand`), e.g.
  *   {"cmd":"jamAfter","coins":3}   {"cmd":"powerCut","offMs":500}   {"cmd":"set","silent":true}
@@ -27,7 +27,8 @@
  *    without paying, until an emergency stop). Both last until clearFaults().
  *  - powerCut(): the payout stops; the volatile counters (event counter, coins
  *    remaining, last paid/unpaid) reset to 0 like a real hopper's; the
- *    lifetime dispense count survives.
+ *    lifetime dispense count survives, unless `countersRestartOnPowerUp`:
+ *    then it restarts at 0 too, as on hoppers that keep it only in RAM.
  */
 import path from 'node:path';
 import readline from 'node:readline';
@@ -58,6 +59,8 @@ export interface HopperSimulatorOptions {
   eventCounter?: number;
   /** Whether the hopper keeps a lifetime dispense count (168); false: NAK. Default true. */
   keepsDispenseCount?: boolean;
+  /** Every counter, the lifetime dispense count too, restarts at 0 at power-up. Default false. */
+  countersRestartOnPowerUp?: boolean;
 }
 
 export interface ReceivedCommand {
@@ -79,6 +82,7 @@ export interface HopperSimulatorState {
   silent: boolean;
   slowMs: number;
   corruptChecksums: boolean;
+  countersRestartOnPowerUp: boolean;
   flags: string[];
   /** Coins until the jam / the stall; null: no such fault armed. */
   jamAfter: number | null;
@@ -96,6 +100,8 @@ export interface HopperSimulator {
   corruptChecksums: boolean;
   /** Answer NAK to every dispense. */
   nakDispense: boolean;
+  /** A power cut restarts every counter at 0, the lifetime dispense count too. */
+  countersRestartOnPowerUp: boolean;
   /** Milliseconds per coin. */
   payMs: number;
   /** Coins in the hopper. */
@@ -158,6 +164,7 @@ export function createHopperDevice(options: HopperSimulatorOptions, send: (bytes
     slowMs: 0,
     corruptChecksums: false,
     nakDispense: false,
+    countersRestartOnPowerUp: options.countersRestartOnPowerUp ?? false,
     payMs: options.payMs ?? 20,
   };
 
@@ -285,6 +292,7 @@ export function createHopperDevice(options: HopperSimulatorOptions, send: (bytes
     silent: device.silent,
     slowMs: device.slowMs,
     corruptChecksums: device.corruptChecksums,
+    countersRestartOnPowerUp: device.countersRestartOnPowerUp,
     flags: [...flags],
     jamAfter: jamCountdown,
     stallAfter: stallCountdown,
@@ -325,6 +333,12 @@ export function createHopperDevice(options: HopperSimulatorOptions, send: (bytes
     },
     set nakDispense(on: boolean) {
       device.nakDispense = on;
+    },
+    get countersRestartOnPowerUp() {
+      return device.countersRestartOnPowerUp;
+    },
+    set countersRestartOnPowerUp(on: boolean) {
+      device.countersRestartOnPowerUp = on;
     },
     get payMs() {
       return device.payMs;
@@ -373,6 +387,7 @@ export function createHopperDevice(options: HopperSimulatorOptions, send: (bytes
       coinsRemaining = 0;
       lastPaid = 0;
       lastUnpaid = 0;
+      if (device.countersRestartOnPowerUp) lifetime = 0;
       enabled = false;
       flags.clear();
       flags.add('power-up-detected');
@@ -447,6 +462,7 @@ export const simulatorCommand = z.discriminatedUnion('cmd', [
     slowMs: z.number().int().min(0).max(60_000).optional(),
     corruptChecksums: z.boolean().optional(),
     nakDispense: z.boolean().optional(),
+    countersRestartOnPowerUp: z.boolean().optional(),
     payMs: z.number().int().min(1).max(60_000).optional(),
   }),
   z.strictObject({ cmd: z.literal('state') }),
@@ -495,7 +511,7 @@ async function main(): Promise<void> {
     lifetime: Number(argument('--lifetime') ?? 0),
   };
   if (!dir || !Object.values(numbers).every((n) => Number.isInteger(n) && n >= 0)) {
-    process.stderr.write('usage: hopper-sim --dir DIR [--coins 500] [--pay-ms 20] [--echo] [--address 3] [--baud 9600] [--plain] [--lifetime 0]\n');
+    process.stderr.write('usage: hopper-sim --dir DIR [--coins 500] [--pay-ms 20] [--echo] [--address 3] [--baud 9600] [--plain] [--lifetime 0] [--counters-restart]\n');
     process.exit(2);
   }
   const pair = await createPtyPair(path.resolve(dir));
@@ -503,6 +519,7 @@ async function main(): Promise<void> {
     ...numbers,
     echo: process.argv.includes('--echo'),
     dispenseForm: process.argv.includes('--plain') ? 'plain' : 'serial-number',
+    countersRestartOnPowerUp: process.argv.includes('--counters-restart'),
   });
   process.stdout.write(`hopper-sim: ${pair.devicePath}\n`);
 

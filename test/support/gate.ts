@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { BoothConfigInput } from '../../main/config';
+import type { Platform } from '../../main/platform';
 import { hashPin } from '../../main/config';
 import type { ScanResult } from '../../preload/contract';
 import type { CloudSim } from '../cloud-sim/server';
@@ -27,9 +28,12 @@ export function gateConfig(sim: CloudSim, patch: BoothConfigInput = {}): BoothCo
 }
 
 
-/** A gate kiosk in this process, on real fetch to the simulator, with a hand-moved clock. */
-export async function gateKiosk(dir: string, sim: CloudSim, patch: BoothConfigInput = {}) {
-  const t = await testKiosk(path.join(dir), gateConfig(sim, patch), { fetch: (input, init) => fetch(input, init) });
+/**
+ * A gate kiosk in this process, on real fetch to the simulator, with a hand-moved
+ * clock (unless `platform` gives another clock, or a fetch that cuts some requests).
+ */
+export async function gateKiosk(dir: string, sim: CloudSim, patch: BoothConfigInput = {}, platform: Partial<Platform> = {}) {
+  const t = await testKiosk(path.join(dir), gateConfig(sim, patch), { fetch: (input, init) => fetch(input, init), ...platform });
   t.kiosk.start();
   const invoke = async <T>(name: Parameters<typeof t.kiosk.handlers.invoke>[0], args: unknown = {}): Promise<T> => {
     const result = await t.kiosk.handlers.invoke(name, args);

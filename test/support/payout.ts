@@ -1,7 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { systemClock } from '../../main/clock';
 import { hashPin, type BoothConfigInput } from '../../main/config';
 import type { PayoutAdminSummary, PayoutSession, PayoutStatus } from '../../preload/contract';
 import type { CloudSim } from '../cloud-sim/server';
+import { openHopperSimulator, type HopperSimulatorOptions } from '../sim/hopper-sim';
+import { createPtyPair } from '../sim/pty';
 import { FakeHopper } from './fake-hopper';
 import { testKiosk } from './kiosk';
 
@@ -19,6 +23,30 @@ export async function until<T>(what: string, check: () => Promise<T | undefined 
 
 /** A payout kiosk in this process: real HTTP to the simulator, a fake hopper, the real clock. */
 export async function payoutKiosk(dir: string, sim: CloudSim, patch: BoothConfigInput = {}, hopper = new FakeHopper()) {
+  return { ...(await kioskWith(dir, sim, patch, hopper)), hopper };
+}
+
+/**
+ * A payout kiosk in this process with the real ccTalk driver and serialport
+ * on a socat pty pair, the hopper simulator on its far end (`device`), and
+ * real HTTP to `sim` (the payout API at `sim.apiUrl` + "v2/").
+ */
+export async function payoutKioskOnPty(dir: string, sim: { apiUrl: string }, patch: BoothConfigInput = {}, hopperOptions: HopperSimulatorOptions = {}) {
+  fs.mkdirSync(path.join(dir, 'pty'), { recursive: true });
+  const pty = await createPtyPair(path.join(dir, 'pty'));
+  const device = await openHopperSimulator(pty.simPath, { coins: 1_000, payMs: 10, ...hopperOptions });
+  const hopperConfig = { path: pty.devicePath, replyTimeoutMs: 100, reconnectMaxSeconds: 1, ...patch.devices?.hopper };
+  const k = await kioskWith(dir, sim, { ...patch, devices: { ...patch.devices, hopper: hopperConfig } }, null);
+  await until('hopper connected', async () => (await k.status()).hopper.connected);
+  const close = async () => {
+    await k.kiosk.stop();
+    await device.close();
+    await pty.close();
+  };
+  return { ...k, device, pty, close };
+}
+
+async function kioskWith(dir: string, sim: { apiUrl: string }, patch: BoothConfigInput, hopper: FakeHopper | null) {
   const config: BoothConfigInput = {
     kioskName: 'Payout 1',
     modules: ['payout'],
@@ -29,7 +57,7 @@ export async function payoutKiosk(dir: string, sim: CloudSim, patch: BoothConfig
     payout: { pollIntervalSeconds: 0.1, activePollIntervalSeconds: 0.05, amounts: [5, 10, 20], maxAmount: 100, ...patch.payout },
     admin: { pinHash, ...patch.admin },
   };
-  const t = await testKiosk(dir, config, { clock: systemClock, fetch: (input, init) => fetch(input, init) }, { payout: { hopper } });
+  const t = await testKiosk(dir, config, { clock: systemClock, fetch: (input, init) => fetch(input, init) }, hopper ? { payout: { hopper } } : {});
   t.kiosk.start();
   const invoke = async <T>(name: Parameters<typeof t.kiosk.handlers.invoke>[0], args: unknown = {}): Promise<T> => {
     const result = await t.kiosk.handlers.invoke(name, args);
@@ -43,5 +71,5 @@ export async function payoutKiosk(dir: string, sim: CloudSim, patch: BoothConfig
     return invoke<PayoutAdminSummary>('payout:admin-summary');
   };
   const reportsSent = () => until('reports sent', async () => (await t.kiosk.handlers.invoke('sync:status', {})).ok && ((await invoke<{ pending: number }>('sync:status')).pending === 0));
-  return { ...t, hopper, invoke, status, start, summary, reportsSent };
+  return { ...t, invoke, status, start, summary, reportsSent };
 }

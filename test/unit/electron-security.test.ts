@@ -534,6 +534,8 @@ describe('source rules (checklist 15, 16, 18, 19)', () => {
     const fuses = Object.fromEntries(block.trim().split('\n').map((l) => l.trim().split(': ')).map(([k, v]) => [k, v === 'true']));
     expect(fuses).toEqual(ELECTRON_FUSES);
     expect(ELECTRON_FUSES).toMatchObject({ enableNodeOptionsEnvironmentVariable: false, enableNodeCliInspectArguments: false, onlyLoadAppFromAsar: true, grantFileProtocolExtraPrivileges: false });
+    // The binary cannot be used as a plain Node (ELECTRON_RUN_AS_NODE), and cookies are encrypted at rest.
+    expect(ELECTRON_FUSES).toMatchObject({ runAsNode: false, enableCookieEncryption: true });
   });
 });
 

@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import type { Clock } from '../../clock';
 import type { ScopedLog } from '../../log';
 import { reconnectDelayMs } from '../reconnect';
+import { dispenseNakAdvice } from './advice';
 import { watchDevicePresence } from '../serial-port';
 import {
   CcTalkReplyError,
@@ -517,7 +518,9 @@ export function createCcTalkHopper(options: CcTalkHopperOptions): CcTalkHopper {
         // A NAK is an answer; the counter confirms that nothing started.
         const after = await tryStatus();
         if (after instanceof HopperCommandError || after.eventCounter === expectedEventCounter) {
-          return { outcome: 'refused', paid: 0, unpaid: coins, eventCounter: expectedEventCounter, commandSent: true, detail: error.message };
+          // BUSY is a passing state; a NAK to a command the hopper was just enabled for is almost always the wrong form.
+          const detail = /NAK/.test(error.message) ? `${dispenseNakAdvice(options.serialNumberDispense)} (${error.message})` : error.message;
+          return { outcome: 'refused', paid: 0, unpaid: coins, eventCounter: expectedEventCounter, commandSent: true, detail };
         }
         return unknown(`${error.message}, yet the event counter moved to ${after.eventCounter}`, 0, after.eventCounter);
       }

@@ -4,6 +4,8 @@ import { useTranslation } from 'react-i18next';
 import type { AdminOverview } from '../../../preload/contract';
 import { localeOf } from '../../app/i18n';
 import { Icon } from '../../components/Icon';
+import { Notice } from '../../components/Notice';
+import { TimeZoneNotice } from '../gate/TimeZoneNotice';
 import { ConfigTree } from './ConfigTree';
 import { formatBytes } from './format';
 import type { AdminCall } from './useAdminCall';
@@ -37,6 +39,12 @@ export function OverviewPage({ overview, adminCall }: { overview: AdminOverview;
   const schemaOk = db.schemaVersion === db.appSchemaVersion;
   return (
     <div className="admin-page overview" data-testid="admin-overview">
+      {overview.insecureUrls.map((u) => (
+        <Notice key={u.url} kind="warning" testId="ov-insecure-url">
+          {t('admin.overview.insecureHttp', { url: u.url, setting: u.setting })}
+        </Notice>
+      ))}
+      {overview.warnings.map((w) => (w.kind === 'gate.time-zone' ? <TimeZoneNotice key={w.kind} hint={w.hint} testId="ov-time-zone-hint" /> : null))}
       <section className="admin-card">
         <h2>{t('admin.overview.kiosk')}</h2>
         <dl className="facts">

@@ -2,7 +2,7 @@
  * The attendant's gate page: the attraction served and test mode, tickets
  * stored and the last download (with "Download now" and its progress),
  * admissions today per hour, uploads pending and dead (each with its error
- * and a Retry), flags for the attendant, and the scanner.
+ * and a Retry), flags for the attendant (GateFlags), and the scanner.
  */
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -17,7 +17,9 @@ import { Icon } from '../../components/Icon';
 import { Notice } from '../../components/Notice';
 import { formatTimestamp } from '../admin/format';
 import { useAdminCall } from '../admin/useAdminCall';
+import { GateFlags } from './GateFlags';
 import { HourChart } from './HourChart';
+import { TimeZoneNotice } from './TimeZoneNotice';
 
 function Row({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
   return (
@@ -160,6 +162,7 @@ export function GateAdminPage(_props: AdminPageProps) {
         </BigButton>
       </div>
       {error ? <Notice kind="error">{t('admin.error', { message: error })}</Notice> : null}
+      {summary.timeZoneHint ? <TimeZoneNotice hint={summary.timeZoneHint} testId="gate-time-zone-hint" /> : null}
 
       <div className="admin-grid">
         <section className="admin-card">
@@ -317,20 +320,7 @@ export function GateAdminPage(_props: AdminPageProps) {
 
         <section className="admin-card admin-card--wide">
           <h2>{t('gate.admin.flags')}</h2>
-          {summary.flags.length === 0 ? (
-            <p className="muted" data-testid="gate-flags-none">
-              {t('gate.admin.noFlags')}
-            </p>
-          ) : (
-            <ul className="flag-list" data-testid="gate-flags">
-              {summary.flags.map((f) => (
-                <li key={f.id} data-testid={`gate-flag-${f.id}`} data-kind={f.kind}>
-                  <Tag ok={false}>{t(`gate.admin.flag.${f.kind}`)}</Tag> <span className="mono">{f.reference}</span> ({f.attraction}) — {f.detail}{' '}
-                  <span className="muted">{when(f.createdAt)}</span>
-                </li>
-              ))}
-            </ul>
-          )}
+          <GateFlags firstPage={summary.flags} adminCall={adminCall} when={when} onChanged={load} onError={setError} />
         </section>
       </div>
     </div>

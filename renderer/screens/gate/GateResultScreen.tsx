@@ -117,18 +117,21 @@ function GateResult({ result }: { result: ScanResult }) {
     };
   }, [scanKey, result]);
 
-  const cancel = useCallback(() => {
-    if (!answered.current) {
-      answered.current = true;
-      void call('gate:cancel', { scanId: result.scanId });
-    }
-    home();
-  }, [home, result.scanId]);
+  const cancel = useCallback(
+    (reason: 'cancel' | 'timeout' = 'cancel') => {
+      if (!answered.current) {
+        answered.current = true;
+        void call('gate:cancel', { scanId: result.scanId, reason });
+      }
+      home();
+    },
+    [home, result.scanId],
+  );
 
   // An unanswered choice times out as cancel; every other result returns by itself.
   useEffect(() => {
     if (phase.kind === 'recording') return undefined;
-    const timer = window.setTimeout(isChoice ? cancel : home, isChoice ? choiceMs : resultMs);
+    const timer = window.setTimeout(isChoice ? () => cancel('timeout') : home, isChoice ? choiceMs : resultMs);
     return () => window.clearTimeout(timer);
   }, [phase.kind, isChoice, cancel, home, choiceMs, resultMs]);
 
@@ -213,7 +216,7 @@ function GateResult({ result }: { result: ScanResult }) {
           title={result.test ? t('gate.result.valid.testTitle') : t('gate.result.valid.title')}
           subtitle={
             <span data-testid="persons-left" data-left={result.left} data-pax={result.pax}>
-              {t('gate.result.left', { count: result.left, pax: result.pax })}
+              {t('gate.result.leftOf', { count: result.pax, left: result.left })}
             </span>
           }
           layout="split"
@@ -223,7 +226,7 @@ function GateResult({ result }: { result: ScanResult }) {
               <p className="choice__question">{t('gate.result.howMany')}</p>
               <PersonPicker left={result.left} value={persons} onChange={setPersons} disabled={recording} />
               <div className="choice__actions">
-                <BigButton variant="ghost" icon="cross" testId="choice-cancel" disabled={recording} onClick={cancel}>
+                <BigButton variant="ghost" icon="cross" testId="choice-cancel" disabled={recording} onClick={() => cancel()}>
                   {t('common.cancel')}
                 </BigButton>
                 <BigButton variant="primary" icon="arrow" className="choice__confirm" testId="choice-confirm" disabled={recording} onClick={() => void confirm()}>
@@ -243,13 +246,17 @@ function GateResult({ result }: { result: ScanResult }) {
       );
     }
     case 'already-used': {
+      // Only what is known: this gate's last admission, and whether the server counts persons from elsewhere.
       const gate = result.lastUsedGate ?? t('gate.result.alreadyUsed.anotherGate');
+      const time = result.lastUsedAt ? formatMoment(result.lastUsedAt, locale, zone) : null;
       return (
         <Frame tone={tone} kind={result.kind} result={result} icon={iconOf[result.kind]} title={t('gate.result.alreadyUsed.title')}>
-          <p className="gate-result__big" data-testid="last-used">
-            {result.lastUsedAt
-              ? t('gate.result.alreadyUsed.lastUsed', { time: formatMoment(result.lastUsedAt, locale, zone), gate })
-              : t('gate.result.alreadyUsed.elsewhere')}
+          <p className="gate-result__big" data-testid="last-used" data-elsewhere={result.usedElsewhere}>
+            {time === null
+              ? t('gate.result.alreadyUsed.elsewhere')
+              : result.usedElsewhere
+                ? t('gate.result.alreadyUsed.hereAndElsewhere', { time, gate })
+                : t('gate.result.alreadyUsed.lastUsed', { time, gate })}
           </p>
           {referenceLine}
           <p className="gate-result__sub">{t('gate.result.alreadyUsed.detail', { count: result.pax })}</p>

@@ -1,11 +1,13 @@
 /**
  * The attendant's payout page: service state and why, the hopper (connected,
  * coins left, last error), today's payouts, reports waiting, every owed
- * payout with "Pay out now", "Test dispense 1 coin", "Refilled" and "Back in service".
+ * payout or flag with "Pay out now", "Record hand count" (what the customer
+ * got, when the hopper could not count) and "Checked", the jobs the kiosk
+ * could not read, "Test dispense 1 coin", "Refilled" and "Back in service".
  */
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { PayoutAdminSummary } from '../../../preload/contract';
+import type { OwedPayout, PayoutAdminSummary } from '../../../preload/contract';
 import { useStatus } from '../../app/contexts';
 import { formatMoney } from '../../app/format';
 import { localeOf } from '../../app/i18n';
@@ -38,6 +40,8 @@ export function PayoutAdminPage(_props: AdminPageProps) {
   const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [refill, setRefill] = useState('');
+  const [counting, setCounting] = useState<OwedPayout | null>(null);
+  const [handCount, setHandCount] = useState('');
   const alive = useRef(true);
   useEffect(
     () => () => {
@@ -87,6 +91,12 @@ export function PayoutAdminPage(_props: AdminPageProps) {
   const when = (iso: string) => formatTimestamp(iso, locale, zone);
   const refillCoins = Number(refill);
   const refillValid = refill.trim() !== '' && Number.isInteger(refillCoins) && refillCoins >= 0 && refillCoins <= 100_000;
+  const handCoins = Number(handCount);
+  const handCountValid = counting !== null && handCount.trim() !== '' && Number.isInteger(handCoins) && handCoins >= counting.coinsPaidAtLeast && handCoins <= 100_000;
+  const startCount = (o: OwedPayout) => {
+    setCounting(o);
+    setHandCount('');
+  };
 
   return (
     <div className="admin-page payout-admin" data-testid="admin-payout">
@@ -151,23 +161,59 @@ export function PayoutAdminPage(_props: AdminPageProps) {
                       <strong className="mono">{o.reference}</strong>
                       <div className="muted">{when(o.createdAt)}</div>
                     </td>
-                    <td data-testid={`owed-coins-${o.reference}`} data-owed={Math.max(0, o.coinsOwed - o.coinsPaid)}>
-                      {t('payout.admin.owedValue', { owed: Math.max(0, o.coinsOwed - o.coinsPaid), paid: o.coinsPaid, total: o.coinsOwed })}
+                    <td
+                      data-testid={`owed-coins-${o.reference}`}
+                      data-owed={o.needsHandCount ? '' : Math.max(0, o.coinsOwed - o.coinsPaid)}
+                      data-at-least={o.coinsPaidAtLeast}
+                    >
+                      {o.needsHandCount
+                        ? t('payout.admin.atLeastValue', { paid: o.coinsPaidAtLeast, total: o.coinsOwed })
+                        : t('payout.admin.owedValue', { owed: Math.max(0, o.coinsOwed - o.coinsPaid), paid: o.coinsPaid, total: o.coinsOwed })}
+                      {o.coinsAsked !== null && o.coinsSold !== null && o.coinsAsked !== o.coinsSold ? (
+                        <div className="muted" data-testid={`owed-asked-${o.reference}`}>
+                          {t('payout.admin.asked', { asked: o.coinsAsked, sold: o.coinsSold })}
+                        </div>
+                      ) : null}
                     </td>
                     <td>
                       <div>{t(`payout.admin.reason.${o.reason}`)}</div>
-                      <div className="muted">{o.detail}</div>
+                      <div className="muted" data-testid={`owed-detail-${o.reference}`}>
+                        {o.detail}
+                      </div>
                     </td>
                     <td>
-                      <BigButton
-                        icon="coins"
-                        variant="primary"
-                        testId={`pay-owed-${o.reference}`}
-                        disabled={busy !== null}
-                        onClick={() => void act(`pay-${o.transactionId}`, t('payout.admin.paidDone', { reference: o.reference }), () => adminCall('payout:pay-owed', { transactionId: o.transactionId }))}
-                      >
-                        {t('payout.admin.payNow')}
-                      </BigButton>
+                      <div className="owed__actions">
+                        {o.payable > 0 ? (
+                          <BigButton
+                            icon="coins"
+                            variant="primary"
+                            testId={`pay-owed-${o.reference}`}
+                            disabled={busy !== null}
+                            onClick={() => void act(`pay-${o.transactionId}`, t('payout.admin.paidDone', { reference: o.reference }), () => adminCall('payout:pay-owed', { transactionId: o.transactionId }))}
+                          >
+                            {t('payout.admin.payNow')}
+                          </BigButton>
+                        ) : null}
+                        <BigButton
+                          icon="person"
+                          variant={o.needsHandCount ? 'primary' : 'secondary'}
+                          testId={`hand-count-${o.reference}`}
+                          disabled={busy !== null}
+                          onClick={() => startCount(o)}
+                        >
+                          {t('payout.admin.handCount')}
+                        </BigButton>
+                        {o.payable === 0 && !o.needsHandCount ? (
+                          <BigButton
+                            icon="check"
+                            testId={`dismiss-${o.reference}`}
+                            disabled={busy !== null}
+                            onClick={() => void act(`dismiss-${o.transactionId}`, t('payout.admin.dismissDone', { reference: o.reference }), () => adminCall('payout:dismiss', { transactionId: o.transactionId }))}
+                          >
+                            {t('payout.admin.dismiss')}
+                          </BigButton>
+                        ) : null}
+                      </div>
                     </td>
                   </tr>
                 ))}
@@ -175,7 +221,85 @@ export function PayoutAdminPage(_props: AdminPageProps) {
             </table>
           </div>
         )}
+        {counting ? (
+          <form
+            className="refill hand-count"
+            data-testid="hand-count"
+            onSubmit={(event) => {
+              event.preventDefault();
+              if (!handCountValid) return;
+              const entry = counting;
+              setCounting(null);
+              void act(`count-${entry.transactionId}`, t('payout.admin.handCountDone', { reference: entry.reference }), () =>
+                adminCall('payout:record-hand-count', { transactionId: entry.transactionId, coins: handCoins }),
+              );
+            }}
+          >
+            <h3 className="hand-count__title">{t('payout.admin.handCountTitle', { reference: counting.reference })}</h3>
+            <p className="hand-count__hint">{t('payout.admin.handCountHint', { atLeast: counting.coinsPaidAtLeast, owed: counting.coinsOwed })}</p>
+            <label className="refill__label">
+              <span>{t('payout.admin.handCountLabel')}</span>
+              <input
+                className="refill__input"
+                type="number"
+                inputMode="numeric"
+                min={counting.coinsPaidAtLeast}
+                max={100000}
+                step={1}
+                value={handCount}
+                data-testid="hand-count-coins"
+                onChange={(e) => setHandCount(e.target.value)}
+              />
+            </label>
+            <div className="owed__actions">
+              <BigButton type="submit" icon="check" variant="primary" testId="hand-count-save" disabled={!handCountValid || busy !== null}>
+                {t('payout.admin.handCountSave')}
+              </BigButton>
+              <BigButton icon="cross" testId="hand-count-cancel" onClick={() => setCounting(null)}>
+                {t('common.cancel')}
+              </BigButton>
+            </div>
+            <div className="refill__pad">
+              <PinPad
+                onDigit={(d) => setHandCount((v) => (v.length < 6 ? (v === '0' ? d : v + d) : v))}
+                onBackspace={() => setHandCount((v) => v.slice(0, -1))}
+                onClear={() => setHandCount('')}
+              />
+            </div>
+          </form>
+        ) : null}
       </section>
+
+      {summary.unreadableJobs.length > 0 ? (
+        <section className="admin-card" data-testid="unreadable-jobs">
+          <h2>{t('payout.admin.unreadable')}</h2>
+          <div className="table-wrap">
+            <table className="data-table">
+              <thead>
+                <tr>
+                  <th>{t('payout.admin.unreadableJob')}</th>
+                  <th>{t('payout.admin.unreadableProblem')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {summary.unreadableJobs.map((j) => (
+                  <tr key={`${j.jobId ?? ''}|${j.firstSeen}|${j.excerpt}`} data-testid="unreadable-job" data-job={j.jobId ?? ''} data-reported={j.reported ? 'true' : 'false'}>
+                    <td>
+                      <span className="mono">{j.jobId ?? t('payout.admin.unreadableNoId')}</span>
+                      {j.jobId !== null && j.reported ? <div className="muted">{t('payout.admin.unreadableReported')}</div> : null}
+                      <div className="muted">{t('payout.admin.unreadableSeen', { count: j.deliveries, when: when(j.lastSeen) })}</div>
+                    </td>
+                    <td>
+                      <div>{j.problem}</div>
+                      <div className="muted mono unreadable__excerpt">{j.excerpt}</div>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ) : null}
 
       <div className="admin-grid">
         <section className="admin-card">

@@ -2,8 +2,11 @@
  * One customer's payout: the QR code of the payment link with a countdown to
  * its expiry, then "Paying out 12 of 20 coins", then "Please take your coins".
  * A payout that stops part-way says what was paid and owed, with the reference
- * for the attendant. The QR and the payout hold the idle reset; leaving the
- * flow (cancel, or back to start after a result) tells main ('payout:leave').
+ * for the attendant; when the hopper could not count what it paid, only what
+ * the kiosk saw ("at least 5") and that the attendant counts the rest. A
+ * payment the kiosk will not pay by itself says the attendant will. The QR and
+ * the payout hold the idle reset; leaving the flow (cancel, or back to start
+ * after a result) tells main ('payout:leave').
  */
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -201,6 +204,14 @@ function SessionView({ initial }: { initial: PayoutSession }) {
             {t('payout.done.coins', { count: paid })}
             {coinsMoney(paid)}
           </p>
+          {session.message === 'asked-less' ? (
+            <p className="payout__show" data-testid="payout-asked-less">
+              {t('payout.done.askedLess', { amount: money(session.amount) })}{' '}
+              <span className="payout__reference-big mono" data-testid="payout-reference">
+                {session.reference}
+              </span>
+            </p>
+          ) : null}
           <BigButton variant="primary" icon="check" testId="payout-finish" onClick={leave}>
             {t('payout.done.finish')}
           </BigButton>
@@ -208,25 +219,51 @@ function SessionView({ initial }: { initial: PayoutSession }) {
       );
     case 'partial':
     case 'failed': {
+      if (state === 'failed' && session.message === 'attendant') {
+        // The payment arrived, but the kiosk will not pay it by itself: the attendant will.
+        return (
+          <Result tone="warn" icon="coins" state="failed" id={id} title={t('payout.attendant.title')}>
+            <p className="payout__hint" data-testid="payout-attendant">
+              {t('payout.attendant.hint')}
+            </p>
+            <p className="payout__show">
+              {t('payout.partial.showReference')}{' '}
+              <span className="payout__reference-big mono" data-testid="payout-reference">
+                {session.reference}
+              </span>
+            </p>
+            <BigButton icon="check" testId="payout-finish" onClick={leave}>
+              {t('common.ok')}
+            </BigButton>
+          </Result>
+        );
+      }
       const stillOwed = Math.max(0, (owed ?? 0) - paid);
       return (
         <Result tone="deny" icon="warning" state={state} id={id} title={t('payout.partial.title')}>
           <dl className="payout__facts">
             <div>
               <dt>{t('payout.partial.paid')}</dt>
-              <dd data-testid="payout-paid" data-paid={paid}>
-                {t('payout.coins', { count: paid })}
-                {coinsMoney(paid)}
+              <dd data-testid="payout-paid" data-paid={paid} data-at-least={session.paidIsLowerBound ? 'true' : 'false'}>
+                {session.paidIsLowerBound ? t('payout.partial.atLeast', { count: paid }) : t('payout.coins', { count: paid })}
+                {session.paidIsLowerBound ? null : coinsMoney(paid)}
               </dd>
             </div>
-            <div>
-              <dt>{t('payout.partial.owed')}</dt>
-              <dd data-testid="payout-owed" data-owed={stillOwed}>
-                {t('payout.coins', { count: stillOwed })}
-                {coinsMoney(stillOwed)}
-              </dd>
-            </div>
+            {session.paidIsLowerBound ? null : (
+              <div>
+                <dt>{t('payout.partial.owed')}</dt>
+                <dd data-testid="payout-owed" data-owed={stillOwed}>
+                  {t('payout.coins', { count: stillOwed })}
+                  {coinsMoney(stillOwed)}
+                </dd>
+              </div>
+            )}
           </dl>
+          {session.paidIsLowerBound ? (
+            <p className="payout__show" data-testid="payout-count-pending">
+              {t('payout.partial.countPending')}
+            </p>
+          ) : null}
           <p className="payout__show">
             {t('payout.partial.showReference')}{' '}
             <span className="payout__reference-big mono" data-testid="payout-reference">

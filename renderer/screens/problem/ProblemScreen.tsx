@@ -1,7 +1,8 @@
 /**
  * Why the kiosk cannot run: config-error, not-configured, store-error.
  * Meant for the installer, readable from a metre away. No admin entry: admin
- * mode needs a working kiosk.
+ * mode needs a working kiosk. It stands on the public screen, so it names
+ * fields and what they need, never a value from the file (the log has them, masked).
  */
 import { Fragment } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -64,7 +65,6 @@ export function ProblemScreen({ boot }: { boot: BootInfo }) {
               <thead>
                 <tr>
                   <th>{t('problem.field')}</th>
-                  <th>{t('problem.value')}</th>
                   <th>{t('problem.expected')}</th>
                 </tr>
               </thead>
@@ -73,9 +73,6 @@ export function ProblemScreen({ boot }: { boot: BootInfo }) {
                   <tr key={`${issue.field}-${i}`} data-testid="problem-issue" data-field={issue.field}>
                     <td className="mono problem-table__field" data-testid="issue-field">
                       <BreakAtDots text={issue.field} />
-                    </td>
-                    <td className="mono" data-testid="issue-value">
-                      {issue.value}
                     </td>
                     <td data-testid="issue-expected">{issue.expected}</td>
                   </tr>

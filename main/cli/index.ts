@@ -1,0 +1,26 @@
+/**
+ * Commands the app runs instead of the kiosk: `booth set-pin ...`. On an
+ * installed kiosk they run inside the packaged app itself (Electron's
+ * runAsNode fuse is off, so the binary cannot be used as a plain Node).
+ */
+import { runSetPin, type SetPinIo } from './set-pin';
+
+export type CliIo = SetPinIo;
+
+const commands: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = {
+  'set-pin': runSetPin,
+};
+
+/**
+ * The command in `args` (the app's own arguments, without the executable):
+ * its first argument that is not a switch, when it names a command. Chromium's
+ * switches (`--no-sandbox`, `--ozone-platform=headless`) may come before it.
+ */
+export function findCliCommand(args: readonly string[]): { name: string; run: (io: CliIo) => Promise<number> } | null {
+  const at = args.findIndex((a) => !a.startsWith('-'));
+  const name = at >= 0 ? args[at] : undefined;
+  const command = name !== undefined && Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
+  if (!command || name === undefined) return null;
+  const rest = args.slice(at + 1);
+  return { name, run: (io) => command(rest, io) };
+}

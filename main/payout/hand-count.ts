@@ -1,0 +1,19 @@
+/**
+ * The attendant's hand count: how many coins the customer got for a
+ * transaction in total. It settles what the hopper's counters could not tell.
+ */
+
+export type HandCountVerdict =
+  | { kind: 'refused'; reason: string }
+  /** coinsPaid: what the ledger now holds as paid (never above owed); overpaid: beyond owed; remainder: still to pay. */
+  | { kind: 'settled'; coinsPaid: number; overpaid: number; remainder: number };
+
+export function settleByHandCount(input: { owed: number; atLeast: number; counted: number }): HandCountVerdict {
+  const { owed, atLeast, counted } = input;
+  if (!Number.isInteger(counted) || counted < 0) return { kind: 'refused', reason: 'A hand count is a whole number of coins.' };
+  // What the hopper confirmed or the kiosk saw leave is a fact: counting below it would pay those coins twice.
+  if (counted < atLeast) {
+    return { kind: 'refused', reason: `The kiosk saw at least ${atLeast} coins paid for this transaction: a count below that cannot be recorded.` };
+  }
+  return { kind: 'settled', coinsPaid: Math.min(counted, owed), overpaid: Math.max(0, counted - owed), remainder: Math.max(0, owed - counted) };
+}
