@@ -129,6 +129,23 @@ function inspectExisting(file: string, appVersion: number): number {
   }
 }
 
+/**
+ * Every transaction on the kiosk's connection starts with BEGIN IMMEDIATE.
+ * In WAL mode a deferred transaction that reads (an admission's decision, a
+ * payout's ledger) and then writes fails at once with SQLITE_BUSY_SNAPSHOT,
+ * without waiting on busy_timeout, when another connection (the ticket import
+ * worker) committed in between: the customer would see "cannot record".
+ * Taking the write lock first makes it wait its turn instead. Nested calls
+ * still use savepoints; `.deferred` stays available for pure reads.
+ */
+function writeTransactionsBeginImmediate(db: Database.Database): void {
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((fn: (...args: never[]) => unknown) => {
+    // better-sqlite3 gives each variant the others as properties (.deferred, .exclusive).
+    return transaction(fn).immediate;
+  }) as Database.Database['transaction'];
+}
+
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const { file, log } = options;
   const list = options.migrations ?? defaultMigrations;
@@ -151,6 +168,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     // A write waits at most this long for another connection (the ticket import
     // worker holds the lock for one short chunk); longer means the disk is in trouble.
     db.pragma('busy_timeout = 2000');
+    writeTransactionsBeginImmediate(db);
   } catch (error) {
     throw new StoreOpenError('io', file, `The database ${file} could not be opened: ${describeIoError(error)}`, FREE_SPACE_HINT);
   }

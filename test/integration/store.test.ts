@@ -108,4 +108,31 @@ describe('store', () => {
     expect(again.getSetting('outOfService', z.object({ count: z.number() }))).toBeUndefined();
     again.close();
   });
+
+  it('a transaction that reads and then writes waits for another connection instead of failing (the ticket import commits meanwhile)', async () => {
+    const file = path.join(tempDir(), 'booth.db');
+    const store = await openStore({ file, log });
+    // The import worker's connection: it writes tickets while the kiosk admits.
+    const worker = new Database(file);
+    worker.pragma('busy_timeout = 0');
+    let workerWrote = false;
+    const admit = store.db.transaction(() => {
+      store.db.prepare('SELECT COUNT(*) FROM settings').get(); // the decision reads first
+      try {
+        worker.prepare("INSERT INTO settings (key, value, updated_at) VALUES ('from-worker', '1', '')").run();
+        workerWrote = true;
+      } catch (error) {
+        expect((error as { code?: string }).code).toBe('SQLITE_BUSY'); // it waits its turn (its next chunk)
+      }
+      store.setSetting('admitted', true, new Date()); // then the admission is written
+    });
+    expect(() => admit()).not.toThrow();
+    expect(workerWrote).toBe(false);
+    const { z } = await import('zod');
+    expect(store.getSetting('admitted', z.boolean())).toBe(true);
+    // Once the kiosk committed, the worker's write goes through.
+    worker.prepare("INSERT INTO settings (key, value, updated_at) VALUES ('from-worker', '1', '')").run();
+    worker.close();
+    store.close();
+  });
 });
