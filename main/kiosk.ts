@@ -95,7 +95,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
   });
   const events = createEventBus(log);
   const cloud = createCloudClient(config, platform, store.kioskId);
-  const scheduler = createScheduler(log.scope('jobs'));
+  const scheduler = createScheduler(log.scope('jobs'), platform.clock);
   const outbox = createOutbox({ store, cloud, config, clock: platform.clock, log: log.scope('sync'), events });
 
   const status = (): KioskStatus => {
