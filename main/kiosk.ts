@@ -3,8 +3,9 @@
  * modules this kiosk runs and returns { handlers, events, start, stop }.
  * Nothing here imports 'electron': both hosts (Electron and headless) use it.
  */
-import type { AdminPageInfo, AdminWarning, BootInfo, KioskStatus } from '../preload/contract';
+import type { AdminPageInfo, AdminWarning, BootInfo, KioskStatus, LanApiStatus } from '../preload/contract';
 import { createAdmin, type AdminModule } from './admin';
+import { createLanApi, kioskRoutes, type ApiRoutes, type LanApi } from './api';
 import { createCloudClient, type CloudClient } from './cloud';
 import type { BoothConfig, ModuleName } from './config';
 import { createDispatcher, createEventBus, HandlerError, type Dispatcher, type EventBus, type HandlerMap } from './dispatch';
@@ -24,6 +25,8 @@ export interface KioskModule {
   /** What the attendant should look at, shown at the top of the admin overview. */
   adminWarnings?(): AdminWarning[];
   jobs?: JobSpec[];
+  /** Its LAN API routes (served only when the module runs and lanApi.enabled); see main/api/. */
+  apiRoutes?: ApiRoutes;
   start?(): void;
   stop?(): Promise<void> | void;
 }
@@ -38,6 +41,8 @@ export interface KioskOptions {
   gate?: GateOptions;
   /** Payout wiring (the hopper); tests pass a simulated one. */
   payout?: PayoutOptions;
+  /** Replaces the factory of a module named in the config (tests: a module with a failing job or an extra route). */
+  moduleFactories?: Partial<Record<ModuleName, ModuleFactory>>;
 }
 
 export interface Kiosk {
@@ -49,6 +54,8 @@ export interface Kiosk {
   stop(): Promise<void>;
   /** Runs a scheduled job now (manual trigger; tests). */
   runJob(name: string): Promise<void>;
+  /** The LAN API when lanApi.enabled (started by start()), else null. */
+  lanApi: LanApi | null;
 }
 
 export interface ModuleContext {
@@ -61,8 +68,10 @@ export interface ModuleContext {
   admin: AdminModule;
 }
 
+export type ModuleFactory = (ctx: ModuleContext, options: KioskOptions) => KioskModule;
+
 /** Module factories available in this build, by config name. */
-const moduleFactories: Record<ModuleName, (ctx: ModuleContext, options: KioskOptions) => KioskModule> = {
+const moduleFactories: Record<ModuleName, ModuleFactory> = {
   gate: (ctx, options) =>
     createGateModule(ctx, {
       createScanner: (onLine, onStatus) =>
@@ -87,6 +96,8 @@ const moduleFactories: Record<ModuleName, (ctx: ModuleContext, options: KioskOpt
   },
 };
 
+const lanApiOff: LanApiStatus = { state: 'off', url: null, fingerprint: null, error: null };
+
 export async function createKiosk(config: BoothConfig, platform: Platform, options: KioskOptions): Promise<Kiosk> {
   const log = platform.log;
   const store = await openStore({
@@ -95,7 +106,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
   });
   const events = createEventBus(log);
   const cloud = createCloudClient(config, platform, store.kioskId);
-  const scheduler = createScheduler(log.scope('jobs'));
+  const scheduler = createScheduler(log.scope('jobs'), platform.clock);
   const outbox = createOutbox({ store, cloud, config, clock: platform.clock, log: log.scope('sync'), events });
 
   const status = (): KioskStatus => {
@@ -120,10 +131,28 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
     store,
     events,
     pages: () => modules.flatMap((m) => (m.adminPage ? [m.adminPage] : [])),
-    overviewExtras: () => ({ modules: config.modules, warnings: modules.flatMap((m) => m.adminWarnings?.() ?? []) }),
+    overviewExtras: () => ({
+      modules: config.modules,
+      warnings: modules.flatMap((m) => m.adminWarnings?.() ?? []),
+      lanApi: lanApi?.status() ?? lanApiOff,
+    }),
   });
   const ctx: ModuleContext = { config, platform, store, events, cloud, outbox, admin };
-  modules = config.modules.map((name) => moduleFactories[name](ctx, options));
+  modules = config.modules.map((name) => (options.moduleFactories?.[name] ?? moduleFactories[name])(ctx, options));
+
+  // Only the modules that run contribute routes: another module's route is a 404 like any unknown path.
+  const lanApi = config.lanApi.enabled
+    ? createLanApi({
+        settings: config.lanApi,
+        dataDir: platform.dataDir,
+        kioskId: store.kioskId,
+        log: log.scope('lan-api'),
+        routes: [
+          { owner: 'kiosk', routes: kioskRoutes({ scheduler, audit: (action, detail) => admin.audit(action, detail) }) },
+          ...modules.flatMap((m) => (m.apiRoutes ? [{ owner: m.id, routes: m.apiRoutes }] : [])),
+        ],
+      })
+    : null;
 
   const boot: BootInfo = {
     state: 'ready',
@@ -177,11 +206,15 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
       outbox.start();
       for (const m of modules) m.start?.();
       scheduler.start();
+      void lanApi?.start();
     },
     runJob: (name) => scheduler.runNow(name),
+    lanApi,
     async stop() {
       if (stopped) return;
       stopped = true;
+      // First, so no request starts a job or touches the store while the rest stops.
+      await lanApi?.stop();
       await scheduler.stop();
       for (const m of modules) await m.stop?.();
       await outbox.stop();

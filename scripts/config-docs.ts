@@ -68,7 +68,8 @@ export function renderConfigDocs(): string {
     ...rows(schema, ''),
     '',
     'Set the admin PIN with `booth set-pin --config FILE` (see docs/operations.md); the file keeps',
-    'only its scrypt hash.',
+    'only its scrypt hash. A LAN API key is made by `booth api-key --config FILE`, which adds its',
+    'SHA-256 hash to `lanApi.apiKeyHashes` and prints the key once.',
     '',
   ].join('\n');
 }

@@ -2,7 +2,7 @@
  * Admin mode: PIN with a persistent lockout, an idle-timed session, the
  * overview pages and an audit row for every admin action.
  */
-import type { AdminOverview, AdminPageInfo, AdminWarning, AuditEntry, LockState, UnlockOutcome } from '../../preload/contract';
+import type { AdminOverview, AdminPageInfo, AdminWarning, AuditEntry, LanApiStatus, LockState, UnlockOutcome } from '../../preload/contract';
 import type { BoothConfig } from '../config';
 import { insecureCloudUrls, maskSecrets, verifyPin } from '../config';
 import { HandlerError, type EventBus, type HandlerMap } from '../dispatch';
@@ -29,7 +29,7 @@ export interface AdminDeps {
   store: Store;
   events: EventBus;
   pages: () => AdminPageInfo[];
-  overviewExtras: () => { modules: string[]; warnings: AdminWarning[] };
+  overviewExtras: () => { modules: string[]; warnings: AdminWarning[]; lanApi: LanApiStatus };
 }
 
 export interface AdminModule {
@@ -167,6 +167,7 @@ export function createAdmin(deps: AdminDeps): AdminModule {
     pages: deps.pages(),
     insecureUrls: insecureCloudUrls(config).map((u) => ({ url: u.url, setting: `${u.field.split('.')[0]}.allowInsecureHttp` })),
     warnings: deps.overviewExtras().warnings,
+    lanApi: deps.overviewExtras().lanApi,
   });
 
   const handlers: HandlerMap = {

@@ -1,14 +1,19 @@
 /**
- * Commands the app runs instead of the kiosk: `booth set-pin ...`. On an
+ * Commands the app runs instead of the kiosk: `booth set-pin ...`,
+ * `booth api-key ...`, `booth api-fingerprint ...`. On an
  * installed kiosk they run inside the packaged app itself (Electron's
  * runAsNode fuse is off, so the binary cannot be used as a plain Node).
  */
+import { runApiFingerprint, type ApiFingerprintIo } from './api-fingerprint';
+import { runApiKey, type ApiKeyIo } from './api-key';
 import { runSetPin, type SetPinIo } from './set-pin';
 
-export type CliIo = SetPinIo;
+export type CliIo = SetPinIo & ApiKeyIo & ApiFingerprintIo;
 
 const commands: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = {
   'set-pin': runSetPin,
+  'api-key': runApiKey,
+  'api-fingerprint': runApiFingerprint,
 };
 
 /**

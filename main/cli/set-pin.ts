@@ -7,10 +7,9 @@
  * (`/opt/Booth/booth set-pin ...`, see main/electron/main.ts); in a source
  * checkout `./booth set-pin` runs this file with tsx.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import readline from 'node:readline';
-import { hashPin, issueLine, parseConfigText, pinRule, PIN_RULE_TEXT, rewriteFileKeepingAccess, setJsonString, writeFileAtomically } from '../config';
+import { hashPin, pinRule, PIN_RULE_TEXT } from '../config';
+import { configArgument, writeConfigValue } from './config-file';
 
 /**
  * Writes the hash of `pin` into `configFile` and says what else it had to
@@ -19,34 +18,8 @@ import { hashPin, issueLine, parseConfigText, pinRule, PIN_RULE_TEXT, rewriteFil
  */
 export async function writePinHash(configFile: string, pin: string): Promise<{ note: string | null }> {
   if (!pinRule.test(pin)) throw new Error(`The PIN must be ${PIN_RULE_TEXT}.`);
-  const existing = fs.existsSync(configFile) ? fs.readFileSync(configFile, 'utf8') : null;
-  if (existing !== null) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(existing);
-    } catch {
-      // The parser's own message quotes the text around the error: say where it is instead.
-      const where = parseConfigText(existing);
-      const expected = where.ok ? 'valid JSON' : (where.issues[0]?.expected ?? 'valid JSON');
-      throw new Error(`${configFile} is not ${expected}; fix it first, nothing was written.`);
-    }
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${configFile} must hold a JSON object.`);
-  }
-  const hash = await hashPin(pin);
   // Only the hash's value changes: the installer's layout, key order, mode and owner stay.
-  const text = existing === null ? `${JSON.stringify({ admin: { pinHash: hash } }, null, 2)}\n` : setJsonString(existing, ['admin', 'pinHash'], hash);
-  const checked = parseConfigText(text);
-  if (!checked.ok) {
-    const list = checked.issues.map((i) => `  ${issueLine(i)}`).join('\n');
-    throw new Error(`${configFile} has other errors; fix them first, nothing was written:\n${list}`);
-  }
-  if (existing === null) {
-    writeFileAtomically(configFile, text);
-    return { note: null };
-  }
-  const { modeBefore, mode } = rewriteFileKeepingAccess(configFile, text, 0o007);
-  const octal = (m: number) => `0${m.toString(8).padStart(3, '0')}`;
-  return { note: modeBefore === mode ? null : `its mode went from ${octal(modeBefore)} to ${octal(mode)}: other users may no longer read it` };
+  return writeConfigValue(configFile, ['admin', 'pinHash'], () => hashPin(pin));
 }
 
 export interface SetPinIo {
@@ -137,14 +110,12 @@ async function readPin(io: SetPinIo): Promise<string> {
 
 /** `set-pin [--config FILE]`, the config defaulting to BOOTH_CONFIG. Returns the exit code. */
 export async function runSetPin(args: readonly string[], io: SetPinIo): Promise<number> {
-  const i = args.indexOf('--config');
-  const file = i >= 0 ? args[i + 1] : (args.find((a) => a.startsWith('--config='))?.slice('--config='.length) ?? io.env.BOOTH_CONFIG);
-  if (!file) {
+  // ./booth runs this from the checkout; a relative path starts where ./booth was run.
+  const configPath = configArgument(args, io.env);
+  if (!configPath) {
     io.output.write('usage: booth set-pin --config FILE   (the PIN is read from the terminal, not shown, or one line from standard input)\n');
     return 2;
   }
-  // ./booth runs this from the checkout; a relative path starts where ./booth was run.
-  const configPath = path.resolve(io.env.BOOTH_CALLER_DIR ?? '', file);
   let note: string | null;
   try {
     const pin = await readPin(io);

@@ -2,9 +2,12 @@
  * Changing one value of a JSON file written by a person, as that person would:
  * the value is replaced where it stands (or the key added after its siblings,
  * in their indentation), and every other byte stays as it was: indentation,
- * key order, spacing, line ends, the trailing newline. `set-pin` and the PIN
- * re-hash change nothing else in the config.
+ * key order, spacing, line ends, the trailing newline. `set-pin`, the PIN
+ * re-hash and `api-key` change nothing else in the config.
  */
+
+/** A JSON value to set: written on one line where it stands. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 interface Member {
   key: string;
@@ -131,8 +134,14 @@ function styleOf(text: string, root: Extract<JsonNode, { kind: 'object' }>): Sty
 }
 
 /** `{ "a": { "b": value } }` for the keys still missing, laid out at `indent` (multi-line) or on one line. */
-function render(keys: readonly string[], value: string, indent: string | null, style: Style): string {
-  if (keys.length === 0) return JSON.stringify(value);
+function render(keys: readonly string[], value: JsonValue, indent: string | null, style: Style): string {
+  if (keys.length === 0) {
+    if (!Array.isArray(value) || value.length === 0) return JSON.stringify(value);
+    // A list: one item a line below its key when the file is laid out in lines, else on one line.
+    if (indent === null) return `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
+    const inner = indent + style.unit;
+    return `[${value.map((v) => `${style.newline}${inner}${JSON.stringify(v)}`).join(',')}${style.newline}${indent}]`;
+  }
   const [key, ...rest] = keys as [string, ...string[]];
   if (indent === null) return `{ ${JSON.stringify(key)}${style.colon}${render(rest, value, null, style)} }`;
   const inner = indent + style.unit;
@@ -140,12 +149,12 @@ function render(keys: readonly string[], value: string, indent: string | null, s
 }
 
 /**
- * `text` with the string at `keyPath` set to `value`: replaced in place when
+ * `text` with the value at `keyPath` set to `value`: replaced in place when
  * the key is there (the last one, as JSON.parse reads it), else added as the
  * last member of its object (and any missing objects on the way), laid out
  * like its siblings. Throws when `text` is not a JSON object.
  */
-export function setJsonString(text: string, keyPath: readonly string[], value: string): string {
+export function setJsonValue(text: string, keyPath: readonly string[], value: JsonValue): string {
   const edited = editInPlace(text, keyPath, value);
   // What JSON.parse reads from the result must be the file's data with that one value set;
   // anything else would be a bug here, and the plain rewrite is right by construction.
@@ -157,15 +166,18 @@ export function setJsonString(text: string, keyPath: readonly string[], value: s
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** `text` with the string at `keyPath` set to `value` (see setJsonValue). */
+export const setJsonString = (text: string, keyPath: readonly string[], value: string): string => setJsonValue(text, keyPath, value);
+
 /** `data` with `value` at `keyPath`, objects made on the way where something else stood. */
-function withValue(data: unknown, keyPath: readonly string[], value: string): unknown {
+function withValue(data: unknown, keyPath: readonly string[], value: JsonValue): unknown {
   if (keyPath.length === 0) return value;
   const [key, ...rest] = keyPath as [string, ...string[]];
   const object = isObject(data) ? data : {};
   return { ...object, [key]: withValue(object[key], rest, value) };
 }
 
-function editInPlace(text: string, keyPath: readonly string[], value: string): string {
+function editInPlace(text: string, keyPath: readonly string[], value: JsonValue): string {
   const root = parseSpans(text);
   if (root.kind !== 'object') throw new Error('not a JSON object');
   const style = styleOf(text, root);

@@ -138,6 +138,7 @@ const NOT_SETTINGS: Record<string, string> = {
   kioskid: 'Booth makes the kiosk id once and keeps it in its database (admin shows it)',
   pin: 'the PIN is never in the config; set it with booth set-pin, which writes admin.pinHash',
   adminpin: 'the PIN is never in the config; set it with booth set-pin, which writes admin.pinHash',
+  useselfsignedcert: "the LAN API always uses a certificate the kiosk makes itself (set lanApi.enabled; `booth api-fingerprint` prints what clients pin)",
 };
 
 function editDistance(a: string, b: string): number {

@@ -3,4 +3,4 @@ export { loadConfig, parseConfigText, resolveConfigPath, maskSecrets, describeIs
 export { DEFAULT_SCRYPT, hashPin, hashParams, needsRehash, verifyPin, pinRule, PIN_RULE_TEXT, type ScryptParams } from './pin';
 export { allowedInsecureOrigins, cloudUrlsInUse, insecureCloudUrls, type CloudUrlInUse } from './cloud-urls';
 export { rewriteFileKeepingAccess, writeFileAtomically, type FileOwner } from './write';
-export { setJsonString } from './edit';
+export { setJsonString, setJsonValue, type JsonValue } from './edit';

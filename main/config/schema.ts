@@ -2,6 +2,7 @@
  * The one config file of a kiosk. camelCase keys, unknown keys rejected, every
  * default stated here (docs/config.md is generated from this schema).
  */
+import net from 'node:net';
 import { z } from 'zod';
 
 export const knownModules = ['gate', 'payout'] as const;
@@ -232,6 +233,33 @@ export const syncSchema = z.strictObject({
     ),
 });
 
+/** `sha256:` and the 64 hex digits of the SHA-256 of an API key, as `booth api-key` prints it. */
+export const API_KEY_HASH_PATTERN = /^sha256:[0-9a-f]{64}$/;
+
+export const lanApiSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe("Serve the kiosk's own HTTPS API (GET /health, POST /api/jobs/:name/run, and the routes of the modules this kiosk runs). See docs/operations.md, \"LAN API\"."),
+    host: z
+      .string()
+      .refine((h) => net.isIP(h) !== 0, { error: 'an IP address such as "127.0.0.1" (this machine only), the kiosk\'s LAN address, or "0.0.0.0" (every interface)' })
+      .default('127.0.0.1')
+      .describe('Address the API listens on. The default answers this machine only; the local network needs the kiosk\'s LAN address or "0.0.0.0".'),
+    port: z.number().int().min(0).max(65_535).default(8443).describe('TCP port of the API (0: any free port, printed in the log).'),
+    apiKeyHashes: z
+      .array(z.string().regex(API_KEY_HASH_PATTERN, { error: 'a hash printed by `booth api-key` ("sha256:" and 64 hex digits)' }))
+      .max(32)
+      .default([])
+      .describe('Hashes of the keys a client may send in X-API-Key, written by `booth api-key` (the key itself is shown once and never stored). Remove a hash to revoke its key.'),
+    bodyLimitBytes: z.number().int().min(1_024).max(16 * 1024 * 1024).default(64 * 1024).describe('Largest request body; a larger one is refused (413).'),
+    rateLimitPerMinute: z.number().int().min(1).max(100_000).default(600).describe('Requests one client address may make per minute; more are refused (429) until the minute is over.'),
+  })
+  .superRefine((section, ctx) => {
+    // An API that no key can open would answer 401 to everyone: say so at start instead.
+    if (section.enabled && section.apiKeyHashes.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['apiKeyHashes'], message: 'at least one key hash while enabled is true (create one with `booth api-key --config FILE`)' });
+    }
+  });
+
 const prefault = <T extends z.ZodType>(schema: T) => schema.prefault({} as z.input<T>);
 
 export const configSchema = z.strictObject({
@@ -252,6 +280,7 @@ export const configSchema = z.strictObject({
   devices: prefault(devicesSchema),
   sync: prefault(syncSchema),
   payout: prefault(payoutSchema),
+  lanApi: prefault(lanApiSchema),
   /** Demo profile only: simulated devices started by the host. */
   demo: z
     .strictObject({ scannerSimulator: z.boolean().default(false), tickets: z.number().int().min(0).max(100_000).default(1000) })

@@ -141,11 +141,12 @@ function main(): void {
     });
 }
 
-// `booth set-pin ...` runs as the app itself: no window, no single-instance
-// lock (the kiosk may be running), and the exit code of the command.
+// `booth set-pin ...` (and the other commands of main/cli) runs as the app itself:
+// no window, no single-instance lock (the kiosk may be running), and the exit code of the command.
 const command = findCliCommand(process.argv.slice(process.defaultApp ? 2 : 1));
 if (command) {
-  command.run({ input: process.stdin, output: process.stderr, env: process.env }).then(
+  const io = { input: process.stdin, output: process.stderr, stdout: process.stdout, env: process.env, defaultDataDir: () => app.getPath('userData') };
+  command.run(io).then(
     (code) => app.exit(code),
     (error: unknown) => {
       stderrLog.error(`${command.name} failed:`, error);

@@ -15,6 +15,9 @@ import { createKiosk, type Kiosk } from '../kiosk';
 import { createLogger, type Logger } from '../log';
 import type { Platform } from '../platform';
 import { StoreOpenError, type StoreErrorKind } from '../store';
+import { resolveDataDir } from './data-dir';
+
+export { resolveDataDir };
 
 export const DEMO_PIN = '2468';
 
@@ -67,16 +70,6 @@ export function findAppRoot(start: string): string {
     if (parent === dir) throw new Error(`Booth's package.json not found above ${start}`);
     dir = parent;
   }
-}
-
-export function resolveDataDir(argv: readonly string[], env: NodeJS.ProcessEnv, fallback: string | null): string {
-  const i = argv.indexOf('--data-dir');
-  const fromArg = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--data-dir='))?.slice('--data-dir='.length);
-  if (fromArg) return path.resolve(fromArg);
-  if (env.BOOTH_DATA_DIR) return path.resolve(env.BOOTH_DATA_DIR);
-  if (fallback) return fallback;
-  const base = env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
-  return path.join(base, 'booth');
 }
 
 /**

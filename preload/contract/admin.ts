@@ -23,6 +23,17 @@ export interface AdminPageInfo {
 /** Something a module asks the attendant to look at, shown at the top of the overview. */
 export type AdminWarning = { kind: 'gate.time-zone'; hint: TimeZoneHint };
 
+/** The kiosk's LAN API as the attendant sees it: whether it runs, where, and the fingerprint clients pin. */
+export interface LanApiStatus {
+  state: 'off' | 'starting' | 'listening' | 'failed';
+  /** `https://host:port` while listening. */
+  url: string | null;
+  /** SHA-256 fingerprint of its certificate ("AB:CD:…"), once the certificate is there. */
+  fingerprint: string | null;
+  /** Why it is not running (state "failed"). */
+  error: string | null;
+}
+
 export interface AdminOverview {
   kioskId: string;
   kioskName: string;
@@ -39,6 +50,7 @@ export interface AdminOverview {
   insecureUrls: { url: string; setting: string }[];
   /** The modules' warnings for the attendant (e.g. ticket dates that suggest another time zone). */
   warnings: AdminWarning[];
+  lanApi: LanApiStatus;
 }
 
 export interface AuditEntry {

@@ -1,6 +1,6 @@
 /** setJsonString: one value changed in a JSON file a person wrote, every other byte kept. */
 import { describe, expect, it } from 'vitest';
-import { setJsonString } from '../../main/config';
+import { setJsonString, setJsonValue } from '../../main/config';
 
 const set = (text: string) => setJsonString(text, ['admin', 'pinHash'], 'H');
 
@@ -26,5 +26,14 @@ describe('editing one value of a config in place', () => {
   it('refuses what is not a JSON object', () => {
     expect(() => set('[1]')).toThrow(/not a JSON object/);
     expect(() => set('{"a": }')).toThrow(/not JSON/);
+  });
+
+  it('sets a list (api-key\'s hashes): one item a line in a file laid out in lines, on one line otherwise', () => {
+    const hashes = (text: string, list: string[]) => setJsonValue(text, ['lanApi', 'apiKeyHashes'], list);
+    expect(hashes('{\n\t"lanApi": {\n\t\t"enabled": true,\n\t\t"apiKeyHashes": []\n\t},\n\t"kioskName": "A"\n}\n', ['h1', 'h2'])).toBe(
+      '{\n\t"lanApi": {\n\t\t"enabled": true,\n\t\t"apiKeyHashes": [\n\t\t\t"h1",\n\t\t\t"h2"\n\t\t]\n\t},\n\t"kioskName": "A"\n}\n',
+    );
+    expect(hashes('{\n  "kioskName": "A"\n}\n', ['h1'])).toBe('{\n  "kioskName": "A",\n  "lanApi": {\n    "apiKeyHashes": [\n      "h1"\n    ]\n  }\n}\n');
+    expect(hashes('{"lanApi":{"apiKeyHashes":["h1"]}}', ['h1', 'h2'])).toBe('{"lanApi":{"apiKeyHashes":["h1", "h2"]}}');
   });
 });

@@ -248,6 +248,24 @@ describe('config', () => {
     if (!result.ok) expect(result.issues[0]?.field).toBe('modules.1');
   });
 
+  it('keeps the LAN API off and on loopback by default, and refuses one that no key could open', () => {
+    expect(configSchema.parse({}).lanApi).toEqual({ enabled: false, host: '127.0.0.1', port: 8443, apiKeyHashes: [], bodyLimitBytes: 65536, rateLimitPerMinute: 600 });
+    const issues = (input: unknown) => {
+      const result = parseConfigText(JSON.stringify(input));
+      return result.ok ? [] : result.issues.map((i) => `${i.field}: ${i.expected}`);
+    };
+    expect(issues({ lanApi: { enabled: true } })).toEqual([
+      'lanApi.apiKeyHashes: at least one key hash while enabled is true (create one with `booth api-key --config FILE`)',
+    ]);
+    expect(issues({ lanApi: { enabled: true, apiKeyHashes: ['my-secret-key'], host: 'kiosk.local' } })).toEqual([
+      'lanApi.host: an IP address such as "127.0.0.1" (this machine only), the kiosk\'s LAN address, or "0.0.0.0" (every interface)',
+      'lanApi.apiKeyHashes.0: a hash printed by `booth api-key` ("sha256:" and 64 hex digits)',
+    ]);
+    // A key written where its hash belongs is never shown back.
+    expect(JSON.stringify(parseConfigText(JSON.stringify({ lanApi: { apiKeyHashes: ['my-secret-key'] } })))).not.toContain('my-secret-key');
+    expect(issues({ lanApi: { enabled: true, host: '0.0.0.0', apiKeyHashes: [`sha256:${'ab'.repeat(32)}`] } })).toEqual([]);
+  });
+
   it('never shows secrets in the admin view or in an error', () => {
     const config = configSchema.parse({ api: { apiKey: 'sekrit-key' }, admin: { pinHash: null } });
     const masked = JSON.stringify(maskSecrets(config));

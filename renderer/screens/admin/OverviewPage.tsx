@@ -7,6 +7,7 @@ import { Icon } from '../../components/Icon';
 import { Notice } from '../../components/Notice';
 import { TimeZoneNotice } from '../gate/TimeZoneNotice';
 import { ConfigTree } from './ConfigTree';
+import { LanApiCard } from './LanApiCard';
 import { formatBytes } from './format';
 import type { AdminCall } from './useAdminCall';
 
@@ -74,6 +75,7 @@ export function OverviewPage({ overview, adminCall }: { overview: AdminOverview;
           <Row label={t('admin.overview.logPath')} testId="ov-log-path">{overview.logPath}</Row>
         </dl>
       </section>
+      <LanApiCard api={overview.lanApi} />
       <section className="admin-card">
         <h2>{t('admin.overview.config')}</h2>
         <dl className="facts">
