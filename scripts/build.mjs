@@ -13,7 +13,7 @@ const outIndex = process.argv.indexOf('--out');
 const outDir = path.resolve(root, outIndex >= 0 ? process.argv[outIndex + 1] : 'dist');
 
 // Native modules and electron stay outside the bundle: they load from node_modules (or app.asar.unpacked).
-const external = ['electron', 'better-sqlite3', 'serialport', '@serialport/*', 'electron-log', 'electron-log/*'];
+const external = ['electron', 'better-sqlite3', 'serialport', '@serialport/*'];
 
 const entries = [
   { in: 'main/electron/main.ts', out: 'main/electron.cjs' },
