@@ -12,7 +12,7 @@ import { venueDate } from '../clock';
 import { CloudNetworkError } from '../cloud';
 import { crashPoint } from '../crash-points';
 import { HandlerError, type HandlerMap } from '../dispatch';
-import type { KioskModule, ModuleContext } from '../kiosk';
+import type { KioskModule, ModuleContext } from '../modules/module';
 import { createAttendantActions } from './attendant';
 import type { DispenseResult, PayoutHopper } from './hopper';
 import { askFlag, boundCoinCount, readJobAnswer, type Job } from './jobs';
