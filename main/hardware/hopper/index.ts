@@ -13,15 +13,12 @@
  *    so coherently (the event counter moved by exactly one); silence, a reset
  *    or numbers that do not add up are 'unknown', for the ledger to reconcile.
  *
- * Like the scanner, the port is kept open with reconnect and backoff; a
- * missing hopper is a status for the attendant, never a crash.
+ * The port is kept open by main/hardware/reconnecting-device.ts (reconnect
+ * with backoff, presence watch): a missing hopper is a status for the
+ * attendant, never a crash.
  */
-import fs from 'node:fs';
-import type { Clock } from '../../clock';
-import type { ScopedLog } from '../../log';
-import { reconnectDelayMs } from '../reconnect';
+import { createReconnectingDevice, describeOpenFailure, errorMessage, serialDeviceSettings, type SerialDeviceSettings } from '../reconnecting-device';
 import { dispenseNakAdvice } from './advice';
-import { watchDevicePresence } from '../serial-port';
 import {
   CcTalkReplyError,
   ENABLE_CODE,
@@ -100,10 +97,7 @@ export interface HopperDiagnostics {
   unsolicited: number;
 }
 
-export interface CcTalkHopperOptions {
-  /** Device path (prefer /dev/booth-hopper); null: no hopper, nothing is opened. */
-  path: string | null;
-  baudRate: number;
+export interface CcTalkHopperOptions extends SerialDeviceSettings {
   /** ccTalk address of the hopper (usually 3). */
   address: number;
   /** ccTalk address of the kiosk (usually 1). */
@@ -112,25 +106,16 @@ export interface CcTalkHopperOptions {
   serialNumberDispense: boolean;
   /** How long one try waits for a reply. */
   replyTimeoutMs: number;
-  reconnectMaxSeconds: number;
-  /** First wait after a failed open or an unplug; doubles per failure. Default 0.5 s. */
-  reconnectInitialSeconds?: number;
-  /** How often an open port's device node is checked for existence (unplug detection). Default 1 s; 0: off. */
-  presenceCheckSeconds?: number;
   /** Status polling during a payout. Default 100 ms. */
   pollIntervalMs?: number;
   /** A payout whose counters do not move for this long is halted with an emergency stop. Default 10 s. */
   stallTimeoutMs?: number;
   /** Consecutive status polls without a usable reply (each tried twice) before the outcome is unknown. Default 5. */
   unansweredPollLimit?: number;
-  log: ScopedLog;
-  clock: Clock;
   /** Called whenever status() changes. */
   onStatus?(status: HopperDriverStatus): void;
   /** Opens the port; default the real `serialport`. Tests inject fakes. */
   openPort?: OpenHopperPort;
-  /** Whether the device node exists; default a stat of the path. */
-  deviceExists?: (path: string) => Promise<boolean>;
 }
 
 export interface CcTalkHopper {
@@ -163,48 +148,14 @@ export class HopperCommandError extends Error {
   }
 }
 
-const DEFAULT_RECONNECT_INITIAL_SECONDS = 0.5;
-const DEFAULT_PRESENCE_CHECK_SECONDS = 1;
 const DEFAULT_POLL_INTERVAL_MS = 100;
 const DEFAULT_STALL_TIMEOUT_MS = 10_000;
 const DEFAULT_UNANSWERED_POLL_LIMIT = 5;
-const STOP_WAIT_MS = 2_000;
-
-const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error)).replace(/^Error:?\s*/, '');
 
 /** Turns an open failure into words an attendant can act on. */
-export function describeHopperOpenFailure(path: string, error: unknown): string {
-  const message = errorMessage(error);
-  const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : '';
-  if (code === 'ENOENT' || /no such file or directory/i.test(message)) return `hopper not found at ${path}`;
-  if (code === 'EACCES' || /permission denied/i.test(message)) return `no permission to open the hopper at ${path} (is the kiosk user in the dialout group?)`;
-  if (code === 'EBUSY' || /cannot lock port|resource busy|port is locked/i.test(message)) return `hopper at ${path} is in use by another program`;
-  return `cannot open the hopper at ${path}: ${message}`;
-}
-
-async function statExists(path: string): Promise<boolean> {
-  try {
-    await fs.promises.stat(path);
-    return true;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return !(code === 'ENOENT' || code === 'ENOTDIR');
-  }
-}
+export const describeHopperOpenFailure = (path: string, error: unknown): string => describeOpenFailure('hopper', path, error).message;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
-    const done = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    promise.then(done, done);
-  });
-}
 
 type TryResult = { kind: 'reply'; frame: CcTalkFrame } | { kind: 'no-reply'; reason: string };
 
@@ -213,12 +164,7 @@ interface PendingTry {
 }
 
 export function createCcTalkHopper(options: CcTalkHopperOptions): CcTalkHopper {
-  const { path, baudRate, address, hostAddress, replyTimeoutMs, log, clock } = options;
-  const openPort = options.openPort ?? openHopperSerialPort;
-  const deviceExists = options.deviceExists ?? statExists;
-  const initialDelayMs = (options.reconnectInitialSeconds ?? DEFAULT_RECONNECT_INITIAL_SECONDS) * 1000;
-  const maxDelayMs = Math.max(initialDelayMs, options.reconnectMaxSeconds * 1000);
-  const presenceCheckMs = (options.presenceCheckSeconds ?? DEFAULT_PRESENCE_CHECK_SECONDS) * 1000;
+  const { path, address, hostAddress, replyTimeoutMs, log, clock } = options;
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   const unansweredPollLimit = options.unansweredPollLimit ?? DEFAULT_UNANSWERED_POLL_LIMIT;
@@ -241,97 +187,34 @@ export function createCcTalkHopper(options: CcTalkHopperOptions): CcTalkHopper {
     }
   };
 
-  // ---- connection (as the scanner: generations, backoff, presence check) --------------------
-  let running = false;
-  let generation = 0;
-  let port: HopperPort | null = null;
-  let openAttempt: Promise<void> | null = null;
-  let retryTimer: NodeJS.Timeout | null = null;
-  let stopPresenceCheck: () => void = () => undefined;
-  let failedAttempts = 0;
-  let stopping: Promise<void> | null = null;
+  // ---- the connection -------------------------------------------------------------------------
   /** Read from the hopper once per connection: a different hopper may be plugged in after an unplug. */
   let serialNumber: Buffer | null = null;
 
-  const reportConnectionProblem = (message: string): void => {
-    if (connectionProblem !== message) log.warn(`${message}; retrying (at most every ${maxDelayMs / 1000} s)`);
-    connectionProblem = message;
-    publishStatus(false);
-  };
-
-  const scheduleRetry = (): void => {
-    if (!running) return;
-    retryTimer = setTimeout(() => {
-      retryTimer = null;
-      attemptOpen();
-    }, reconnectDelayMs(Math.max(failedAttempts, 1), initialDelayMs, maxDelayMs));
-    retryTimer.unref(); // a kiosk shutting down is not held alive by a reconnect
-  };
-
-
-  const portLost = (lostPort: HopperPort, message: string): void => {
-    if (port !== lostPort) return;
-    port = null;
-    serialNumber = null;
-    stopPresenceCheck();
-    void lostPort.close().catch(() => undefined);
-    pending?.settle({ kind: 'no-reply', reason: 'the connection was lost' });
-    failedAttempts = 0;
-    reportConnectionProblem(message);
-    scheduleRetry();
-  };
-
-  const adopt = (opened: HopperPort, devicePath: string): void => {
-    port = opened;
-    failedAttempts = 0;
-    serialNumber = null;
-    reader.reset();
-    opened.onData((chunk) => {
-      if (port === opened) onBytes(chunk);
-    });
-    opened.onLost((reason) => {
-      const unplugged = reason === null || (reason as { disconnected?: unknown }).disconnected === true;
-      portLost(opened, unplugged ? `hopper unplugged from ${devicePath}` : `hopper connection lost at ${devicePath}: ${errorMessage(reason)}`);
-    });
-    log.info(`hopper port open at ${devicePath}, ${baudRate} baud, ccTalk address ${address}${connectionProblem ? ` (was: ${connectionProblem})` : ''}`);
-    connectionProblem = null;
-    publishStatus(true);
-    stopPresenceCheck = watchDevicePresence(devicePath, presenceCheckMs, deviceExists, () =>
-      portLost(opened, `hopper unplugged from ${devicePath}`),
-    );
-  };
-
-  const attemptOpen = (): void => {
-    if (!running || path === null) return;
-    const devicePath = path;
-    const attemptGeneration = generation;
-    const attempt = (async () => {
-      let opened: HopperPort;
-      try {
-        opened = await openPort({ path: devicePath, baudRate });
-      } catch (error) {
-        if (attemptGeneration !== generation) return;
-        failedAttempts++;
-        const message = describeHopperOpenFailure(devicePath, error);
-        // After an unplug, "not found" on each retry is expected: keep saying "unplugged".
-        if (!(connectionProblem?.startsWith('hopper unplugged') && message.startsWith('hopper not found'))) reportConnectionProblem(message);
-        scheduleRetry();
-        return;
-      }
-      if (attemptGeneration !== generation) {
-        await opened.close().catch(() => undefined);
-        return;
-      }
-      adopt(opened, devicePath);
-    })().catch((error: unknown) => {
-      log.error('hopper driver error:', error);
-      if (attemptGeneration === generation && port === null) scheduleRetry();
-    });
-    openAttempt = attempt;
-    void attempt.finally(() => {
-      if (openAttempt === attempt) openAttempt = null;
-    });
-  };
+  const device = createReconnectingDevice<HopperPort>({
+    ...serialDeviceSettings(options),
+    noun: 'hopper',
+    openPort: options.openPort ?? openHopperSerialPort,
+    notConfiguredMessage: 'no coin hopper configured (devices.hopper.path is null)',
+    openedMessage: (devicePath) => `hopper port open at ${devicePath}, ${options.baudRate} baud, ccTalk address ${address}`,
+    onOpen: () => {
+      serialNumber = null;
+      reader.reset();
+    },
+    onData: (chunk) => onBytes(chunk),
+    onClose: (why) => {
+      serialNumber = null;
+      pending?.settle({ kind: 'no-reply', reason: why === 'lost' ? 'the connection was lost' : 'the driver was stopped' });
+    },
+    onStopped: () => {
+      communicationProblem = null;
+    },
+    onChange: ({ connected, problem }) => {
+      connectionProblem = problem?.message ?? null;
+      publishStatus(connected);
+    },
+  });
+  const port = () => device.port();
 
   // ---- the bus: one command at a time -------------------------------------------------------
   const reader = createReplyReader({ hostAddress, deviceAddress: address });
@@ -369,7 +252,7 @@ export function createCcTalkHopper(options: CcTalkHopperOptions): CcTalkHopper {
       await sleep(replyTimeoutMs);
       busMayHaveLateReply = false;
     }
-    const openNow = port;
+    const openNow = port();
     if (!openNow) return { kind: 'no-reply', reason: 'the hopper is not connected' };
     reader.reset(); // whatever arrived between commands answers nothing we asked
     const frame = encodeFrame({ destination: address, source: hostAddress, header, data });
@@ -407,16 +290,16 @@ export function createCcTalkHopper(options: CcTalkHopperOptions): CcTalkHopper {
     return onBus(async () => {
       let lastProblem: HopperCommandError | null = null;
       for (let attempt = 0; attempt < (retryOnce ? 2 : 1); attempt++) {
-        if (!port) throw new HopperCommandError('not-connected', `the hopper is not connected${path ? ` (${path})` : ''}`);
+        if (!port()) throw new HopperCommandError('not-connected', `the hopper is not connected${path ? ` (${path})` : ''}`);
         const result = await sendOnce(header, data);
         if (result.kind === 'no-reply') {
-          lastProblem = new HopperCommandError(port ? 'no-reply' : 'not-connected', `${label}: ${result.reason}`);
+          lastProblem = new HopperCommandError(port() ? 'no-reply' : 'not-connected', `${label}: ${result.reason}`);
           continue;
         }
         try {
           const parsed = parse(replyData(result.frame));
           communicationProblem = null;
-          publishStatus(port !== null);
+          publishStatus(port() !== null);
           return parsed;
         } catch (error) {
           if (error instanceof CcTalkReplyError && (error.problem === 'nak' || error.problem === 'busy')) {
@@ -428,7 +311,7 @@ export function createCcTalkHopper(options: CcTalkHopperOptions): CcTalkHopper {
       }
       const problem = lastProblem ?? new HopperCommandError('no-reply', `${label}: no reply`);
       communicationProblem = problem.message;
-      publishStatus(port !== null);
+      publishStatus(port() !== null);
       throw problem;
     });
   }
@@ -438,9 +321,9 @@ export function createCcTalkHopper(options: CcTalkHopperOptions): CcTalkHopper {
 
   async function readSerialNumber(): Promise<Buffer> {
     if (serialNumber) return serialNumber;
-    const askedOn = port;
+    const askedOn = port();
     const read = await request('request serial number (242)', HEADER.REQUEST_SERIAL_NUMBER, [], parseSerialNumber, true);
-    if (port === askedOn) serialNumber = read; // not kept across a reconnect that happened meanwhile
+    if (port() === askedOn) serialNumber = read; // not kept across a reconnect that happened meanwhile
     return read;
   }
 
@@ -479,7 +362,7 @@ export function createCcTalkHopper(options: CcTalkHopperOptions): CcTalkHopper {
       detail,
     });
 
-    if (!port) return notSent('refused', `the hopper is not connected${path ? ` (${path})` : ''}; nothing was sent`);
+    if (!port()) return notSent('refused', `the hopper is not connected${path ? ` (${path})` : ''}; nothing was sent`);
 
     // 1. The state the ledger recorded must still be the hopper's state.
     const before = await tryStatus();
@@ -587,7 +470,7 @@ export function createCcTalkHopper(options: CcTalkHopperOptions): CcTalkHopper {
       await sleep(pollIntervalMs);
       const status = await tryStatus();
       if (status instanceof HopperCommandError) {
-        if (status.problem === 'not-connected' && !running) return unknown('the driver was stopped during the payout', null);
+        if (status.problem === 'not-connected' && !device.running()) return unknown('the driver was stopped during the payout', null);
         unansweredPolls++;
         if (unansweredPolls >= unansweredPollLimit) return unknown(`the hopper stopped answering (${status.message})`, null);
         continue;
@@ -656,43 +539,8 @@ export function createCcTalkHopper(options: CcTalkHopperOptions): CcTalkHopper {
   }
 
   return {
-    start() {
-      if (path === null) {
-        log.info('no coin hopper configured (devices.hopper.path is null)');
-        return;
-      }
-      if (running) return;
-      running = true;
-      stopping = null;
-      generation++;
-      failedAttempts = 0;
-      attemptOpen();
-    },
-
-    stop() {
-      if (!running) return stopping ?? Promise.resolve();
-      running = false;
-      generation++;
-      const stopGeneration = generation;
-      if (retryTimer) clearTimeout(retryTimer);
-      retryTimer = null;
-      stopPresenceCheck();
-      const openPortNow = port;
-      port = null;
-      serialNumber = null;
-      pending?.settle({ kind: 'no-reply', reason: 'the driver was stopped' });
-      const pendingOpen = openAttempt;
-      stopping = (async () => {
-        if (pendingOpen) await settleWithin(pendingOpen, STOP_WAIT_MS);
-        if (openPortNow) await settleWithin(openPortNow.close(), STOP_WAIT_MS);
-        if (stopGeneration !== generation) return;
-        connectionProblem = null;
-        communicationProblem = null;
-        publishStatus(false);
-        log.info(`hopper stopped (${path})`);
-      })();
-      return stopping;
-    },
+    start: () => device.start(),
+    stop: () => device.stop(),
 
     status: () => ({ ...current }),
 
@@ -718,7 +566,7 @@ export function createCcTalkHopper(options: CcTalkHopperOptions): CcTalkHopper {
         // A command that never went out leaves the hopper as it was: its reason is the connection's or the bus's.
         if (result.outcome === 'done') payoutFault = null;
         else if (result.commandSent) payoutFault = `last payout: ${result.detail}`;
-        publishStatus(port !== null);
+        publishStatus(port() !== null);
         return result;
       } finally {
         dispensing = false;
