@@ -13,7 +13,7 @@ import type { BoothConfig, ModuleName } from '../config';
 import type { EventBus, HandlerMap } from '../dispatch';
 import type { Platform } from '../platform';
 import type { JobSpec } from '../schedule';
-import type { Store } from '../store';
+import type { ModuleMigration, Store } from '../store';
 import type { Outbox } from '../sync';
 
 /** The kiosk-wide services every module may use. Events go out through `events`. */
@@ -44,3 +44,14 @@ export interface KioskModule {
   stop?(): Promise<void> | void;
 }
 
+
+/**
+ * A module's tables, declared in its folder (main/<module>/migrations.ts)
+ * and listed in ./schemas.ts: known before any module runs, so the store
+ * migrates every module's tables in one ordered run.
+ */
+export interface ModuleSchema {
+  migrations: readonly ModuleMigration[];
+  /** Tables a replica of this kiosk would copy: the module's own tables only (nothing replicates them yet). */
+  replicatedTables?: readonly string[];
+}
