@@ -41,17 +41,22 @@ const tablesCreatedBy = (list: readonly Pick<Migration, 'up'>[]) =>
 
 describe('migrations per module, one ordered run', () => {
   it('runs the same versions, names and SQL as the single list did before modules kept their own', () => {
-    expect(migrations.map((m) => [m.version, m.name])).toEqual(migrationsBeforeModules.map((m) => [m.version, m.name]));
-    for (const [i, before] of migrationsBeforeModules.entries()) expect(sqlOf(migrations[i]!), `version ${before.version}`).toBe(sqlOf(before));
+    // Later migrations (of any owner) may come between and after these; these never change.
+    const released = migrations.filter((m) => migrationsBeforeModules.some((b) => b.version === m.version));
+    expect(released.map((m) => [m.version, m.name])).toEqual(migrationsBeforeModules.map((m) => [m.version, m.name]));
+    for (const [i, before] of migrationsBeforeModules.entries()) expect(sqlOf(released[i]!), `version ${before.version}`).toBe(sqlOf(before));
     // Byte for byte as SQLite keeps it, after every version (a database may stop at any of them).
-    expect(schemaAfterEachVersion(migrations)).toEqual(schemaAfterEachVersion(migrationsBeforeModules));
-    expect(APP_SCHEMA_VERSION).toBe(migrationsBeforeModules.at(-1)!.version);
+    expect(schemaAfterEachVersion(released)).toEqual(schemaAfterEachVersion(migrationsBeforeModules));
+    expect(APP_SCHEMA_VERSION).toBeGreaterThanOrEqual(migrationsBeforeModules.at(-1)!.version);
   });
 
   it("keeps each module's tables in its folder: the gate's and the payout's are not the core's", () => {
-    expect(tablesCreatedBy(coreMigrations)).toEqual(['meta', 'settings', 'audit', 'bench_scratch', 'counters', 'outbox']);
-    expect(tablesCreatedBy(moduleSchemas.gate.migrations)).toEqual(['tickets', 'admissions', 'downloads', 'gate_flags']);
-    expect(tablesCreatedBy(moduleSchemas.payout.migrations)).toEqual(['payout_transactions', 'payout_jobs', 'payout_steps', 'payout_unreadable_jobs']);
+    const gate = ['tickets', 'admissions', 'downloads', 'gate_flags'];
+    const payout = ['payout_transactions', 'payout_jobs', 'payout_steps', 'payout_unreadable_jobs'];
+    expect(tablesCreatedBy(moduleSchemas.gate.migrations)).toEqual(expect.arrayContaining(gate));
+    expect(tablesCreatedBy(moduleSchemas.payout.migrations)).toEqual(expect.arrayContaining(payout));
+    expect(tablesCreatedBy(coreMigrations)).toEqual(expect.arrayContaining(['meta', 'settings', 'audit', 'counters', 'outbox']));
+    expect(tablesCreatedBy(coreMigrations).filter((t) => gate.includes(t!) || payout.includes(t!))).toEqual([]);
   });
 
   it("declares as replicated only tables the module's own migrations create", () => {
