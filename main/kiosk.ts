@@ -3,44 +3,26 @@
  * modules this kiosk runs and returns { handlers, events, start, stop }.
  * Nothing here imports 'electron': both hosts (Electron and headless) use it.
  */
-import type { AdminPageInfo, AdminWarning, BootInfo, KioskStatus, LanApiStatus } from '../preload/contract';
-import { createAdmin, type AdminModule } from './admin';
-import { createLanApi, kioskRoutes, type ApiRoutes, type LanApi } from './api';
-import { createCloudClient, type CloudClient } from './cloud';
+import type { BootInfo, KioskStatus, LanApiStatus } from '../preload/contract';
+import { createAdmin } from './admin';
+import { createLanApi, kioskRoutes, type LanApi } from './api';
+import { createCloudClient } from './cloud';
 import type { BoothConfig, ModuleName } from './config';
 import { createDispatcher, createEventBus, HandlerError, type Dispatcher, type EventBus, type HandlerMap } from './dispatch';
+import type { KioskModule, ModuleContext } from './modules/module';
+import { moduleFactories, type ModuleFactory, type ModuleHostOptions } from './modules/registry';
 import type { Platform } from './platform';
-import { createScheduler, type JobSpec } from './schedule';
+import { createScheduler } from './schedule';
 import { openStore, type Store } from './store';
-import { createOutbox, type Outbox } from './sync';
-import { createGateModule, type GateOptions } from './gate';
-import { createPayoutModule, type PayoutOptions } from './payout';
-import { createCcTalkHopper, createSerialScanner } from './hardware';
+import { createOutbox } from './sync';
 
-/** What a capability module (gate, payout, …) gives the composition root. */
-export interface KioskModule {
-  id: ModuleName;
-  handlers?: HandlerMap;
-  adminPage?: AdminPageInfo;
-  /** What the attendant should look at, shown at the top of the admin overview. */
-  adminWarnings?(): AdminWarning[];
-  jobs?: JobSpec[];
-  /** Its LAN API routes (served only when the module runs and lanApi.enabled); see main/api/. */
-  apiRoutes?: ApiRoutes;
-  start?(): void;
-  stop?(): Promise<void> | void;
-}
-
-export interface KioskOptions {
+/** The host's options; per module (`gate`, `payout`): wiring such as a demo scanner or a simulated hopper. */
+export interface KioskOptions extends ModuleHostOptions {
   configPath: string | null;
   /** Database file; default `booth.db` in the data folder. */
   databaseFile?: string;
   demo?: boolean;
   demoPin?: string;
-  /** Gate wiring the host provides (scanner, demo scanner). */
-  gate?: GateOptions;
-  /** Payout wiring (the hopper); tests pass a simulated one. */
-  payout?: PayoutOptions;
   /** Replaces the factory of a module named in the config (tests: a module with a failing job or an extra route). */
   moduleFactories?: Partial<Record<ModuleName, ModuleFactory>>;
 }
@@ -57,44 +39,6 @@ export interface Kiosk {
   /** The LAN API when lanApi.enabled (started by start()), else null. */
   lanApi: LanApi | null;
 }
-
-export interface ModuleContext {
-  config: BoothConfig;
-  platform: Platform;
-  store: Store;
-  events: EventBus;
-  cloud: CloudClient;
-  outbox: Outbox;
-  admin: AdminModule;
-}
-
-export type ModuleFactory = (ctx: ModuleContext, options: KioskOptions) => KioskModule;
-
-/** Module factories available in this build, by config name. */
-const moduleFactories: Record<ModuleName, ModuleFactory> = {
-  gate: (ctx, options) =>
-    createGateModule(ctx, {
-      createScanner: (onLine, onStatus) =>
-        createSerialScanner({
-          ...ctx.config.devices.scanner,
-          maxLength: ctx.config.gate.maxScanLength,
-          log: ctx.platform.log.scope('scanner'),
-          clock: ctx.platform.clock,
-          onLine: (line) => onLine({ text: line.text, overlong: line.tooLong, controlBytes: line.controlBytes }),
-          onStatus,
-        }),
-      ...options.gate,
-    }),
-  payout: (ctx, options) => {
-    const device = ctx.config.devices.hopper;
-    const hopper =
-      options.payout?.hopper ??
-      (device.path
-        ? createCcTalkHopper({ ...device, log: ctx.platform.log.scope('hopper'), clock: ctx.platform.clock })
-        : undefined);
-    return createPayoutModule(ctx, { ...options.payout, ...(hopper ? { hopper } : {}) });
-  },
-};
 
 const lanApiOff: LanApiStatus = { state: 'off', url: null, fingerprint: null, error: null };
 

@@ -16,7 +16,7 @@ import type {
 import { venueDate, venueHour } from '../clock';
 import { crashPoint } from '../crash-points';
 import { HandlerError, type HandlerMap } from '../dispatch';
-import type { KioskModule, ModuleContext } from '../kiosk';
+import type { KioskModule, ModuleContext } from '../modules/module';
 import type { OutboxItem } from '../sync';
 import { admissionId, admissionIdFloor, isTimeOrderedId } from './admission-id';
 import { createTicketDownloader } from './download';

@@ -1,7 +1,20 @@
 /**
  * Serial hardware of the kiosk. Other modules import from here only.
- * The coin hopper: a ccTalk driver (main/hardware/hopper) the payout ledger drives.
+ * Every device shares one connection lifecycle (reconnecting-device.ts) over
+ * one port adapter (serial-port.ts); a driver adds its protocol: the line
+ * scanner (scanner/), the ccTalk coin hopper the payout ledger drives (hopper/).
  */
+export {
+  createReconnectingDevice,
+  serialDeviceSettings,
+  type DeviceConnection,
+  type DevicePort,
+  type DeviceProblem,
+  type ReconnectingDevice,
+  type ReconnectingDeviceOptions,
+  type SerialDeviceSettings,
+} from './reconnecting-device';
+export { openSerialPort, serialStreamOpener, type OpenPortOptions, type OpenSerialLink, type SerialLink, type SerialStream } from './serial-port';
 export {
   createSerialScanner,
   createLineSplitter,

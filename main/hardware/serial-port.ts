@@ -130,30 +130,3 @@ export const openSerialPort: OpenSerialLink = async (options) => {
   return serialStreamOpener(({ path, baudRate }) => new SerialPort({ path, baudRate, autoOpen: false }))(options);
 };
 
-/**
- * Watches that an open device's node still exists, every `intervalMs`: the
- * Linux binding can miss a USB unplug and read nothing forever
- * (bindings-cpp #162). Returns the function that stops watching.
- */
-export function watchDevicePresence(
-  devicePath: string,
-  intervalMs: number,
-  deviceExists: (path: string) => Promise<boolean>,
-  onGone: () => void,
-): () => void {
-  if (intervalMs <= 0) return () => undefined;
-  let checking = false;
-  const timer = setInterval(() => {
-    if (checking) return;
-    checking = true;
-    deviceExists(devicePath)
-      .then((exists) => {
-        if (!exists) onGone();
-      }, () => undefined)
-      .finally(() => {
-        checking = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
-}

@@ -1,5 +1,5 @@
 /**
- * The payout ledger's rows and statements (tables of migrations 3 and 4):
+ * The payout ledger's rows and statements (tables of migrations 3 and 4, migrations.ts):
  * transactions with what is owed and paid, every delivery of a job, every
  * motor command with the counters before it and the coins seen while it ran.
  */

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { ScopedLog } from '../log';
 import { APP_SCHEMA_VERSION, migrations as defaultMigrations, type Migration } from './migrations';
 
-export { APP_SCHEMA_VERSION, type Migration } from './migrations';
+export { APP_SCHEMA_VERSION, joinMigrations, type Migration, type MigrationSource, type ModuleMigration } from './migrations';
 
 /** newer: written by a newer Booth; corrupt: damaged; backup: the pre-migration backup could not be written; io: anything else. */
 export type StoreErrorKind = 'newer' | 'corrupt' | 'backup' | 'io';

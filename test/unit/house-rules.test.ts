@@ -34,6 +34,17 @@ describe('house rules', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('keeps modules away from the composition root: only the host creates the kiosk, only kiosk.ts reads the registry', () => {
+    const source = (f: string) => fs.readFileSync(path.join(root, f), 'utf8');
+    const mainFiles = files.filter((f) => /^main\/.+\.ts$/.test(f));
+    const importsKiosk = /from\s+['"](?:\.\.\/)+kiosk['"]/;
+    const importsRegistry = /from\s+['"][./]*(?:modules\/)?registry['"]/;
+    expect(mainFiles.filter((f) => !f.startsWith('main/host/') && importsKiosk.test(source(f)))).toEqual([]);
+    expect(mainFiles.filter((f) => f !== 'main/kiosk.ts' && importsRegistry.test(source(f)))).toEqual([]);
+    // Each capability module states what it gives through the seam's own file.
+    for (const module of ['gate', 'payout']) expect(source(`main/${module}/index.ts`)).toMatch(/from '\.\.\/modules\/module'/);
+  });
+
   it('pins exact dependency versions', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
     const loose = Object.entries({ ...pkg.dependencies, ...pkg.devDependencies }).filter(([, v]) => !/^\d+\.\d+\.\d+$/.test(v));

@@ -1,0 +1,46 @@
+/**
+ * The capability modules of this build, by the name a config lists them
+ * under: one line each. The composition root (main/kiosk.ts) creates the
+ * ones a kiosk's config names, in the config's order. A module's folder
+ * never imports this file (see ./module.ts).
+ */
+import type { ModuleName } from '../config';
+import { createGateModule, type GateOptions } from '../gate';
+import { createCcTalkHopper, createSerialScanner } from '../hardware';
+import { createPayoutModule, type PayoutOptions } from '../payout';
+import type { KioskModule, ModuleContext } from './module';
+
+/** What a host passes to modules (tests: a simulated hopper; the demo: its scanner), by module. */
+export interface ModuleHostOptions {
+  gate?: GateOptions;
+  payout?: PayoutOptions;
+}
+
+export type ModuleFactory = (ctx: ModuleContext, host: ModuleHostOptions) => KioskModule;
+
+export const moduleFactories: Record<ModuleName, ModuleFactory> = {
+  gate: (ctx, host) => createGateModule(ctx, { createScanner: serialScannerFor(ctx), ...host.gate }),
+  payout: (ctx, host) => createPayoutModule(ctx, withHopper(ctx, host.payout)),
+};
+
+/** The configured serial scanner (devices.scanner), feeding the gate its lines. */
+function serialScannerFor(ctx: ModuleContext): GateOptions['createScanner'] {
+  return (onLine, onStatus) =>
+    createSerialScanner({
+      ...ctx.config.devices.scanner,
+      maxLength: ctx.config.gate.maxScanLength,
+      log: ctx.platform.log.scope('scanner'),
+      clock: ctx.platform.clock,
+      onLine: (line) => onLine({ text: line.text, overlong: line.tooLong, controlBytes: line.controlBytes }),
+      onStatus,
+    });
+}
+
+/** The host's hopper, else the configured ccTalk hopper (devices.hopper), else none. */
+function withHopper(ctx: ModuleContext, options: PayoutOptions | undefined): PayoutOptions {
+  const device = ctx.config.devices.hopper;
+  const hopper =
+    options?.hopper ??
+    (device.path ? createCcTalkHopper({ ...device, log: ctx.platform.log.scope('hopper'), clock: ctx.platform.clock }) : undefined);
+  return { ...options, ...(hopper ? { hopper } : {}) };
+}
