@@ -13,12 +13,13 @@ import type {
   ScanDecision,
   ScanResult,
 } from '../../preload/contract';
-import { venueDate, venueHour } from '../clock';
+import { venueDate } from '../clock';
 import { crashPoint } from '../crash-points';
 import { HandlerError, type HandlerMap } from '../dispatch';
 import type { KioskModule, ModuleContext } from '../modules/module';
 import type { OutboxItem } from '../sync';
-import { admissionId, admissionIdFloor, isTimeOrderedId } from './admission-id';
+import { admissionId } from './admission-id';
+import { createHourChart, createRetention } from './housekeeping';
 import { createTicketDownloader } from './download';
 import { createFlagReader } from './flags';
 import { runImportInWorker, type ImportRunner } from './import-runner';
@@ -78,11 +79,6 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
     ),
     ack: db.prepare('UPDATE admissions SET acked_seq = ? WHERE id = ? AND acked_seq IS NULL'),
     ticketCount: db.prepare('SELECT COUNT(*) AS n FROM tickets WHERE withdrawn_at IS NULL'),
-    // The hour chart's rows: a range of ids (time-ordered), and while the chart can
-    // still reach them, the admissions from before ids were (see admissionsPerHour).
-    admissionsBetween: db.prepare('SELECT id, at, persons FROM admissions WHERE id >= ? AND id < ? AND attraction = ? AND test = 0'),
-    admissionsSince: db.prepare('SELECT id, at, persons FROM admissions WHERE at >= ? AND attraction = ? AND test = 0'),
-    randomIdsUntil: db.prepare("SELECT value FROM meta WHERE key = 'gate.random-ids-until'"),
   };
 
   const runImport = options.runImport ?? runImportInWorker;
@@ -261,58 +257,8 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
   );
   if (scanner) scannerStatus = scanner.status();
 
-  // Admissions made before ids were time-ordered (migration 6), up to this time.
-  const randomIdsUntil = (sql.randomIdsUntil.get() as { value: string } | undefined)?.value ?? null;
-
-  // Today's admissions are read by their ids, a range of the primary key (the
-  // ids are time-ordered), not through an index on their time, which every
-  // admission would pay a page for. Rows are counted by their `at`, as before.
-  function admissionsPerHour(): number[] {
-    const now = clock.now();
-    const today = venueDate(now, config.timeZone);
-    const since = new Date(now.getTime() - 30 * 3_600_000);
-    const until = new Date(now.getTime() + 24 * 3_600_000);
-    type Row = { id: string; at: string; persons: number };
-    const rows = (sql.admissionsBetween.all(admissionIdFloor(since), admissionIdFloor(until), attraction) as Row[]).filter((r) => isTimeOrderedId(r.id));
-    if (randomIdsUntil !== null && randomIdsUntil >= since.toISOString()) {
-      rows.push(...(sql.admissionsSince.all(since.toISOString(), attraction) as Row[]).filter((r) => !isTimeOrderedId(r.id)));
-    }
-    const hours = Array.from({ length: 24 }, () => 0);
-    for (const row of rows) {
-      const at = new Date(row.at);
-      if (venueDate(at, config.timeZone) === today) hours[venueHour(at, config.timeZone)]! += row.persons;
-    }
-    return hours;
-  }
-
-  function retention(): void {
-    const today = venueDate(clock.now(), config.timeZone);
-    const cutoff = new Date(Date.parse(`${today}T00:00:00Z`) - gate.retentionDays * 86_400_000).toISOString().slice(0, 10);
-    const removed = db.transaction(() => {
-      // Acknowledged (or test) admissions of old tickets go; unacknowledged ones stay, and keep their ticket.
-      const admissions = db
-        .prepare(
-          `DELETE FROM admissions WHERE (acked_seq IS NOT NULL OR test = 1)
-             AND (reference IN (SELECT reference FROM tickets WHERE booking_date < ?)
-                  OR (reference NOT IN (SELECT reference FROM tickets) AND at < ?))`,
-        )
-        .run(cutoff, `${cutoff}T00:00:00Z`).changes;
-      const tickets = db
-        .prepare(
-          `DELETE FROM tickets WHERE booking_date < ?
-             AND NOT EXISTS (SELECT 1 FROM admissions m WHERE m.reference = tickets.reference AND m.acked_seq IS NULL AND m.test = 0)`,
-        )
-        .run(cutoff).changes;
-      // The newest row stays, so that outbox ids never repeat (the table has no AUTOINCREMENT).
-      const uploads = db
-        .prepare("DELETE FROM outbox WHERE state = 'done' AND done_at < ? AND id < (SELECT MAX(id) FROM outbox)")
-        .run(`${cutoff}T00:00:00Z`).changes;
-      return { admissions, tickets, uploads };
-    })();
-    if (removed.tickets + removed.admissions + removed.uploads > 0) {
-      log.info(`retention (${gate.retentionDays} days): removed ${removed.tickets} tickets, ${removed.admissions} admissions, ${removed.uploads} sent uploads`);
-    }
-  }
+  const admissionsPerHour = createHourChart(db, { clock, timeZone: config.timeZone, attraction });
+  const retention = createRetention(db, { clock, timeZone: config.timeZone, retentionDays: gate.retentionDays, log });
 
   const handlers: HandlerMap = {
     'gate:status': () => status(),
