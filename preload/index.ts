@@ -6,11 +6,12 @@
  * zod schemas and bundles to a few lines that require nothing but 'electron'.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import type { BoothApi, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, Result } from './contract';
+import type { BoothApi, IPC_CLOSING_CHANNEL, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, Result } from './contract';
 
 // Type-checked copies of the contract's channel names (importing the values would bundle zod).
 const INVOKE_CHANNEL: typeof IPC_INVOKE_CHANNEL = 'booth:invoke';
 const EVENT_CHANNEL: typeof IPC_EVENT_CHANNEL = 'booth:event';
+const CLOSING_CHANNEL: typeof IPC_CLOSING_CHANNEL = 'booth:closing';
 
 const NAME_PATTERN = /^[a-z][a-z0-9-]*:[a-z][a-z0-9-]*$/;
 
@@ -27,6 +28,18 @@ export function createPreloadApi(argv: readonly string[]): BoothApi {
   const handlers = namesFromArgv(argv, '--booth-handlers=');
   const events = namesFromArgv(argv, '--booth-events=');
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const lostListeners = new Set<() => void>();
+  const serviceLost = () => {
+    for (const listener of [...lostListeners]) {
+      try {
+        listener();
+      } catch {
+        /* a failing listener must not stop the others */
+      }
+    }
+  };
+  // Main is stopping the kiosk service (quit, restart): say so at once, not at the next call.
+  ipcRenderer.on(CLOSING_CHANNEL, () => serviceLost());
 
   ipcRenderer.on(EVENT_CHANNEL, (_event, message: unknown) => {
     if (!message || typeof message !== 'object') return;
@@ -48,6 +61,7 @@ export function createPreloadApi(argv: readonly string[]): BoothApi {
     try {
       return (await ipcRenderer.invoke(INVOKE_CHANNEL, name, args)) as Result<unknown>;
     } catch {
+      serviceLost();
       return unavailable('The kiosk service is not answering.');
     }
   };
@@ -64,7 +78,16 @@ export function createPreloadApi(argv: readonly string[]): BoothApi {
     };
   };
 
-  return { invoke: invoke as BoothApi['invoke'], on: on as BoothApi['on'] };
+  const onServiceLost = (listener: unknown): (() => void) => {
+    if (typeof listener !== 'function') return () => undefined;
+    const fn = listener as () => void;
+    lostListeners.add(fn);
+    return () => {
+      lostListeners.delete(fn);
+    };
+  };
+
+  return { invoke: invoke as BoothApi['invoke'], on: on as BoothApi['on'], onServiceLost };
 }
 
 contextBridge.exposeInMainWorld('booth', createPreloadApi(process.argv));

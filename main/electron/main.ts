@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { app, BrowserWindow, ipcMain, Menu, powerSaveBlocker, protocol, session } from 'electron';
-import { eventNames, handlerSchemas, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../../preload/contract';
+import { eventNames, handlerSchemas, IPC_CLOSING_CHANNEL, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../../preload/contract';
 import { findCliCommand } from '../cli';
 import { startKioskHost, type RunningKiosk } from '../host';
 import type { ScopedLog } from '../log';
@@ -72,6 +72,12 @@ function loadKioskPage(win: BrowserWindow): void {
   win.loadURL(APP_ENTRY_URL).catch((error: unknown) => log.error(`loading ${APP_ENTRY_URL} failed:`, error));
 }
 
+/** The page shows "kiosk service lost" at once, not at its next call (no data goes with it). */
+function tellPageClosing(): void {
+  const contents = kioskWindow?.webContents;
+  if (contents && !contents.isDestroyed()) contents.send(IPC_CLOSING_CHANNEL);
+}
+
 async function stopHost(): Promise<void> {
   if (!host) return;
   const running = await host.catch(() => null);
@@ -92,6 +98,7 @@ function main(): void {
   app.on('before-quit', (event) => {
     if (stopped) return;
     event.preventDefault();
+    tellPageClosing();
     void stopHost()
       .catch((error: unknown) => log.error('stopping the kiosk failed:', error))
       .finally(() => {

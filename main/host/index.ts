@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BootInfo, BootProblem, KioskStatus } from '../../preload/contract';
+import type { BootInfo, BootProblem, BootProblemCode, KioskStatus } from '../../preload/contract';
 import { systemClock } from '../clock';
 import { configSchema, issueLine, issueView, loadConfig, parseConfigText, resolveConfigPath, type BoothConfig } from '../config';
 import { createDispatcher, createEventBus, type Dispatcher, type EventBus } from '../dispatch';
@@ -20,6 +20,13 @@ import { resolveDataDir } from './data-dir';
 export { resolveDataDir };
 
 export const DEMO_PIN = '2468';
+
+const storeProblemCodes: Record<StoreErrorKind, BootProblemCode> = {
+  newer: 'store-newer',
+  corrupt: 'store-corrupt',
+  backup: 'store-backup',
+  io: 'store-io',
+};
 
 const storeProblemTitles: Record<StoreErrorKind, string> = {
   newer: 'The database is from a newer Booth',
@@ -92,7 +99,28 @@ function demoScanner(env: NodeJS.ProcessEnv): ((code: string) => Promise<void>) 
   return (code) => fs.promises.writeFile(simEnd, `${code}\r`, { flag: 'a' });
 }
 
-function problemKiosk(base: Omit<BootInfo, 'problem' | 'state'>, state: BootInfo['state'], problem: BootProblem, log: Logger): RunningKiosk {
+/**
+ * The screen language and time zone a config names, read leniently from a
+ * config that has errors (so the problem screen speaks the kiosk's language).
+ */
+function screenSettingsOf(file: string): { defaultLanguage?: 'en' | 'id'; timeZone?: string } {
+  try {
+    const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as { screen?: { language?: unknown }; timeZone?: unknown };
+    const language = raw?.screen?.language;
+    const zone = configSchema.shape.timeZone.safeParse(raw?.timeZone);
+    return { ...(language === 'en' || language === 'id' ? { defaultLanguage: language } : {}), ...(zone.success ? { timeZone: zone.data } : {}) };
+  } catch {
+    return {};
+  }
+}
+
+function problemKiosk(
+  base: Omit<BootInfo, 'problem' | 'state'>,
+  state: BootInfo['state'],
+  problem: BootProblem,
+  log: Logger,
+  timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone,
+): RunningKiosk {
   const boot: BootInfo = { ...base, state, problem };
   const status = (): KioskStatus => ({
     online: null,
@@ -101,7 +129,7 @@ function problemKiosk(base: Omit<BootInfo, 'problem' | 'state'>, state: BootInfo
     clockSkewMs: null,
     clockWarning: false,
     now: new Date().toISOString(),
-    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    timeZone,
   });
   return {
     handlers: createDispatcher(
@@ -149,6 +177,8 @@ const FOLDER_ERRORS: Record<string, string> = {
 
 function dataFolderProblem(dir: string, code: string): BootProblem {
   return {
+    code: 'data-folder',
+    params: { dir, errno: code, user: currentUser() },
     title: 'The data folder cannot be used',
     message: `Booth cannot create or write its data folder ${dir} (${FOLDER_ERRORS[code] ?? code}, ${code}). Nothing was changed.`,
     file: dir,
@@ -194,18 +224,23 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
     for (const issue of loaded.issues) {
       log.scope('config').error(`config ${loaded.path}: ${issueLine(issue)}`);
     }
-    return problemKiosk(baseBoot, 'config-error', {
+    const settings = screenSettingsOf(loaded.path);
+    return problemKiosk({ ...baseBoot, ...(settings.defaultLanguage ? { defaultLanguage: settings.defaultLanguage } : {}) }, 'config-error', {
+      code: 'config-invalid',
+      params: { file: loaded.path, count: loaded.issues.length },
       title: 'The configuration has errors',
       message: `Booth did not start because ${loaded.path} has ${loaded.issues.length} error(s). The file was not changed.`,
       file: loaded.path,
       issues: loaded.issues.map(issueView),
       howToFix: `Correct the fields listed below in ${loaded.path} (reference: docs/config.md; the values found are in the log, secrets masked), then restart the kiosk.`,
-    }, log);
+    }, log, settings.timeZone);
   }
   if (loaded.kind === 'missing' && !demo) {
     const log = fallbackLog();
     log.scope('config').warn(`no config at ${loaded.path}: showing "not configured"`);
     return problemKiosk(baseBoot, 'not-configured', {
+      code: 'config-missing',
+      params: { file: loaded.path },
       title: 'This kiosk is not configured yet',
       message: `No configuration was found at ${loaded.path}.`,
       file: loaded.path,
@@ -222,7 +257,7 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
     if (code === null) continue;
     const log = fallbackLog(false);
     log.scope('host').error(`data folder ${dir} cannot be used: ${code}`);
-    return problemKiosk({ ...baseBoot, kioskName: config.kioskName }, 'store-error', dataFolderProblem(dir, code), log);
+    return problemKiosk({ ...baseBoot, kioskName: config.kioskName, defaultLanguage: config.screen.language }, 'store-error', dataFolderProblem(dir, code), log, config.timeZone);
   }
   const log = createLogger({
     file: logFile,
@@ -254,12 +289,14 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
   } catch (error) {
     if (error instanceof StoreOpenError) {
       log.scope('store').error(error.message);
-      return problemKiosk(boot, 'store-error', {
+      return problemKiosk({ ...boot, defaultLanguage: config.screen.language }, 'store-error', {
+        code: storeProblemCodes[error.kind],
+        params: { file: error.file },
         title: storeProblemTitles[error.kind],
         message: error.message,
         file: error.file,
         howToFix: error.howToFix,
-      }, log);
+      }, log, config.timeZone);
     }
     throw error;
   }

@@ -53,8 +53,15 @@ export const isHandlerName = (name: unknown): name is HandlerName =>
 export interface BoothApi {
   invoke<N extends HandlerName>(name: N, args: HandlerArgs<N>): Promise<Result<HandlerValue<N>>>;
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+  /**
+   * Called as soon as the kiosk service is lost: the bridge's open socket
+   * closed, or main said it is stopping (Electron). Returns the unsubscribe.
+   */
+  onServiceLost(listener: () => void): () => void;
 }
 
 /** Channel names used on Electron IPC. */
 export const IPC_INVOKE_CHANNEL = 'booth:invoke';
 export const IPC_EVENT_CHANNEL = 'booth:event';
+/** Sent by main (no payload) when the kiosk service is about to stop. */
+export const IPC_CLOSING_CHANNEL = 'booth:closing';

@@ -14,7 +14,25 @@ export interface ConfigIssueView {
   expected: string;
 }
 
+/** What a boot problem is, so the screen words it in its language. */
+export type BootProblemCode =
+  | 'config-invalid'
+  | 'config-missing'
+  | 'data-folder'
+  | 'store-newer'
+  | 'store-corrupt'
+  | 'store-backup'
+  | 'store-io';
+
 export interface BootProblem {
+  /** Absent from an older host: the screen then shows the English texts below. */
+  code?: BootProblemCode;
+  /**
+   * Values for the screen's words: paths, counts, an errno code, the user the
+   * kiosk runs as. Never a value from the config.
+   */
+  params?: Record<string, string | number>;
+  /** The same in English (logs, older screens). */
   title: string;
   message: string;
   /** The file the problem concerns (config or database). */

@@ -2,10 +2,11 @@
  * Boot: ask main what state the kiosk is in, then show the kiosk, a problem
  * screen, or (when the service does not answer) a retry screen.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { BootInfo } from '../../preload/contract';
 import { ProblemScreen } from '../screens/problem/ProblemScreen';
 import { LoadingScreen, UnavailableScreen } from '../screens/problem/UnavailableScreen';
+import { getBooth } from '../bridge';
 import { call } from './call';
 import { BootContext, ServiceContext, StatusContext } from './contexts';
 import { setLanguage } from './i18n';
@@ -61,11 +62,24 @@ export function App() {
     };
   }, [needBoot]);
 
+  const downRef = useRef(down);
+  downRef.current = down;
   const reportUnavailable = useCallback(() => {
+    if (downRef.current) return;
+    downRef.current = true;
     setAttempt(0);
     setDown(true);
   }, []);
   const service = useMemo(() => ({ reportUnavailable }), [reportUnavailable]);
+
+  // The bridge's socket closing (or main saying it stops) shows the retry screen at once.
+  useEffect(() => {
+    try {
+      return getBooth().onServiceLost(reportUnavailable);
+    } catch {
+      return undefined;
+    }
+  }, [reportUnavailable]);
 
   let content;
   if (down) content = <UnavailableScreen attempt={Math.max(attempt, 1)} />;

@@ -77,7 +77,7 @@ function Shell() {
   return (
     <StatusContext.Provider value={status}>
       <div className={`app${services.some(([key]) => key.endsWith(':demo')) ? ' app--demo' : ''}`} data-route={route.name}>
-        <StatusBar status={status} sync={sync} kioskName={boot.kioskName} onAdminRequest={inAdminFlow ? undefined : openPin} />
+        <StatusBar status={status} sync={sync} kioskName={boot.kioskName} onAdminRequest={inAdminFlow ? undefined : openPin} detailed={isAdmin} />
         <div className="app__body">
           <Screen route={route} />
         </div>

@@ -1,7 +1,10 @@
 /**
- * The bar on every screen: connectivity (icon + word + colour), uploads
- * waiting and dead (only when there are some), the kiosk name (hold it 3 s to
- * open the PIN screen), a clock warning and the clock in the venue's time zone.
+ * The bar on every screen, always one row: connectivity (icon + word + colour,
+ * in a pill of fixed width; offline is calm, the gate works from local data),
+ * uploads waiting and dead (only when there are some), the kiosk name (hold
+ * it 3 s to open the PIN screen; shortened first when space is short), a
+ * clock warning (an icon for customers, its words in admin) and the clock in
+ * the venue's time zone.
  */
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -38,13 +41,19 @@ function formatTime(now: Date, locale: string, timeZone: string | undefined): { 
   }
 }
 
+const CONNECTION_STATES = ['online', 'offline', 'checking'] as const;
+
 function Connectivity({ online }: { online: boolean | null | undefined }) {
   const { t } = useTranslation();
   const state = online === true ? 'online' : online === false ? 'offline' : 'checking';
+  const others = CONNECTION_STATES.filter((s) => s !== state);
   return (
-    <div className={`status-pill status-pill--${state}`} data-testid="status-online" data-state={state} role="status">
-      <Icon name={state === 'online' ? 'check' : state === 'offline' ? 'cross' : 'dots'} />
-      <span>{t(`status.${state}`)}</span>
+    <div className={`status-pill status-pill--connection status-pill--${state}`} data-testid="status-online" data-state={state} role="status">
+      <Icon name={state === 'online' ? 'check' : state === 'offline' ? 'cloud-off' : 'dots'} />
+      {/* As wide as the widest of the three words (drawn hidden by CSS from data-*), so the pill never changes size. */}
+      <span className="status-pill__sized" data-other-a={t(`status.${others[0]}`)} data-other-b={t(`status.${others[1]}`)}>
+        <span className="status-pill__label">{t(`status.${state}`)}</span>
+      </span>
     </div>
   );
 }
@@ -71,7 +80,8 @@ function SyncCounts({ sync }: { sync: SyncStatus | null | undefined }) {
   );
 }
 
-function ClockWarning({ skewMs }: { skewMs: number | null }) {
+/** For customers an icon (its words as its label); in admin the words too. */
+function ClockWarning({ skewMs, words }: { skewMs: number | null; words: boolean }) {
   const { t } = useTranslation();
   const abs = Math.abs(skewMs ?? 0);
   const text =
@@ -79,9 +89,16 @@ function ClockWarning({ skewMs }: { skewMs: number | null }) {
       ? t('status.clockOffMinutes', { count: Math.round(abs / 60_000) })
       : t('status.clockOffSeconds', { count: Math.round(abs / 1000) });
   return (
-    <div className="status-pill status-pill--warning" data-testid="clock-warning" role="alert">
-      <Icon name="warning" />
-      <span>{text}</span>
+    <div
+      className={`status-pill status-pill--warning${words ? '' : ' status-pill--icon'}`}
+      data-testid="clock-warning"
+      data-words={words ? 'true' : 'false'}
+      role="img"
+      aria-label={text}
+      title={text}
+    >
+      <Icon name="clock" />
+      {words ? <span className="status-pill__label">{text}</span> : null}
     </div>
   );
 }
@@ -108,9 +125,11 @@ export interface StatusBarProps {
   /** Long press opens the PIN screen only where admin can open. */
   onAdminRequest?: (() => void) | undefined;
   showConnectivity?: boolean;
+  /** The attendant's screens: the clock warning in words. */
+  detailed?: boolean;
 }
 
-export function StatusBar({ status, sync, kioskName, onAdminRequest, showConnectivity = true }: StatusBarProps) {
+export function StatusBar({ status, sync, kioskName, onAdminRequest, showConnectivity = true, detailed = false }: StatusBarProps) {
   const { t } = useTranslation();
   const longPress = useLongPress(ADMIN_HOLD_MS, () => onAdminRequest?.(), Boolean(onAdminRequest));
   return (
@@ -137,7 +156,7 @@ export function StatusBar({ status, sync, kioskName, onAdminRequest, showConnect
         ) : null}
       </button>
       <div className="status-bar__right">
-        {status?.clockWarning ? <ClockWarning skewMs={status.clockSkewMs} /> : null}
+        {status?.clockWarning ? <ClockWarning skewMs={status.clockSkewMs} words={detailed} /> : null}
         <Clock timeZone={status?.timeZone} />
       </div>
     </header>

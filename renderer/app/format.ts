@@ -40,13 +40,49 @@ export function formatAgo(iso: string, locale: string, now = Date.now()): string
   return rtf.format(Math.round(seconds / 86_400), 'day');
 }
 
-/** "5.00 USD", "Rp 10.000" as Intl formats the currency; "5 XYZ" for a code Intl does not know. */
+/**
+ * How people where a currency is used write its amounts, whatever the
+ * screen's language: "Rp 5.000" (rupiah have no decimals in practice), "$5.00".
+ */
+const CURRENCY_STYLES: Readonly<Record<string, { locale: string; wholeOnly?: boolean }>> = {
+  IDR: { locale: 'id-ID', wholeOnly: true },
+  USD: { locale: 'en-US' },
+  SGD: { locale: 'en-SG' },
+  MYR: { locale: 'ms-MY' },
+  EUR: { locale: 'de-DE' },
+  AUD: { locale: 'en-AU' },
+};
+
+/** "Rp 5.000", "$5.00", "€5,00"; a currency without a style here as Intl writes it in the screen's language; "5 XYZ" for a code Intl does not know. */
 export function formatMoney(amount: number, currency: string, locale: string): string {
+  const code = currency.toUpperCase();
+  const style = CURRENCY_STYLES[code];
+  const digits = style?.wholeOnly && Number.isInteger(amount) ? { minimumFractionDigits: 0, maximumFractionDigits: 0 } : {};
   try {
-    return new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'code' }).format(amount);
+    return new Intl.NumberFormat(style?.locale ?? locale, { style: 'currency', currency: code, currencyDisplay: 'narrowSymbol', ...digits }).format(amount);
   } catch {
     return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(amount)} ${currency}`;
   }
+}
+
+/**
+ * A log line with its leading timestamp ("[2025-10-09 07:05:01.123+00:00]")
+ * written in the venue's time zone ("[2025-10-09 14:05:01]"); other lines as they are.
+ */
+export function logLineInZone(line: string, timeZone: string | undefined): string {
+  const m = /^\[(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d{1,3})?([+-]\d{2}:?\d{2}|Z)?\]/.exec(line);
+  if (!m || !m[4]) return line;
+  const offset = m[4] === 'Z' ? 'Z' : m[4].includes(':') ? m[4] : `${m[4].slice(0, 3)}:${m[4].slice(3)}`;
+  const at = new Date(`${m[1]}T${m[2]}${m[3] ?? ''}${offset}`);
+  if (Number.isNaN(at.getTime())) return line;
+  const parts = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' } as const;
+  let text: string;
+  try {
+    text = new Intl.DateTimeFormat('sv-SE', { ...parts, timeZone }).format(at);
+  } catch {
+    return line;
+  }
+  return `[${text}]${line.slice(m[0].length)}`;
 }
 
 /** Today (YYYY-MM-DD) in a time zone. */

@@ -16,6 +16,7 @@ export function createWebSocketBooth(url: string): BoothApi {
   let nextId = 1;
   const pending = new Map<number, (r: Result<unknown>) => void>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const lostListeners = new Set<() => void>();
   let socket: WebSocket | null = null;
   let ready: Promise<WebSocket> | null = null;
 
@@ -38,11 +39,23 @@ export function createWebSocketBooth(url: string): BoothApi {
         }
       };
       ws.onclose = () => {
+        // An open connection that closes is a lost service (a refused or failed
+        // connect is answered by the invoke that asked for it).
+        const wasOpen = socket === ws;
         socket = null;
         ready = null;
         for (const [id, settle] of pending) {
           settle({ ok: false, error: { code: 'unavailable', message: 'The kiosk service is not answering.' } });
           pending.delete(id);
+        }
+        if (wasOpen) {
+          for (const l of [...lostListeners]) {
+            try {
+              l();
+            } catch {
+              /* a failing listener must not stop the others */
+            }
+          }
         }
         // Reconnect so pushed events keep arriving after a host restart.
         setTimeout(() => void connect().catch(() => undefined), 1000);
@@ -71,6 +84,10 @@ export function createWebSocketBooth(url: string): BoothApi {
       set.add(listener as (p: unknown) => void);
       listeners.set(event, set);
       return () => set.delete(listener as (p: unknown) => void);
+    },
+    onServiceLost(listener: () => void) {
+      lostListeners.add(listener);
+      return () => lostListeners.delete(listener);
     },
   };
 }

@@ -24,7 +24,8 @@ export type IconName =
   | 'person'
   | 'qr'
   | 'download'
-  | 'chart';
+  | 'chart'
+  | 'cloud-off';
 
 const paths: Record<IconName, ReactElement> = {
   check: <path d="M5 12.5l4.5 4.5L19 7.5" fill="none" strokeWidth="3" strokeLinecap="round" strokeLinejoin="round" />,
@@ -147,6 +148,12 @@ const paths: Record<IconName, ReactElement> = {
   chart: (
     <g fill="none" strokeWidth="2.2" strokeLinecap="round">
       <path d="M4 20h16M7 17v-5M11 17V7M15 17v-8M19 17v-3" />
+    </g>
+  ),
+  'cloud-off': (
+    <g fill="none" strokeWidth="2.2" strokeLinecap="round" strokeLinejoin="round">
+      <path d="M7.5 18.5h9.8a3.7 3.7 0 00.7-7.33A6 6 0 006.3 9.6a4.5 4.5 0 001.2 8.9z" />
+      <path d="M4 4l16 16" />
     </g>
   ),
   globe: (

@@ -1,6 +1,10 @@
-/** The big EN / ID switch. */
+/**
+ * The big EN / ID switch: chips (round, outlined, a tick on the chosen one),
+ * never mistaken for the solid amount buttons of a payout kiosk.
+ */
 import { useTranslation } from 'react-i18next';
 import { languages, setLanguage } from '../app/i18n';
+import { Icon } from './Icon';
 
 export function LanguageToggle() {
   const { t, i18n } = useTranslation();
@@ -17,7 +21,10 @@ export function LanguageToggle() {
           data-testid={`lang-${lng}`}
           onClick={() => setLanguage(lng)}
         >
-          <span className="lang-toggle__code">{lng.toUpperCase()}</span>
+          <span className="lang-toggle__code">
+            {current === lng ? <Icon name="check" className="lang-toggle__tick" /> : null}
+            {lng.toUpperCase()}
+          </span>
           <span className="lang-toggle__name">{t(`language.${lng}`)}</span>
         </button>
       ))}

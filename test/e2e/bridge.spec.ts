@@ -55,6 +55,16 @@ test('when the host stops, the open kiosk says it is not answering', async ({ pa
   await expect(page.getByTestId('screen-unavailable')).toBeVisible({ timeout: 10_000 });
 });
 
+test('when the host stops, the screen shows "not answering" at once, without waiting for a call or a refresh', async ({ page, hosts }) => {
+  const host = await hosts.start({ config: await kioskConfig() });
+  await page.goto(host.url);
+  await expect(page.getByTestId('screen-attract')).toBeVisible();
+  await host.stop();
+  // The socket's close is the signal: no touch, no 30 s status refresh.
+  await expect(page.getByTestId('screen-unavailable')).toBeVisible({ timeout: 1500 });
+  await expect(page.getByTestId('screen-attract')).toHaveCount(0);
+});
+
 test('the page drops the token from its URL once read, and still works after a reload', async ({ page, hosts }) => {
   const host = await hosts.start({ config: await kioskConfig() });
   await page.goto(`${host.url}#attract`);

@@ -63,11 +63,10 @@ test('every result through the serial scanner, shown with colour, icon and words
   // The result returns to the ready screen by itself.
   await expect(page.getByTestId('screen-attract')).toBeVisible({ timeout: 10_000 });
 
-  // The same ticket again: 1 of 3 left; take it → then ALREADY USED here, with when and where.
+  // The same ticket again: 1 of 3 left, admitted without the question → then ALREADY USED here, with when and where.
   await rig.scan(ref(1));
-  await expect(page.getByTestId('persons-left')).toHaveText('1 of 3 persons left');
-  await page.getByTestId('choice-confirm').click();
   await expect(result(page)).toHaveAttribute('data-kind', 'admitted');
+  await expect(page.getByTestId('admitted-left')).toHaveText('0 persons left on this ticket.');
   await rig.scan(ref(1));
   await expect(result(page)).toHaveAttribute('data-kind', 'already-used');
   await expect(result(page)).toHaveAttribute('data-tone', 'deny');
@@ -348,9 +347,9 @@ test('network unplugged: scans and admissions go on, the status bar counts uploa
   await page.getByTestId('choice-confirm').click();
   await expect(result(page)).toHaveAttribute('data-kind', 'admitted');
   await rig.scan(ref(1));
-  await expect(page.getByTestId('persons-left')).toHaveText('1 of 3 persons left');
-  await page.getByTestId('choice-confirm').click();
+  // The last person of ticket 1: admitted without the question.
   await expect(result(page)).toHaveAttribute('data-kind', 'admitted');
+  await expect(page.getByTestId('admitted-persons')).toHaveAttribute('data-persons', '1');
 
   // Waiting uploads: icon + number in the status bar (two tickets: one upload each, or more before coalescing).
   const pending = page.getByTestId('sync-pending');
@@ -422,15 +421,12 @@ test('admin gate page: a dead upload with its error and Retry, test mode, downlo
   await expect(page.getByTestId('test-mode-banner')).toBeVisible();
   await screenshot(page, 'gate-ready-test-mode-800x480');
   const posts = rig.sim.received.filter((r) => r.method === 'POST').length;
+  // A test ticket for one person: admitted without the question, marked as a test.
   await rig.scan(`${ref(7)}-dummy`);
-  await expect(result(page)).toHaveAttribute('data-kind', 'valid');
-  await expect(result(page)).toHaveAttribute('data-tone', 'test');
-  await expect(page.getByTestId('scan-title')).toHaveText('TEST ticket: valid');
-  await expect(page.getByTestId('test-ticket-note')).toBeVisible();
-  await screenshot(page, 'gate-test-valid-800x480');
-  await page.getByTestId('choice-confirm').click();
   await expect(result(page)).toHaveAttribute('data-kind', 'admitted');
   await expect(result(page)).toHaveAttribute('data-tone', 'test');
+  await expect(result(page).locator('.gate-result__test-note')).toHaveText('Test ticket: this entry is not counted.');
+  await screenshot(page, 'gate-test-admitted-800x480');
   expect(rig.admissions(`${ref(7)}-dummy`)).toEqual([{ reference: `${ref(7)}-dummy`, persons: 1, test: 1 }]);
   await page.waitForTimeout(1000);
   expect(rig.sim.received.filter((r) => r.method === 'POST').length).toBe(posts);
@@ -522,9 +518,10 @@ test('persons left in the plural of the ticket\'s persons, and ALREADY USED says
   await openKiosk(page, rig.host);
   await waitForGateReady(page);
 
+  // One person on the ticket: admitted at once, no question to answer.
   await rig.scan(ref(1));
-  await expect(page.getByTestId('persons-left')).toHaveText('1 person left');
-  await page.getByTestId('choice-cancel').click();
+  await expect(result(page)).toHaveAttribute('data-kind', 'admitted');
+  await expect(page.getByTestId('admitted-persons')).toHaveText('1 person may enter.');
   await rig.scan(ref(2));
   await expect(page.getByTestId('persons-left')).toHaveText('2 of 3 persons left');
   await page.getByTestId('choice-confirm').click();
@@ -570,8 +567,6 @@ test('a server that lost its count: the next scan is ALREADY USED, the attendant
   await waitForGateReady(page);
 
   await rig.scan(ref(1));
-  await expect(page.getByTestId('persons-left')).toHaveText('1 person left');
-  await page.getByTestId('choice-confirm').click();
   await expect(result(page)).toHaveAttribute('data-kind', 'admitted');
   await expect.poll(() => rig.sim.tickets.get(ref(1))!.attractions.A!.used).toBe(1);
 
@@ -618,4 +613,108 @@ test('a server that lost its count: the next scan is ALREADY USED, the attendant
   await expect(result(page)).toHaveAttribute('data-kind', 'already-used');
   await expect(page.getByTestId('last-used')).toHaveText(/^Last used \d{2}:\d{2} at Gate North\.$/);
   expect(rig.admissions(ref(1))).toEqual([{ reference: ref(1), persons: 1, test: 0 }]);
+});
+
+test('one person left: admitted at once, without "How many enter now?", through the same admission as a chosen one', async ({ page, hosts }) => {
+  const rig = await startGateRig(hosts, { tickets: [ticket(1, { A: { pax: 3, used: 2 } }), ticket(2, { A: { pax: 2 } })] });
+  await openKiosk(page, rig.host);
+  await waitForGateReady(page);
+  // Everything the screen ever shows, recorded as it happens.
+  await page.evaluate(() => {
+    const seen = new Set<string>();
+    (window as unknown as { __seen: Set<string> }).__seen = seen;
+    new MutationObserver(() => {
+      for (const el of document.querySelectorAll('[data-testid="person-choice"], [data-testid="choice-confirm"]')) seen.add(el.getAttribute('data-testid')!);
+    }).observe(document.body, { subtree: true, childList: true });
+  });
+
+  await rig.scan(ref(1));
+  await expect(result(page)).toHaveAttribute('data-kind', 'admitted');
+  await expect(page.getByTestId('scan-title')).toHaveText('Please proceed');
+  await expect(page.getByTestId('admitted-persons')).toHaveText('1 person may enter.');
+  await expect(page.getByTestId('admitted-left')).toHaveAttribute('data-left', '0');
+  expect(await page.evaluate(() => [...(window as unknown as { __seen: Set<string> }).__seen])).toEqual([]);
+  expect(rig.admissions(ref(1))).toEqual([{ reference: ref(1), persons: 1, test: 0 }]);
+  // The admission is the ordinary one: uploaded with the ticket's new count.
+  await expect.poll(() => rig.sim.tickets.get(ref(1))!.attractions.A!.used).toBe(3);
+  // Scanned again, it is used up.
+  await rig.scan(ref(1));
+  await expect(result(page)).toHaveAttribute('data-kind', 'already-used');
+
+  // Two persons left: the question is asked.
+  await rig.scan(ref(2));
+  await expect(page.getByTestId('person-choice')).toBeVisible();
+  expect(rig.admissions(ref(2))).toEqual([]);
+});
+
+test('person buttons are a radio group: arrow keys move the choice, one tab stop, and the focus ring is not the selected look', async ({ page, hosts }) => {
+  const rig = await startGateRig(hosts, { tickets: [ticket(1, { A: { pax: 4 } })] });
+  await openKiosk(page, rig.host);
+  await waitForGateReady(page);
+  await rig.scan(ref(1));
+  await expect(page.getByTestId('persons-4')).toHaveAttribute('aria-checked', 'true');
+  // One tab stop: only the chosen button is in the tab order.
+  const tabIndexes = await page.locator('[role="radio"]').evaluateAll((els) => els.map((e) => (e as HTMLElement).tabIndex));
+  expect(tabIndexes).toEqual([-1, -1, -1, 0]);
+
+  await page.getByTestId('persons-4').focus();
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByTestId('persons-3')).toHaveAttribute('aria-checked', 'true');
+  await expect(page.getByTestId('persons-3')).toBeFocused();
+  await expect(page.getByTestId('choice-confirm')).toHaveText('Let 3 persons in');
+  await page.keyboard.press('ArrowUp');
+  await expect(page.getByTestId('persons-2')).toBeFocused();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByTestId('persons-4')).toHaveAttribute('aria-checked', 'true');
+  await page.keyboard.press('ArrowRight'); // wraps around
+  await expect(page.getByTestId('persons-1')).toHaveAttribute('aria-checked', 'true');
+  await page.keyboard.press('End');
+  await expect(page.getByTestId('persons-4')).toBeFocused();
+  await page.keyboard.press('Home');
+  await expect(page.getByTestId('persons-1')).toHaveAttribute('aria-checked', 'true');
+  await expect(page.getByTestId('person-choice')).toHaveAttribute('data-selected', '1');
+
+  // Keyboard focus shows a ring outside the button; the selected look is the filled button with a tick.
+  const look = (testId: string) =>
+    page.getByTestId(testId).evaluate((el) => {
+      const s = getComputedStyle(el);
+      return { outline: s.outlineStyle, background: s.backgroundColor, tick: el.querySelector('svg[data-icon="check"]') !== null };
+    });
+  const focusedSelected = await look('persons-1');
+  expect(focusedSelected.outline).not.toBe('none');
+  expect(focusedSelected.tick).toBe(true);
+  await page.keyboard.press('Tab'); // focus leaves the group
+  const selected = await look('persons-1');
+  const other = await look('persons-2');
+  expect(selected.outline).toBe('none');
+  expect(selected.tick).toBe(true);
+  expect(other.tick).toBe(false);
+  expect(selected.background).not.toBe(other.background);
+  await screenshot(page, 'gate-persons-keyboard-800x480');
+
+  // Enter on the confirm button records the choice.
+  await page.getByTestId('choice-confirm').focus();
+  await page.keyboard.press('Enter');
+  await expect(result(page)).toHaveAttribute('data-kind', 'admitted');
+  expect(rig.admissions(ref(1))).toEqual([{ reference: ref(1), persons: 1, test: 0 }]);
+});
+
+test('an unchanged download says so with the tickets the kiosk holds, never "0 stored"', async ({ page, hosts }) => {
+  const rig = await startGateRig(hosts, { tickets: [ticket(1, { A: { pax: 2 } }), ticket(2, { A: { pax: 2 } }), ticket(3, { A: { pax: 1 } })] });
+  await openKiosk(page, rig.host);
+  await waitForGateReady(page);
+  await unlockAdmin(page);
+  await page.getByTestId('admin-tab-gate').click();
+  await expect(page.getByTestId('gate-download-count')).toContainText('3 stored');
+  // Nothing changed on the server: 304.
+  await page.getByTestId('gate-download-now').click();
+  await expect(page.getByTestId('gate-last-download').locator('[data-state]')).toHaveAttribute('data-state', 'not-modified', { timeout: 15_000 });
+  await expect(page.getByTestId('gate-download-count')).toHaveText('unchanged, 3 tickets');
+  await expect(page.getByTestId('gate-tickets-stored')).toHaveText('3');
+  await page.getByTestId('admin-exit').click();
+  await page.getByTestId('lang-id').click();
+  await unlockAdmin(page);
+  await page.getByTestId('admin-tab-gate').click();
+  await expect(page.getByTestId('gate-download-count')).toHaveText('tidak berubah, 3 tiket');
 });

@@ -37,7 +37,9 @@ test('the whole customer flow: amount, QR with countdown, the customer pays, coi
   await openKiosk(page, rig.host);
   await waitForHopper(page);
   await expect(page.getByTestId('purpose-payout')).toContainText('Get your coins');
-  await expect(page.getByTestId('amount-5')).toContainText('USD');
+  // Dollars as people there write them: "$5.00", not "USD 5.00".
+  await expect(page.getByTestId('amount-5')).toContainText('$5.00');
+  await expect(page.getByTestId('amount-5')).not.toContainText('USD');
   await expect(page.getByTestId('amount-5')).toContainText('20 coins');
   await screenshot(page, 'payout-start-800x480');
   await page.setViewportSize({ width: 720, height: 1280 });

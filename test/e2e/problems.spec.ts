@@ -79,3 +79,31 @@ test('a packaged kiosk with no config shows "not configured" and how to configur
   await screenshot(page, 'not-configured-800x480');
   expect(fs.existsSync(path.join(host.dataDir, 'config.json'))).toBe(false);
 });
+
+test('a problem screen is for customers first, in the kiosk\'s language; the attendant\'s part below it is translated too', async ({ page, hosts }) => {
+  const dir = hosts.tempDir();
+  const file = path.join(dir, 'booth-config.json');
+  fs.writeFileSync(file, JSON.stringify({ kioskName: 'Gerbang Utara', screen: { language: 'id' }, colour: 'blue' }));
+  const host = await hosts.start({ dataDir: dir, configPath: file });
+  await page.goto(host.url);
+  await expect(page.getByTestId('screen-problem')).toHaveAttribute('data-state', 'config-error');
+  // The customer's part: large, first, in view on a 7" screen, in Indonesian.
+  const customer = page.getByTestId('problem-customer');
+  await expect(page.getByTestId('problem-out-of-service')).toHaveText('Tidak beroperasi');
+  await expect(customer).toContainText('Silakan hubungi petugas.');
+  await expect(customer).toBeInViewport({ ratio: 1 });
+  const customerBox = (await customer.boundingBox())!;
+  const attendantBox = (await page.getByTestId('problem-attendant').boundingBox())!;
+  expect(customerBox.y).toBeLessThan(attendantBox.y);
+  const fontSize = await page.getByTestId('problem-out-of-service').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+  const titleSize = await page.getByTestId('problem-title').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+  expect(fontSize).toBeGreaterThan(titleSize * 1.3);
+  // The attendant's part, worded here from main's code, also in Indonesian.
+  await expect(page.getByTestId('problem-kind')).toHaveText('Kesalahan konfigurasi');
+  await expect(page.getByTestId('problem-title')).toHaveText('Konfigurasi mengandung kesalahan');
+  await expect(page.getByTestId('problem-message')).toHaveText(`Booth tidak berjalan karena ${file} mengandung 1 kesalahan. Berkas tidak diubah.`);
+  await expect(page.getByTestId('problem-howtofix')).toContainText(`Perbaiki kolom yang tercantum di bawah dalam ${file}`);
+  // What the validator expects is main's English, marked as such (attendant-only).
+  await expect(page.locator('[data-testid="problem-issue"][data-field="colour"] [data-testid="issue-expected"]')).toHaveAttribute('data-untranslated', 'true');
+  await screenshot(page, 'config-error-id-800x480');
+});

@@ -27,6 +27,8 @@ describe('kiosk host boot', () => {
       expect(running.boot.state).toBe('not-configured');
       expect(running.boot.demo).toBe(false);
       expect(running.boot.problem?.file).toBe(missing);
+      // A code and its values, for the screen to word in its language.
+      expect(running.boot.problem).toMatchObject({ code: 'config-missing', params: { file: missing } });
       await running.stop();
     }
     expect(fs.existsSync(path.join(dir, 'demo'))).toBe(false);
@@ -52,6 +54,7 @@ describe('kiosk host boot', () => {
     expect(running.boot.state).toBe('config-error');
     const fields = running.boot.problem?.issues?.map((i) => i.field);
     expect(fields).toEqual(expect.arrayContaining(['services.fetchIntervalSeconds', 'colour', 'api.baseUrl']));
+    expect(running.boot.problem).toMatchObject({ code: 'config-invalid', params: { file, count: running.boot.problem?.issues?.length } });
     const interval = running.boot.problem?.issues?.find((i) => i.field === 'services.fetchIntervalSeconds');
     expect(interval).toEqual({ field: 'services.fetchIntervalSeconds', expected: expect.stringMatching(/number/) });
     const log = fs.readFileSync(path.join(dir, 'booth.log'), 'utf8');
@@ -85,9 +88,18 @@ describe('kiosk host boot', () => {
     }
   });
 
+  it('shows a config error in the language and time zone the config names, even with errors elsewhere', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ screen: { language: 'id' }, timeZone: 'Asia/Makassar', colour: 'blue' }));
+    const running = await host(dir);
+    expect(running.boot).toMatchObject({ state: 'config-error', defaultLanguage: 'id' });
+    expect(await running.handlers.invoke('kiosk:status', {})).toMatchObject({ ok: true, value: { timeZone: 'Asia/Makassar' } });
+    await running.stop();
+  });
+
   it('shows a store error for a database from a newer Booth and does not touch it', async () => {
     const dir = tempDir();
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ kioskName: 'Gate C' }));
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ kioskName: 'Gate C', screen: { language: 'id' } }));
     const dbFile = path.join(dir, 'booth.db');
     const db = new Database(dbFile);
     db.pragma('user_version = 999');
@@ -99,6 +111,9 @@ describe('kiosk host boot', () => {
     expect(running.boot.problem?.title).toMatch(/newer Booth/);
     expect(running.boot.problem?.message).toContain('999');
     expect(running.boot.kioskName).toBe('Gate C');
+    // The customer's part of the screen speaks the kiosk's language; the screen words it from the code.
+    expect(running.boot.defaultLanguage).toBe('id');
+    expect(running.boot.problem).toMatchObject({ code: 'store-newer', params: { file: dbFile } });
     expect(await sha256(dbFile)).toBe(before);
     await running.stop();
   });

@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { eventNames, handlerSchemas, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../../preload/contract';
+import { eventNames, handlerSchemas, IPC_CLOSING_CHANNEL, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../../preload/contract';
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
@@ -230,11 +230,16 @@ describe('Electron main process wiring', () => {
     expect(fake.windows[0]!.webContents.sent).toEqual([[IPC_EVENT_CHANNEL, { name: 'admin:session', payload: { open: true, reason: 'unlock' } }]]);
   });
 
-  it('quits on SIGTERM/SIGINT and stops the kiosk before quitting', async () => {
+  it('quits on SIGTERM/SIGINT, tells the page first, and stops the kiosk before quitting', async () => {
     expect(signalListeners.sort()).toEqual(['SIGINT', 'SIGTERM']);
     let prevented = false;
+    const contents = fake.windows[0]!.webContents;
+    contents.sent.length = 0;
     fake.app.emit('before-quit', { preventDefault: () => (prevented = true) });
     expect(prevented).toBe(true);
+    // The page hears "closing" (nothing else with it) before the kiosk stops.
+    expect(contents.sent).toEqual([[IPC_CLOSING_CHANNEL]]);
+    expect(fake.stopped).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(fake.stopped).toEqual(['stopped']);
     expect(fake.app.quitCalls).toBe(1);

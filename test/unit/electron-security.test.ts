@@ -38,7 +38,7 @@ import {
 } from '../../main/electron/security-policy';
 import type { Dispatcher, EventBus, EventListener } from '../../main/dispatch';
 import type { ScopedLog } from '../../main/log';
-import { eventNames, handlerSchemas, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, type Result } from '../../preload/contract';
+import { eventNames, handlerSchemas, IPC_CLOSING_CHANNEL, IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, type Result } from '../../preload/contract';
 
 // Electron's types without naming the module (only main/electron/ and preload/ import it).
 type WebContents = Parameters<typeof guardWebContents>[0];
@@ -540,7 +540,11 @@ describe('source rules (checklist 15, 16, 18, 19)', () => {
 });
 
 describe('preload (checklist 3, 20)', () => {
-  type Api = { invoke: (name: unknown, args?: unknown) => Promise<Result<unknown>>; on: (event: unknown, cb: unknown) => () => void };
+  type Api = {
+    invoke: (name: unknown, args?: unknown) => Promise<Result<unknown>>;
+    on: (event: unknown, cb: unknown) => () => void;
+    onServiceLost: (cb: unknown) => () => void;
+  };
   let api: Api;
   let namesFromArgv: (argv: readonly string[], prefix: string) => Set<string>;
 
@@ -560,9 +564,9 @@ describe('preload (checklist 3, 20)', () => {
     preloadFake.invokeCalls.length = 0;
   });
 
-  it('exposes window.booth = { invoke, on } and nothing else', () => {
+  it('exposes window.booth = { invoke, on, onServiceLost } and nothing else', () => {
     expect(preloadFake.exposed[0]?.key).toBe('booth');
-    expect(Object.keys(api).sort()).toEqual(['invoke', 'on']);
+    expect(Object.keys(api).sort()).toEqual(['invoke', 'on', 'onServiceLost']);
     expect(typeof api.invoke).toBe('function');
   });
 
@@ -599,10 +603,25 @@ describe('preload (checklist 3, 20)', () => {
     expect(typeof api.on('not:listed', () => undefined)).toBe('function');
   });
 
+  it('reports the kiosk service lost at once when main says it is closing, with nothing from the IPC event', () => {
+    const calls: unknown[][] = [];
+    const off = api.onServiceLost((...args: unknown[]) => calls.push(args));
+    const closing = () => {
+      for (const l of preloadFake.listeners.get(IPC_CLOSING_CHANNEL) ?? []) l({ sender: 'ipcRenderer internals', ports: [] });
+    };
+    closing();
+    expect(calls).toEqual([[]]);
+    off();
+    closing();
+    expect(calls).toHaveLength(1);
+    expect(typeof api.onServiceLost('not a function')).toBe('function');
+  });
+
   it('uses the contract’s channel names', () => {
     const text = read('preload/index.ts');
     expect(text).toContain(`'${IPC_INVOKE_CHANNEL}'`);
     expect(text).toContain(`'${IPC_EVENT_CHANNEL}'`);
+    expect(text).toContain(`'${IPC_CLOSING_CHANNEL}'`);
   });
 
   it('bundles into one small file that requires nothing but electron (sandboxed preload)', async () => {

@@ -15,12 +15,15 @@ import { adminPages } from '../../app/modules';
 import { useRouter } from '../../app/router';
 import { BigButton } from '../../components/BigButton';
 import { Notice } from '../../components/Notice';
+import { AdminError } from './AdminError';
 import { AuditPage } from './AuditPage';
 import { LogsPage } from './LogsPage';
 import { OverviewPage } from './OverviewPage';
 import { useAdminCall } from './useAdminCall';
 
 const BUILT_IN_TABS = ['overview', 'logs', 'audit'] as const;
+/** Module pages this screen has a tab name for (others show main's title). */
+const NAMED_MODULE_TABS: ReadonlySet<string> = new Set(['gate', 'payout']);
 
 export function AdminScreen() {
   const { t } = useTranslation();
@@ -87,8 +90,10 @@ export function AdminScreen() {
 
   const modulePages = overview?.pages ?? [];
   const tabs = [
-    ...BUILT_IN_TABS.map((id) => ({ id, title: t(`admin.tabs.${id}`) })),
-    ...modulePages.map((p) => ({ id: `module:${p.id}`, title: p.title })),
+    ...BUILT_IN_TABS.map((id) => ({ id, title: t(`admin.tabs.${id}`), translated: true })),
+    ...modulePages.map((p) =>
+      NAMED_MODULE_TABS.has(p.id) ? { id: `module:${p.id}`, title: t(`admin.tabs.${p.id}`), translated: true } : { id: `module:${p.id}`, title: p.title, translated: false },
+    ),
   ];
 
   let body: ReactNode = null;
@@ -110,28 +115,32 @@ export function AdminScreen() {
 
   return (
     <main className="screen admin" data-testid="screen-admin">
+      {/* One row at every size: the tabs scroll sideways if ever they must, Exit stays in view. */}
       <nav className="admin__tabs" aria-label={t('admin.title')}>
-        {tabs.map((tb) => (
-          <button
-            key={tb.id}
-            type="button"
-            className={`admin__tab${tab === tb.id ? ' is-active' : ''}`}
-            aria-current={tab === tb.id ? 'page' : undefined}
-            data-testid={`admin-tab-${tb.id.replace(/^module:/, '')}`}
-            onClick={() => {
-              setTab(tb.id);
-              if (tb.id === 'overview') void loadOverview();
-            }}
-          >
-            {tb.title}
-          </button>
-        ))}
+        <div className="admin__tablist">
+          {tabs.map((tb) => (
+            <button
+              key={tb.id}
+              type="button"
+              className={`admin__tab${tab === tb.id ? ' is-active' : ''}`}
+              aria-current={tab === tb.id ? 'page' : undefined}
+              data-testid={`admin-tab-${tb.id.replace(/^module:/, '')}`}
+              data-untranslated={tb.translated ? undefined : 'true'}
+              onClick={() => {
+                setTab(tb.id);
+                if (tb.id === 'overview') void loadOverview();
+              }}
+            >
+              {tb.title}
+            </button>
+          ))}
+        </div>
         <BigButton icon="cross" variant="danger" className="admin__exit" testId="admin-exit" onClick={() => void leave('user')}>
           {t('admin.exit')}
         </BigButton>
       </nav>
       <div className="admin__body">
-        {error ? <Notice kind="error">{t('admin.error', { message: error })}</Notice> : null}
+        {error ? <AdminError message={error} /> : null}
         {body}
       </div>
     </main>

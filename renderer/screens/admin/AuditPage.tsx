@@ -1,13 +1,17 @@
-/** The audit table: every admin action, newest first. */
+/** The audit: every admin action, newest first, in words, in the venue's time zone, a page at a time. */
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AuditEntry } from '../../../preload/contract';
 import { useStatus } from '../../app/contexts';
 import { localeOf } from '../../app/i18n';
 import { BigButton } from '../../components/BigButton';
-import { Notice } from '../../components/Notice';
+import { StackTable } from '../../components/StackTable';
+import { AdminError } from './AdminError';
+import { auditAction, auditDetail } from './auditText';
 import { formatTimestamp } from './format';
 import type { AdminCall } from './useAdminCall';
+
+const PAGE = 25;
 
 export function AuditPage({ adminCall }: { adminCall: AdminCall }) {
   const { t, i18n } = useTranslation();
@@ -35,29 +39,40 @@ export function AuditPage({ adminCall }: { adminCall: AdminCall }) {
           {t('common.refresh')}
         </BigButton>
       </div>
-      {error ? <Notice kind="error">{t('admin.error', { message: error })}</Notice> : null}
+      {error ? <AdminError message={error} /> : null}
       {entries && entries.length === 0 ? <p className="muted">{t('admin.audit.empty')}</p> : null}
       {entries && entries.length > 0 ? (
-        <div className="table-wrap">
-          <table className="data-table" data-testid="audit-table">
-            <thead>
-              <tr>
-                <th>{t('admin.audit.at')}</th>
-                <th>{t('admin.audit.action')}</th>
-                <th>{t('admin.audit.detail')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <tr key={e.id} data-testid="audit-row" data-action={e.action}>
-                  <td className="nowrap">{formatTimestamp(e.at, locale, status?.timeZone)}</td>
-                  <td className="mono">{e.action}</td>
-                  <td>{e.detail ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <StackTable
+          testId="audit-table"
+          moreTestId="audit-more"
+          pageSize={PAGE}
+          rows={entries}
+          rowKey={(e) => e.id}
+          rowProps={(e) => ({ 'data-testid': 'audit-row', 'data-action': e.action })}
+          columns={[
+            { id: 'at', header: t('admin.audit.at'), className: 'nowrap', cell: (e) => formatTimestamp(e.at, locale, status?.timeZone) },
+            {
+              id: 'action',
+              header: t('admin.audit.action'),
+              cell: (e) => {
+                const words = auditAction(e.action, t);
+                return (
+                  <span className={words.translated ? undefined : 'mono'} data-untranslated={words.translated ? undefined : 'true'} data-testid="audit-action">
+                    {words.text}
+                  </span>
+                );
+              },
+            },
+            {
+              id: 'detail',
+              header: t('admin.audit.detail'),
+              cell: (e) => {
+                const words = auditDetail(e.action, e.detail, t);
+                return words ? <span data-untranslated={words.translated ? undefined : 'true'}>{words.text}</span> : '';
+              },
+            },
+          ]}
+        />
       ) : null}
     </div>
   );

@@ -48,7 +48,8 @@ export function ConfigTree({ config }: { config: unknown }) {
   if (isPlain(config)) return <Value value={config} />;
   const entries = Array.isArray(config) ? config.map((v, i) => [String(i), v] as const) : Object.entries(config as object);
   return (
-    <ul className="config-tree" data-testid="ov-config">
+    // Setting names and values are data, not words: the translation check leaves them out.
+    <ul className="config-tree" data-testid="ov-config" data-untranslated="true">
       {entries.map(([k, v]) => (
         <Node key={k} name={k} value={v} path={k} />
       ))}

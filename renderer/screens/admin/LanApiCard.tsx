@@ -1,33 +1,23 @@
 /** The kiosk's LAN API in the admin overview: whether it runs, where, and the certificate fingerprint clients pin. */
-import { Fragment, type ReactNode } from 'react';
+import { Fragment } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { LanApiStatus } from '../../../preload/contract';
 import { Icon } from '../../components/Icon';
-
-function Row({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
-  return (
-    <div className="facts__row">
-      <dt>{label}</dt>
-      <dd data-testid={testId}>{children}</dd>
-    </div>
-  );
-}
+import { KeyValue as Row, KeyValueCard } from '../../components/KeyValueCard';
 
 export function LanApiCard({ api }: { api: LanApiStatus }) {
   const { t } = useTranslation();
   const ok = api.state === 'listening';
   const warn = api.state === 'failed';
   return (
-    <section className="admin-card" data-testid="ov-lan-api">
-      <h2>{t('admin.overview.lanApi.title')}</h2>
-      <dl className="facts">
+    <KeyValueCard title={t('admin.overview.lanApi.title')} testId="ov-lan-api">
         <Row label={t('admin.overview.lanApi.state')} testId="ov-lan-api-state">
           <span data-state={api.state} className={ok ? 'tag tag--ok' : warn ? 'tag tag--warning' : undefined}>
             {ok || warn ? <Icon name={ok ? 'check' : 'warning'} /> : null}
             {t(`admin.overview.lanApi.states.${api.state}`)}
           </span>
           {api.state === 'off' ? <div className="muted">{t('admin.overview.lanApi.offHint')}</div> : null}
-          {api.error ? <div>{api.error}</div> : null}
+          {api.error ? <div data-untranslated="true">{api.error}</div> : null}
         </Row>
         {api.url ? (
           <Row label={t('admin.overview.lanApi.address')} testId="ov-lan-api-url">
@@ -48,7 +38,6 @@ export function LanApiCard({ api }: { api: LanApiStatus }) {
             <div className="muted">{t('admin.overview.lanApi.fingerprintHint')}</div>
           </Row>
         ) : null}
-      </dl>
-    </section>
+    </KeyValueCard>
   );
 }

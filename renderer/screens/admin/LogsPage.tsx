@@ -1,14 +1,21 @@
-/** The last lines of the kiosk's log file, monospace, with a refresh button. */
+/**
+ * The last lines of the kiosk's log file, monospace, with a refresh button.
+ * Each line's time is shown in the venue's time zone (the file has the
+ * machine's); the lines themselves are English, for the attendant.
+ */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useStatus } from '../../app/contexts';
+import { logLineInZone } from '../../app/format';
 import { BigButton } from '../../components/BigButton';
-import { Notice } from '../../components/Notice';
+import { AdminError } from './AdminError';
 import type { AdminCall } from './useAdminCall';
 
 const LINES = 300;
 
 export function LogsPage({ adminCall }: { adminCall: AdminCall }) {
   const { t } = useTranslation();
+  const zone = useStatus()?.timeZone;
   const [data, setData] = useState<{ path: string; lines: string[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [generation, setGeneration] = useState(0);
@@ -38,17 +45,22 @@ export function LogsPage({ adminCall }: { adminCall: AdminCall }) {
         <div>
           <h2>{t('admin.logs.title')}</h2>
           {data ? <p className="muted">{t('admin.logs.file', { path: data.path })}</p> : null}
+          {zone ? (
+            <p className="muted" data-testid="logs-zone">
+              {t('admin.logs.zone', { zone })}
+            </p>
+          ) : null}
         </div>
         <BigButton icon="refresh" testId="logs-refresh" onClick={() => void load()}>
           {t('common.refresh')}
         </BigButton>
       </div>
-      {error ? <Notice kind="error">{t('admin.error', { message: error })}</Notice> : null}
-      <pre className="log-lines" ref={pre} data-testid="logs-lines">
-        {data && data.lines.length === 0 ? <div className="muted">{t('admin.logs.empty')}</div> : null}
+      {error ? <AdminError message={error} /> : null}
+      {data && data.lines.length === 0 ? <p className="muted">{t('admin.logs.empty')}</p> : null}
+      <pre className="log-lines" ref={pre} data-testid="logs-lines" data-untranslated="true">
         {(data?.lines ?? []).map((line, i) => (
           <div key={i} className="log-line" data-testid="log-line">
-            {line}
+            {logLineInZone(line, zone)}
           </div>
         ))}
       </pre>

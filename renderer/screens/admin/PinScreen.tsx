@@ -142,8 +142,9 @@ export function PinScreen() {
           <Notice kind="warning" testId="pin-message">
             {t('pin.noPin')}
           </Notice>
+          {/* Main's text (phase.howToSet) is English; the same in this screen's language. */}
           <p className="pin-screen__howto" data-testid="pin-howto">
-            {phase.howToSet}
+            {t('pin.howToSet')}
           </p>
           <div className="pin-screen__actions">
             <BigButton icon="cross" testId="pin-cancel" onClick={home}>
@@ -177,7 +178,11 @@ export function PinScreen() {
   } else if (phase.note?.kind === 'again') {
     notice = <Notice kind="ok" testId="pin-message">{t('pin.unlockedAgain')}</Notice>;
   } else if (phase.note?.kind === 'error') {
-    notice = <Notice kind="error" testId="pin-message">{t('pin.error', { message: phase.note.message })}</Notice>;
+    notice = (
+      <Notice kind="error" testId="pin-message">
+        {t('pin.error')} <span data-untranslated="true">{phase.note.message}</span>
+      </Notice>
+    );
   }
 
   return (

@@ -76,7 +76,7 @@ export function DemoPanel() {
         {t('gate.demo.open')}
       </BigButton>
       {error ? (
-        <p className="demo-panel__error" role="alert" data-testid="demo-error">
+        <p className="demo-panel__error" role="alert" data-testid="demo-error" data-untranslated="true">
           {error}
         </p>
       ) : null}

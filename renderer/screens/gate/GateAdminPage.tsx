@@ -14,21 +14,14 @@ import { useBoothEvent } from '../../app/useBoothEvent';
 import { useReloadSoon } from '../../app/useReloadSoon';
 import { BigButton } from '../../components/BigButton';
 import { Icon } from '../../components/Icon';
-import { Notice } from '../../components/Notice';
+import { KeyValue as Row, KeyValueCard } from '../../components/KeyValueCard';
+import { StackTable } from '../../components/StackTable';
+import { AdminError } from '../admin/AdminError';
 import { formatTimestamp } from '../admin/format';
 import { useAdminCall } from '../admin/useAdminCall';
 import { GateFlags } from './GateFlags';
 import { HourChart } from './HourChart';
 import { TimeZoneNotice } from './TimeZoneNotice';
-
-function Row({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
-  return (
-    <div className="facts__row">
-      <dt>{label}</dt>
-      <dd data-testid={testId}>{children}</dd>
-    </div>
-  );
-}
 
 function Tag({ ok, children, testId, state }: { ok: boolean; children: ReactNode; testId?: string; state?: string }) {
   return (
@@ -39,7 +32,7 @@ function Tag({ ok, children, testId, state }: { ok: boolean; children: ReactNode
   );
 }
 
-function hourIn(timeZone: string | undefined): number | null {
+export function hourIn(timeZone: string | undefined): number | null {
   try {
     return Number(new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' }).format(new Date()));
   } catch {
@@ -140,7 +133,7 @@ export function GateAdminPage(_props: AdminPageProps) {
   if (!summary) {
     return (
       <div className="admin-page" data-testid="admin-gate">
-        {error ? <Notice kind="error">{t('admin.error', { message: error })}</Notice> : <p className="muted">{t('common.loading')}</p>}
+        {error ? <AdminError message={error} /> : <p className="muted">{t('common.loading')}</p>}
       </div>
     );
   }
@@ -161,157 +154,164 @@ export function GateAdminPage(_props: AdminPageProps) {
           {t('common.refresh')}
         </BigButton>
       </div>
-      {error ? <Notice kind="error">{t('admin.error', { message: error })}</Notice> : null}
+      {error ? <AdminError message={error} /> : null}
       {summary.timeZoneHint ? <TimeZoneNotice hint={summary.timeZoneHint} testId="gate-time-zone-hint" /> : null}
 
       <div className="admin-grid">
-        <section className="admin-card">
-          <h2>{t('gate.admin.gate')}</h2>
-          <dl className="facts">
-            <Row label={t('gate.admin.attraction')}>
-              <strong>{summary.attraction}</strong>
-            </Row>
-            <Row label={t('gate.admin.testMode')}>
-              <button
-                type="button"
-                className={`switch${summary.testMode ? ' is-on' : ''}`}
-                role="switch"
-                aria-checked={summary.testMode}
-                data-testid="gate-test-mode"
-                data-state={summary.testMode ? 'on' : 'off'}
-                disabled={busy === 'test-mode'}
-                onClick={() => void act('test-mode', () => adminCall('gate:set-test-mode', { on: !summary.testMode }))}
-              >
-                <span className="switch__knob" />
-                <span className="switch__label">{summary.testMode ? t('gate.admin.on') : t('gate.admin.off')}</span>
-              </button>
-            </Row>
-          </dl>
-          <p className="muted gate-admin__hint">{t('gate.admin.testModeHint')}</p>
-        </section>
+        <KeyValueCard
+          title={t('gate.admin.gate')}
+          after={<p className="muted gate-admin__hint">{t('gate.admin.testModeHint')}</p>}
+        >
+          <Row label={t('gate.admin.attraction')}>
+            <strong>{summary.attraction}</strong>
+          </Row>
+          <Row label={t('gate.admin.testMode')}>
+            <button
+              type="button"
+              className={`switch${summary.testMode ? ' is-on' : ''}`}
+              role="switch"
+              aria-checked={summary.testMode}
+              data-testid="gate-test-mode"
+              data-state={summary.testMode ? 'on' : 'off'}
+              disabled={busy === 'test-mode'}
+              onClick={() => void act('test-mode', () => adminCall('gate:set-test-mode', { on: !summary.testMode }))}
+            >
+              <span className="switch__knob" />
+              <span className="switch__label">{summary.testMode ? t('gate.admin.on') : t('gate.admin.off')}</span>
+            </button>
+          </Row>
+        </KeyValueCard>
 
-        <section className="admin-card">
-          <h2>{t('gate.admin.uploads')}</h2>
-          <dl className="facts">
-            <Row label={t('gate.admin.pending')} testId="gate-sync-pending">
-              {num(sync.pending)}
+        <KeyValueCard
+          title={t('gate.admin.uploads')}
+          after={
+            summary.deadItems.length > 0 ? (
+              <StackTable
+                testId="dead-items"
+                rows={summary.deadItems}
+                rowKey={(item) => item.id}
+                rowProps={(item) => ({ 'data-testid': `dead-item-${item.id}`, 'data-key': item.key })}
+                columns={[
+                  {
+                    id: 'upload',
+                    header: t('gate.admin.deadUpload'),
+                    cell: (item) => (
+                      <>
+                        <div data-untranslated="true">{item.summary}</div>
+                        <div className="muted">{t('gate.admin.deadMeta', { time: when(item.createdAt), count: item.attempts })}</div>
+                      </>
+                    ),
+                  },
+                  {
+                    id: 'error',
+                    header: t('gate.admin.deadError'),
+                    className: 'dead-error',
+                    untranslated: true,
+                    testId: (item) => `dead-error-${item.id}`,
+                    cell: (item) => item.lastError ?? '—',
+                  },
+                  {
+                    id: 'retry',
+                    header: '',
+                    cell: (item) => (
+                      <BigButton
+                        icon="refresh"
+                        testId={`redrive-${item.id}`}
+                        disabled={busy === `redrive-${item.id}`}
+                        onClick={() => void act(`redrive-${item.id}`, () => adminCall('sync:redrive', { id: item.id }))}
+                      >
+                        {t('gate.admin.retry')}
+                      </BigButton>
+                    ),
+                  },
+                ]}
+              />
+            ) : null
+          }
+        >
+          <Row label={t('gate.admin.pending')} testId="gate-sync-pending">
+            {num(sync.pending)}
+          </Row>
+          <Row label={t('gate.admin.dead')} testId="gate-sync-dead">
+            {sync.dead > 0 ? <Tag ok={false}>{num(sync.dead)}</Tag> : num(sync.dead)}
+          </Row>
+          <Row label={t('gate.admin.lastUpload')} testId="gate-last-upload">
+            {when(sync.lastUploadAt)}
+          </Row>
+          {sync.lastError ? (
+            <Row label={t('gate.admin.lastError')} testId="gate-sync-error" untranslated>
+              {sync.lastError}
             </Row>
-            <Row label={t('gate.admin.dead')} testId="gate-sync-dead">
-              {sync.dead > 0 ? <Tag ok={false}>{num(sync.dead)}</Tag> : num(sync.dead)}
-            </Row>
-            <Row label={t('gate.admin.lastUpload')} testId="gate-last-upload">
-              {when(sync.lastUploadAt)}
-            </Row>
-            {sync.lastError ? (
-              <Row label={t('gate.admin.lastError')} testId="gate-sync-error">
-                {sync.lastError}
-              </Row>
-            ) : null}
-          </dl>
-          {summary.deadItems.length > 0 ? (
-            <div className="table-wrap">
-              <table className="data-table" data-testid="dead-items">
-                <thead>
-                  <tr>
-                    <th>{t('gate.admin.deadUpload')}</th>
-                    <th>{t('gate.admin.deadError')}</th>
-                    <th />
-                  </tr>
-                </thead>
-                <tbody>
-                  {summary.deadItems.map((item) => (
-                    <tr key={item.id} data-testid={`dead-item-${item.id}`} data-key={item.key}>
-                      <td>
-                        <div>{item.summary}</div>
-                        <div className="muted">{t('gate.admin.deadMeta', { time: when(item.createdAt), attempts: item.attempts })}</div>
-                      </td>
-                      <td className="dead-error" data-testid={`dead-error-${item.id}`}>
-                        {item.lastError ?? '—'}
-                      </td>
-                      <td>
-                        <BigButton
-                          icon="refresh"
-                          testId={`redrive-${item.id}`}
-                          disabled={busy === `redrive-${item.id}`}
-                          onClick={() => void act(`redrive-${item.id}`, () => adminCall('sync:redrive', { id: item.id }))}
-                        >
-                          {t('gate.admin.retry')}
-                        </BigButton>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
           ) : null}
-        </section>
+        </KeyValueCard>
 
-        <section className="admin-card">
-          <h2>{t('gate.admin.tickets')}</h2>
-          <dl className="facts">
-            <Row label={t('gate.admin.ticketsStored')} testId="gate-tickets-stored">
-              {summary.ticketsStored.toLocaleString(locale)}
+        <KeyValueCard
+          title={t('gate.admin.tickets')}
+          after={
+            <div className="gate-admin__download">
+              <BigButton icon="download" variant="primary" testId="gate-download-now" disabled={last.state === 'running' || busy === 'download'} onClick={() => void downloadNow()}>
+                {t('gate.admin.downloadNow')}
+              </BigButton>
+              <DownloadProgress info={last} />
+            </div>
+          }
+        >
+          <Row label={t('gate.admin.ticketsStored')} testId="gate-tickets-stored">
+            {num(summary.ticketsStored)}
+          </Row>
+          <Row label={t('gate.admin.lastSuccess')} testId="gate-last-success">
+            {when(summary.lastSuccessfulDownloadAt)}
+          </Row>
+          <Row label={t('gate.admin.lastDownload')} testId="gate-last-download">
+            <span data-state={last.state}>
+              {t(`gate.admin.downloadState.${last.state}`)}
+              {last.finishedAt ? ` · ${when(last.finishedAt)}` : last.startedAt ? ` · ${when(last.startedAt)}` : ''}
+            </span>
+          </Row>
+          {last.state !== 'idle' ? (
+            <>
+              <Row label={t('gate.admin.count')} testId="gate-download-count">
+                {last.state === 'not-modified'
+                  ? // Nothing came down: say what the kiosk holds, not "0 stored".
+                    t('gate.admin.countUnchanged', { count: summary.ticketsStored, tickets: num(summary.ticketsStored) })
+                  : t('gate.admin.countValue', { stored: num(last.stored), skipped: num(last.skipped), withdrawn: num(last.withdrawn) })}
+              </Row>
+              <Row label={t('gate.admin.duration')} testId="gate-download-duration">
+                {last.durationMs === null ? '—' : t('gate.admin.durationValue', { seconds: (last.durationMs / 1000).toLocaleString(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) })}
+              </Row>
+            </>
+          ) : null}
+          {last.error ? (
+            <Row label={t('gate.admin.errors')} testId="gate-download-error" untranslated>
+              {last.error}
             </Row>
-            <Row label={t('gate.admin.lastSuccess')} testId="gate-last-success">
-              {when(summary.lastSuccessfulDownloadAt)}
-            </Row>
-            <Row label={t('gate.admin.lastDownload')} testId="gate-last-download" >
-              <span data-state={last.state}>
-                {t(`gate.admin.downloadState.${last.state}`)}
-                {last.finishedAt ? ` · ${when(last.finishedAt)}` : last.startedAt ? ` · ${when(last.startedAt)}` : ''}
+          ) : null}
+        </KeyValueCard>
+
+        <KeyValueCard title={t('gate.admin.scanner')}>
+          <Row label={t('gate.admin.scannerState')}>
+            {scanner.configured ? (
+              <Tag ok={scanner.connected} testId="gate-scanner-state" state={scanner.connected ? 'connected' : 'disconnected'}>
+                {scanner.connected ? t('gate.admin.connected') : t('gate.admin.disconnected')}
+              </Tag>
+            ) : (
+              <span data-testid="gate-scanner-state" data-state="none">
+                {t('gate.admin.scannerNone')}
               </span>
+            )}
+          </Row>
+          <Row label={t('gate.admin.path')} testId="gate-scanner-path">
+            <span className="mono">{scanner.path ?? t('common.none')}</span>
+          </Row>
+          <Row label={t('gate.admin.lastScan')} testId="gate-scanner-last">
+            {when(scanner.lastScanAt)}
+          </Row>
+          {scanner.error ? (
+            <Row label={t('gate.admin.error')} testId="gate-scanner-error" untranslated>
+              {scanner.error}
             </Row>
-            {last.state !== 'idle' ? (
-              <>
-                <Row label={t('gate.admin.count')} testId="gate-download-count">
-                  {t('gate.admin.countValue', { stored: num(last.stored), skipped: num(last.skipped), withdrawn: num(last.withdrawn) })}
-                </Row>
-                <Row label={t('gate.admin.duration')} testId="gate-download-duration">
-                  {last.durationMs === null ? '—' : t('gate.admin.durationValue', { seconds: (last.durationMs / 1000).toFixed(1) })}
-                </Row>
-              </>
-            ) : null}
-            {last.error ? (
-              <Row label={t('gate.admin.errors')} testId="gate-download-error">
-                {last.error}
-              </Row>
-            ) : null}
-          </dl>
-          <div className="gate-admin__download">
-            <BigButton icon="download" variant="primary" testId="gate-download-now" disabled={last.state === 'running' || busy === 'download'} onClick={() => void downloadNow()}>
-              {t('gate.admin.downloadNow')}
-            </BigButton>
-            <DownloadProgress info={last} />
-          </div>
-        </section>
-
-        <section className="admin-card">
-          <h2>{t('gate.admin.scanner')}</h2>
-          <dl className="facts">
-            <Row label={t('gate.admin.scannerState')}>
-              {scanner.configured ? (
-                <Tag ok={scanner.connected} testId="gate-scanner-state" state={scanner.connected ? 'connected' : 'disconnected'}>
-                  {scanner.connected ? t('gate.admin.connected') : t('gate.admin.disconnected')}
-                </Tag>
-              ) : (
-                <span data-testid="gate-scanner-state" data-state="none">
-                  {t('gate.admin.scannerNone')}
-                </span>
-              )}
-            </Row>
-            <Row label={t('gate.admin.path')} testId="gate-scanner-path">
-              <span className="mono">{scanner.path ?? t('common.none')}</span>
-            </Row>
-            <Row label={t('gate.admin.lastScan')} testId="gate-scanner-last">
-              {when(scanner.lastScanAt)}
-            </Row>
-            {scanner.error ? (
-              <Row label={t('gate.admin.error')} testId="gate-scanner-error">
-                {scanner.error}
-              </Row>
-            ) : null}
-          </dl>
-        </section>
+          ) : null}
+        </KeyValueCard>
 
         <section className="admin-card admin-card--wide">
           <h2>{t('gate.admin.admissionsToday')}</h2>

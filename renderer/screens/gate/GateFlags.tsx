@@ -1,13 +1,14 @@
 /**
  * Flags for the attendant on the gate page: each open flag in words (from its
  * counts, in the page's language) with a Resolve action and an optional note,
- * newest first, a page at a time ("Show more").
+ * newest first, a page at a time ("Show more", a PagedList fed by main).
  */
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { GateFlag, GateFlagPage } from '../../../preload/contract';
 import { BigButton } from '../../components/BigButton';
 import { Icon } from '../../components/Icon';
+import { PagedList } from '../../components/PagedList';
 import type { AdminCall } from '../admin/useAdminCall';
 
 type T = ReturnType<typeof useTranslation>['t'];
@@ -91,16 +92,27 @@ export function GateFlags({ firstPage, adminCall, when, onChanged, onError }: Ga
       <p className="muted" data-testid="gate-flags-total" data-total={total}>
         {t('gate.admin.flagsOpen', { count: total })}
       </p>
-      <ul className="flag-list" data-testid="gate-flags">
-        {shown.map((f) => (
-          <li key={f.id} className="flag" data-testid={`gate-flag-${f.id}`} data-kind={f.kind} data-reference={f.reference}>
+      <PagedList
+        className="flag-list"
+        testId="gate-flags"
+        moreTestId="gate-flags-more"
+        items={shown}
+        total={total}
+        busy={busy}
+        {...(nextBefore !== null ? { onMore: () => void loadMore() } : {})}
+        itemKey={(f) => f.id}
+        itemProps={(f) => ({ className: 'flag', 'data-testid': `gate-flag-${f.id}`, 'data-kind': f.kind, 'data-reference': f.reference })}
+        render={(f) => (
+          <>
             <div className="flag__text">
               <span className="tag tag--warning">
                 <Icon name="warning" />
                 {t(`gate.admin.flag.${f.kind}`)}
               </span>{' '}
               <span className="mono">{f.reference}</span> ({f.attraction}) —{' '}
-              <span data-testid={`gate-flag-text-${f.id}`}>{flagText(f, t)}</span>{' '}
+              <span data-testid={`gate-flag-text-${f.id}`} data-untranslated={f.facts ? undefined : 'true'}>
+                {flagText(f, t)}
+              </span>{' '}
               <span className="muted">
                 {when(f.createdAt)}
                 {f.updatedAt ? ` · ${t('gate.admin.flagUpdated', { time: when(f.updatedAt) })}` : ''}
@@ -144,14 +156,9 @@ export function GateFlags({ firstPage, adminCall, when, onChanged, onError }: Ga
                 {t('gate.admin.resolve')}
               </BigButton>
             )}
-          </li>
-        ))}
-      </ul>
-      {nextBefore !== null ? (
-        <BigButton icon="dots" testId="gate-flags-more" disabled={busy} onClick={() => void loadMore()}>
-          {t('gate.admin.moreFlags', { count: Math.max(0, total - shown.length) })}
-        </BigButton>
-      ) : null}
+          </>
+        )}
+      />
     </>
   );
 }

@@ -2,13 +2,15 @@
  * One scan's result, readable from a metre away: colour, icon and words
  * together. VALID asks how many persons enter now (default: all left) and
  * records them with 'gate:admit'; the choice holds the idle reset and, left
- * unanswered, cancels (recording nothing). Every other result returns to the
- * ready screen by itself. A new scan replaces this screen (see GateService);
- * an unanswered choice is then cancelled. Scanned text is only ever text.
+ * unanswered, cancels (recording nothing). With one person left there is
+ * nothing to ask: that person is admitted at once, through the same
+ * 'gate:admit'. Every other result returns to the ready screen by itself. A
+ * new scan replaces this screen (see GateService); an unanswered choice is
+ * then cancelled. Scanned text is only ever text.
  */
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ScanResult } from '../../../preload/contract';
+import type { AdmitResult, Result, ScanResult } from '../../../preload/contract';
 import { call } from '../../app/call';
 import { useBoot, useStatus } from '../../app/contexts';
 import { formatAgo, formatDay, formatMoment } from '../../app/format';
@@ -60,6 +62,18 @@ const iconOf: Record<ScanResult['kind'], IconName> = {
 /** Scans shown (by key) right now; a cleanup that finds its key shown again was a remount, not a leave. */
 const shown = new Map<string, number>();
 
+/** One 'gate:admit' per scan admitted without the question, whatever remounts the screen. */
+const autoAdmits = new Map<string, Promise<Result<AdmitResult>>>();
+function admitOnce(scanId: string): Promise<Result<AdmitResult>> {
+  let pending = autoAdmits.get(scanId);
+  if (!pending) {
+    pending = call('gate:admit', { scanId, persons: 1 });
+    autoAdmits.set(scanId, pending);
+    void pending.finally(() => window.setTimeout(() => autoAdmits.delete(scanId), 60_000));
+  }
+  return pending;
+}
+
 export function GateResultScreen({ route }: CustomerScreenProps) {
   const { home } = useRouter();
   const params = route.params as { result?: ScanResult; seq?: number } | undefined;
@@ -91,9 +105,11 @@ function GateResult({ result }: { result: ScanResult }) {
   const zone = status?.timeZone;
   const { resultMs, choiceMs } = gateTimings(boot);
 
-  const [phase, setPhase] = useState<Phase>({ kind: 'result' });
+  // One person left: nothing to ask, admit at once.
+  const auto = result.kind === 'valid' && result.left === 1;
+  const [phase, setPhase] = useState<Phase>(auto ? { kind: 'recording' } : { kind: 'result' });
   const isChoice = result.kind === 'valid' && phase.kind === 'result';
-  const answered = useRef(false);
+  const answered = useRef(auto);
   const left = result.kind === 'valid' ? result.left : 0;
   const [persons, setPersons] = useState(left);
 
@@ -135,30 +151,47 @@ function GateResult({ result }: { result: ScanResult }) {
     return () => window.clearTimeout(timer);
   }, [phase.kind, isChoice, cancel, home, choiceMs, resultMs]);
 
+  const showOutcome = useCallback(
+    (r: Result<AdmitResult>) => {
+      if (!r.ok) {
+        setPhase({ kind: 'cannot-record', message: r.error.message });
+        return;
+      }
+      const outcome = r.value;
+      switch (outcome.status) {
+        case 'admitted':
+          setPhase({ kind: 'admitted', persons: outcome.persons, left: outcome.left, test: outcome.test });
+          break;
+        case 'cannot-record':
+          setPhase({ kind: 'cannot-record', message: outcome.message });
+          break;
+        case 'expired':
+          setPhase({ kind: 'expired' });
+          break;
+        case 'changed':
+          navigate({ name: GATE_RESULT_ROUTE, params: { result: outcome.result, seq: nextScanSeq() } });
+          break;
+      }
+    },
+    [navigate],
+  );
+
+  useEffect(() => {
+    if (!auto) return undefined;
+    let alive = true;
+    void admitOnce(result.scanId).then((r) => {
+      if (alive) showOutcome(r);
+    });
+    return () => {
+      alive = false;
+    };
+  }, [auto, result.scanId, showOutcome]);
+
   const confirm = async () => {
     if (answered.current || result.kind !== 'valid') return;
     answered.current = true;
     setPhase({ kind: 'recording' });
-    const r = await call('gate:admit', { scanId: result.scanId, persons });
-    if (!r.ok) {
-      setPhase({ kind: 'cannot-record', message: r.error.message });
-      return;
-    }
-    const outcome = r.value;
-    switch (outcome.status) {
-      case 'admitted':
-        setPhase({ kind: 'admitted', persons: outcome.persons, left: outcome.left, test: outcome.test });
-        break;
-      case 'cannot-record':
-        setPhase({ kind: 'cannot-record', message: outcome.message });
-        break;
-      case 'expired':
-        setPhase({ kind: 'expired' });
-        break;
-      case 'changed':
-        navigate({ name: GATE_RESULT_ROUTE, params: { result: outcome.result, seq: nextScanSeq() } });
-        break;
-    }
+    showOutcome(await call('gate:admit', { scanId: result.scanId, persons }));
   };
 
   const referenceLine =
@@ -198,6 +231,16 @@ function GateResult({ result }: { result: ScanResult }) {
     return (
       <Frame tone="warn" kind="expired" result={result} icon="clock" title={t('gate.result.expired.title')}>
         <p className="gate-result__big">{t('gate.result.expired.detail')}</p>
+      </Frame>
+    );
+  }
+
+  if (auto && phase.kind === 'recording') {
+    return (
+      <Frame tone={toneOf(result)} kind="valid" result={result} icon="check" title={result.kind === 'valid' && result.test ? t('gate.result.valid.testTitle') : t('gate.result.valid.title')}>
+        <p className="gate-result__big" data-testid="auto-admitting">
+          {t('gate.result.recording')}
+        </p>
       </Frame>
     );
   }
@@ -377,11 +420,27 @@ function Frame({
   );
 }
 
+/** Radio buttons (arrow keys move and choose, one tab stop), or a stepper for many persons. */
 function PersonPicker({ left, value, onChange, disabled }: { left: number; value: number; onChange(n: number): void; disabled: boolean }) {
   const { t } = useTranslation();
+  const group = useRef<HTMLDivElement>(null);
   if (left <= MAX_PERSON_BUTTONS) {
+    const choose = (n: number) => {
+      onChange(n);
+      group.current?.querySelector<HTMLButtonElement>(`[data-persons="${n}"]`)?.focus();
+    };
+    const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+      const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+      let next: number | null = null;
+      if (step !== undefined) next = ((value - 1 + step + left) % left) + 1;
+      else if (event.key === 'Home') next = 1;
+      else if (event.key === 'End') next = left;
+      if (next === null || disabled) return;
+      event.preventDefault();
+      choose(next);
+    };
     return (
-      <div className="persons" role="radiogroup" aria-label={t('gate.result.howMany')}>
+      <div className="persons" role="radiogroup" aria-label={t('gate.result.howMany')} ref={group} onKeyDown={onKeyDown}>
         {Array.from({ length: left }, (_, i) => i + 1).map((n) => (
           <button
             key={n}
@@ -389,12 +448,15 @@ function PersonPicker({ left, value, onChange, disabled }: { left: number; value
             role="radio"
             aria-checked={value === n}
             aria-label={t('gate.result.persons', { count: n })}
+            tabIndex={value === n ? 0 : -1}
             className={`persons__button${value === n ? ' is-selected' : ''}`}
             data-testid={`persons-${n}`}
+            data-persons={n}
             disabled={disabled}
             onClick={() => onChange(n)}
           >
-            {n}
+            {value === n ? <Icon name="check" className="persons__check" /> : null}
+            <span className="persons__number">{n}</span>
           </button>
         ))}
       </div>

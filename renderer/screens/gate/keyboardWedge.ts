@@ -105,6 +105,8 @@ export class WedgeReader {
       return complete ? { kind: 'scan', code } : { kind: 'idle' };
     }
     const ch = decodeKey(key);
+    // A key a scanner never sends starts no burst: arrow keys and Tab pressed quickly are the page's.
+    if (ch === null && !continuing) return { kind: 'idle' };
     if (ch === null) this.garbled = true;
     else if (this.buffer.length < WEDGE_MAX_LENGTH) this.buffer += ch;
     return continuing ? { kind: 'burst' } : { kind: 'idle' };

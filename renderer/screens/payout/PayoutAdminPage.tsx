@@ -5,7 +5,7 @@
  * got, when the hopper could not count) and "Checked", the jobs the kiosk
  * could not read, "Test dispense 1 coin", "Refilled" and "Back in service".
  */
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { OwedPayout, PayoutAdminSummary } from '../../../preload/contract';
 import { useStatus } from '../../app/contexts';
@@ -16,19 +16,13 @@ import { useBoothEvent } from '../../app/useBoothEvent';
 import { useReloadSoon } from '../../app/useReloadSoon';
 import { BigButton } from '../../components/BigButton';
 import { Icon } from '../../components/Icon';
+import { KeyValue as Row, KeyValueCard } from '../../components/KeyValueCard';
 import { Notice } from '../../components/Notice';
 import { PinPad } from '../../components/PinPad';
+import { StackTable } from '../../components/StackTable';
+import { AdminError } from '../admin/AdminError';
 import { formatTimestamp } from '../admin/format';
 import { useAdminCall } from '../admin/useAdminCall';
-
-function Row({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
-  return (
-    <div className="facts__row">
-      <dt>{label}</dt>
-      <dd data-testid={testId}>{children}</dd>
-    </div>
-  );
-}
 
 export function PayoutAdminPage(_props: AdminPageProps) {
   const { t, i18n } = useTranslation();
@@ -80,7 +74,7 @@ export function PayoutAdminPage(_props: AdminPageProps) {
   if (!summary) {
     return (
       <div className="admin-page" data-testid="admin-payout">
-        {error ? <Notice kind="error">{t('admin.error', { message: error })}</Notice> : <p className="muted">{t('common.loading')}</p>}
+        {error ? <AdminError message={error} /> : <p className="muted">{t('common.loading')}</p>}
       </div>
     );
   }
@@ -108,7 +102,7 @@ export function PayoutAdminPage(_props: AdminPageProps) {
       </div>
       {error ? (
         <div data-testid="payout-admin-error">
-          <Notice kind="error">{error}</Notice>
+          <AdminError message={error} action />
         </div>
       ) : null}
       {done ? (
@@ -124,7 +118,7 @@ export function PayoutAdminPage(_props: AdminPageProps) {
         ) : (
           <>
             <Notice kind="error">{t('payout.admin.outOfService')}</Notice>
-            <p className="service-card__reason" data-testid="payout-oos-reason">
+            <p className="service-card__reason" data-testid="payout-oos-reason" data-untranslated="true">
               {status.outOfServiceReason}
             </p>
           </>
@@ -144,82 +138,91 @@ export function PayoutAdminPage(_props: AdminPageProps) {
             {t('payout.admin.noOwed')}
           </p>
         ) : (
-          <div className="table-wrap">
-            <table className="data-table" data-testid="owed-payouts">
-              <thead>
-                <tr>
-                  <th>{t('payout.reference')}</th>
-                  <th>{t('payout.admin.owedCoins')}</th>
-                  <th>{t('payout.admin.why')}</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {summary.owed.map((o) => (
-                  <tr key={o.transactionId} data-testid={`owed-${o.reference}`} data-transaction={o.transactionId} data-reason={o.reason}>
-                    <td>
-                      <strong className="mono">{o.reference}</strong>
-                      <div className="muted">{when(o.createdAt)}</div>
-                    </td>
-                    <td
-                      data-testid={`owed-coins-${o.reference}`}
-                      data-owed={o.needsHandCount ? '' : Math.max(0, o.coinsOwed - o.coinsPaid)}
-                      data-at-least={o.coinsPaidAtLeast}
+          <StackTable
+            testId="owed-payouts"
+            rows={summary.owed}
+            rowKey={(o) => o.transactionId}
+            rowProps={(o) => ({ 'data-testid': `owed-${o.reference}`, 'data-transaction': o.transactionId, 'data-reason': o.reason })}
+            columns={[
+              {
+                id: 'reference',
+                header: t('payout.reference'),
+                cell: (o) => (
+                  <>
+                    <strong className="mono">{o.reference}</strong>
+                    <div className="muted">{when(o.createdAt)}</div>
+                  </>
+                ),
+              },
+              {
+                id: 'coins',
+                header: t('payout.admin.owedCoins'),
+                cell: (o) => (
+                  <span data-testid={`owed-coins-${o.reference}`} data-owed={o.needsHandCount ? '' : Math.max(0, o.coinsOwed - o.coinsPaid)} data-at-least={o.coinsPaidAtLeast}>
+                    {o.needsHandCount
+                      ? t('payout.admin.atLeastValue', { paid: o.coinsPaidAtLeast, total: o.coinsOwed })
+                      : t('payout.admin.owedValue', { owed: Math.max(0, o.coinsOwed - o.coinsPaid), paid: o.coinsPaid, total: o.coinsOwed })}
+                    {o.coinsAsked !== null && o.coinsSold !== null && o.coinsAsked !== o.coinsSold ? (
+                      <span className="muted block" data-testid={`owed-asked-${o.reference}`}>
+                        {t('payout.admin.asked', { asked: o.coinsAsked, sold: o.coinsSold })}
+                      </span>
+                    ) : null}
+                  </span>
+                ),
+              },
+              {
+                id: 'why',
+                header: t('payout.admin.why'),
+                cell: (o) => (
+                  <>
+                    <div>{t(`payout.admin.reason.${o.reason}`)}</div>
+                    {/* main's details, in English, for the attendant */}
+                    <div className="muted" data-testid={`owed-detail-${o.reference}`} data-untranslated="true">
+                      {o.detail}
+                    </div>
+                  </>
+                ),
+              },
+              {
+                id: 'actions',
+                header: '',
+                cell: (o) => (
+                  <div className="owed__actions">
+                    {o.payable > 0 ? (
+                      <BigButton
+                        icon="coins"
+                        variant="primary"
+                        testId={`pay-owed-${o.reference}`}
+                        disabled={busy !== null}
+                        onClick={() => void act(`pay-${o.transactionId}`, t('payout.admin.paidDone', { reference: o.reference }), () => adminCall('payout:pay-owed', { transactionId: o.transactionId }))}
+                      >
+                        {t('payout.admin.payNow')}
+                      </BigButton>
+                    ) : null}
+                    <BigButton
+                      icon="person"
+                      variant={o.needsHandCount ? 'primary' : 'secondary'}
+                      testId={`hand-count-${o.reference}`}
+                      disabled={busy !== null}
+                      onClick={() => startCount(o)}
                     >
-                      {o.needsHandCount
-                        ? t('payout.admin.atLeastValue', { paid: o.coinsPaidAtLeast, total: o.coinsOwed })
-                        : t('payout.admin.owedValue', { owed: Math.max(0, o.coinsOwed - o.coinsPaid), paid: o.coinsPaid, total: o.coinsOwed })}
-                      {o.coinsAsked !== null && o.coinsSold !== null && o.coinsAsked !== o.coinsSold ? (
-                        <div className="muted" data-testid={`owed-asked-${o.reference}`}>
-                          {t('payout.admin.asked', { asked: o.coinsAsked, sold: o.coinsSold })}
-                        </div>
-                      ) : null}
-                    </td>
-                    <td>
-                      <div>{t(`payout.admin.reason.${o.reason}`)}</div>
-                      <div className="muted" data-testid={`owed-detail-${o.reference}`}>
-                        {o.detail}
-                      </div>
-                    </td>
-                    <td>
-                      <div className="owed__actions">
-                        {o.payable > 0 ? (
-                          <BigButton
-                            icon="coins"
-                            variant="primary"
-                            testId={`pay-owed-${o.reference}`}
-                            disabled={busy !== null}
-                            onClick={() => void act(`pay-${o.transactionId}`, t('payout.admin.paidDone', { reference: o.reference }), () => adminCall('payout:pay-owed', { transactionId: o.transactionId }))}
-                          >
-                            {t('payout.admin.payNow')}
-                          </BigButton>
-                        ) : null}
-                        <BigButton
-                          icon="person"
-                          variant={o.needsHandCount ? 'primary' : 'secondary'}
-                          testId={`hand-count-${o.reference}`}
-                          disabled={busy !== null}
-                          onClick={() => startCount(o)}
-                        >
-                          {t('payout.admin.handCount')}
-                        </BigButton>
-                        {o.payable === 0 && !o.needsHandCount ? (
-                          <BigButton
-                            icon="check"
-                            testId={`dismiss-${o.reference}`}
-                            disabled={busy !== null}
-                            onClick={() => void act(`dismiss-${o.transactionId}`, t('payout.admin.dismissDone', { reference: o.reference }), () => adminCall('payout:dismiss', { transactionId: o.transactionId }))}
-                          >
-                            {t('payout.admin.dismiss')}
-                          </BigButton>
-                        ) : null}
-                      </div>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                      {t('payout.admin.handCount')}
+                    </BigButton>
+                    {o.payable === 0 && !o.needsHandCount ? (
+                      <BigButton
+                        icon="check"
+                        testId={`dismiss-${o.reference}`}
+                        disabled={busy !== null}
+                        onClick={() => void act(`dismiss-${o.transactionId}`, t('payout.admin.dismissDone', { reference: o.reference }), () => adminCall('payout:dismiss', { transactionId: o.transactionId }))}
+                      >
+                        {t('payout.admin.dismiss')}
+                      </BigButton>
+                    ) : null}
+                  </div>
+                ),
+              },
+            ]}
+          />
         )}
         {counting ? (
           <form
@@ -273,31 +276,35 @@ export function PayoutAdminPage(_props: AdminPageProps) {
       {summary.unreadableJobs.length > 0 ? (
         <section className="admin-card" data-testid="unreadable-jobs">
           <h2>{t('payout.admin.unreadable')}</h2>
-          <div className="table-wrap">
-            <table className="data-table">
-              <thead>
-                <tr>
-                  <th>{t('payout.admin.unreadableJob')}</th>
-                  <th>{t('payout.admin.unreadableProblem')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {summary.unreadableJobs.map((j) => (
-                  <tr key={`${j.jobId ?? ''}|${j.firstSeen}|${j.excerpt}`} data-testid="unreadable-job" data-job={j.jobId ?? ''} data-reported={j.reported ? 'true' : 'false'}>
-                    <td>
-                      <span className="mono">{j.jobId ?? t('payout.admin.unreadableNoId')}</span>
-                      {j.jobId !== null && j.reported ? <div className="muted">{t('payout.admin.unreadableReported')}</div> : null}
-                      <div className="muted">{t('payout.admin.unreadableSeen', { count: j.deliveries, when: when(j.lastSeen) })}</div>
-                    </td>
-                    <td>
-                      <div>{j.problem}</div>
-                      <div className="muted mono unreadable__excerpt">{j.excerpt}</div>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <StackTable
+            rows={summary.unreadableJobs}
+            rowKey={(j) => `${j.jobId ?? ''}|${j.firstSeen}|${j.excerpt}`}
+            rowProps={(j) => ({ 'data-testid': 'unreadable-job', 'data-job': j.jobId ?? '', 'data-reported': j.reported ? 'true' : 'false' })}
+            columns={[
+              {
+                id: 'job',
+                header: t('payout.admin.unreadableJob'),
+                cell: (j) => (
+                  <>
+                    <span className="mono">{j.jobId ?? t('payout.admin.unreadableNoId')}</span>
+                    {j.jobId !== null && j.reported ? <div className="muted">{t('payout.admin.unreadableReported')}</div> : null}
+                    <div className="muted">{t('payout.admin.unreadableSeen', { count: j.deliveries, when: when(j.lastSeen) })}</div>
+                  </>
+                ),
+              },
+              {
+                id: 'problem',
+                header: t('payout.admin.unreadableProblem'),
+                untranslated: true,
+                cell: (j) => (
+                  <>
+                    <div>{j.problem}</div>
+                    <div className="muted mono unreadable__excerpt">{j.excerpt}</div>
+                  </>
+                ),
+              },
+            ]}
+          />
         </section>
       ) : null}
 
@@ -323,7 +330,7 @@ export function PayoutAdminPage(_props: AdminPageProps) {
             <Row label={t('payout.admin.coinsLeft')} testId="hopper-coins-left">
               {hopper.coinsLeft === null ? t('payout.admin.notCounted') : hopper.coinsLeft}
             </Row>
-            <Row label={t('payout.admin.lastError')} testId="hopper-last-error">
+            <Row label={t('payout.admin.lastError')} testId="hopper-last-error" untranslated={hopper.lastError !== null}>
               {hopper.lastError ?? t('common.none')}
             </Row>
           </dl>
@@ -367,26 +374,23 @@ export function PayoutAdminPage(_props: AdminPageProps) {
           </div>
         </section>
 
-        <section className="admin-card">
-          <h2>{t('payout.admin.today')}</h2>
-          <dl className="facts">
-            <Row label={t('payout.admin.payouts')} testId="payouts-today-count">
-              {summary.payoutsToday.count}
-            </Row>
-            <Row label={t('payout.admin.coinsPaid')} testId="payouts-today-coins">
-              {summary.payoutsToday.coins}
-            </Row>
-            <Row label={t('payout.admin.amountPaid')} testId="payouts-today-amount">
-              {money(summary.payoutsToday.amount)}
-            </Row>
-            <Row label={t('payout.admin.remainingToday')} testId="payout-remaining-today">
-              {money(status.remainingToday)}
-            </Row>
-            <Row label={t('payout.admin.reportsWaiting')} testId="payout-reports-waiting">
-              {summary.reportsWaiting}
-            </Row>
-          </dl>
-        </section>
+        <KeyValueCard title={t('payout.admin.today')}>
+          <Row label={t('payout.admin.payouts')} testId="payouts-today-count">
+            {summary.payoutsToday.count}
+          </Row>
+          <Row label={t('payout.admin.coinsPaid')} testId="payouts-today-coins">
+            {summary.payoutsToday.coins}
+          </Row>
+          <Row label={t('payout.admin.amountPaid')} testId="payouts-today-amount">
+            {money(summary.payoutsToday.amount)}
+          </Row>
+          <Row label={t('payout.admin.remainingToday')} testId="payout-remaining-today">
+            {money(status.remainingToday)}
+          </Row>
+          <Row label={t('payout.admin.reportsWaiting')} testId="payout-reports-waiting">
+            {summary.reportsWaiting}
+          </Row>
+        </KeyValueCard>
 
       </div>
     </div>

@@ -19,23 +19,38 @@ export interface PayoutRig {
 
 const rigs = new Set<PayoutRig>();
 
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+function merge(base: Json, extra: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(extra)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Json, v) : v;
+  return out;
+}
+
 export async function startPayoutRig(
   hosts: HostPool,
-  options: { sim?: Partial<SimOptions>; hopper?: HopperSimulatorOptions; payout?: Record<string, unknown> } = {},
+  options: {
+    sim?: Partial<SimOptions>;
+    hopper?: HopperSimulatorOptions;
+    payout?: Record<string, unknown>;
+    /** Merged over the payout test config (screen settings, language…). */
+    extra?: Record<string, unknown>;
+    kioskName?: string;
+  } = {},
 ): Promise<PayoutRig> {
   const sim = await startCloudSim({ initial: options.sim ?? {} });
   const pty = await createPtyPair(hosts.tempDir());
   const hopper = await openHopperSimulator(pty.simPath, { coins: 500, payMs: 60, ...options.hopper });
   const config = await kioskConfig({
-    kioskName: 'Coins East',
-    extra: {
+    kioskName: options.kioskName ?? 'Coins East',
+    extra: merge({
       modules: ['payout'],
       api: { baseUrl: sim.apiUrl, timeoutSeconds: 2, retryAttempts: 0, retryDelaySeconds: 0 },
       services: { fetchEnabled: false, syncEnabled: true, syncIntervalSeconds: 0.2, probeIntervalSeconds: 1 },
       sync: { backoffBaseSeconds: 0.05, backoffCapSeconds: 0.5 },
       payout: { amounts: [1, 5, 10], coinValue: 0.25, currency: 'USD', maxAmount: 10, pollIntervalSeconds: 0.3, activePollIntervalSeconds: 0.2, ...options.payout },
       devices: { hopper: { path: pty.devicePath } },
-    },
+    }, options.extra ?? {}),
   });
   const host = await hosts.start({ config });
   const rig: PayoutRig = {
