@@ -165,7 +165,7 @@ export function createJobIntake(deps: JobIntakeDeps) {
         queueReport(job, false, fault.kind);
       })();
       session.patchSession(tx.id, { state: 'partial', coinsPaid: known.atLeast, paidIsLowerBound: known.uncounted, message: fault.kind });
-      payer.outOfServiceAfterStop(detail, after);
+      payer.outOfServiceAfterStop(detail, after, fault);
     }
     crashPoint('payout.before-report');
     outbox.wake();

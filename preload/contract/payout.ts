@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CodedReason } from './reasons';
 
 export interface HopperStatus {
   configured: boolean;
@@ -43,6 +44,8 @@ export interface PayoutStatus {
   inService: boolean;
   /** Why the kiosk is out of service (kept across restarts until the attendant clears it). */
   outOfServiceReason: string | null;
+  /** The same as a code with values, for the screen's language (null for a reason stored without one). */
+  outOfServiceCoded: CodedReason | null;
   amounts: number[];
   maxAmount: number;
   coinValue: number;

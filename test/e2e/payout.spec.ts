@@ -126,6 +126,8 @@ test('a jam: the customer sees paid, owed and the reference; the kiosk goes out 
   await page.getByTestId('admin-tab-payout').click();
   await expect(page.getByTestId('payout-service')).toHaveAttribute('data-in-service', 'false');
   await expect(page.getByTestId('payout-oos-reason')).toContainText(reference);
+  await expect(page.getByTestId('payout-oos-reason')).toHaveAttribute('data-code', 'oos-stopped-owed');
+  await expect(page.getByTestId('payout-oos-reason')).toContainText('13 coins owed to');
   await expect(page.getByTestId('hopper-state')).toHaveAttribute('data-state', 'connected');
   const owed = page.getByTestId(`owed-${reference}`);
   await expect(owed).toHaveAttribute('data-reason', 'partial');

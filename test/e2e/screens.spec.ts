@@ -251,6 +251,15 @@ for (const lang of LANGS) {
         },
       })),
     );
+    // Why it is out of service, in the screen's language (main sends a code with the coins and the reference).
+    await expect(page.getByTestId('payout-oos-reason')).toHaveAttribute('data-code', 'oos-stopped-owed');
+    await expect(page.getByTestId('payout-oos-reason')).toHaveText(lang === 'id' ? /^Pengeluaran berhenti \(.+\): 13 koin terutang untuk [0-9A-F]{6}\.$/ : /^Payout stopped \(.+\): 13 coins owed to [0-9A-F]{6}\.$/);
+    // A refused action speaks the screen's language too, with its numbers: the hopper is still jammed.
+    await page.locator('[data-testid^="pay-owed-"]').click();
+    const refusal = page.getByTestId('payout-admin-error-notice-reason');
+    await expect(refusal).toHaveAttribute('data-code', 'payout-hopper-stopped', { timeout: 15_000 });
+    await expect(refusal).toHaveText(lang === 'id' ? /^Hopper berhenti \(.+\): 7 dari 20 koin dikeluarkan\.$/ : /^The hopper stopped \(.+\): 7 of 20 coins paid\.$/);
+    problems.push(...(await checkScreen(page, lang, 'admin payout page, a refused action', { scroll: true, shot: 'screens-admin-payout-refused' })));
     await page.getByTestId('admin-tab-overview').click();
     await expect(page.getByTestId('ov-health-hopper')).toBeVisible();
     problems.push(...(await checkScreen(page, lang, 'admin overview, payout', { scroll: true, shot: 'screens-admin-overview-payout' })));
