@@ -3,12 +3,12 @@
  * count that settles what the hopper could not tell, and "Checked" for a
  * flag with nothing left to pay. Every action is audited and reported.
  */
-import type { CodedReason, OwedPayout } from '../../preload/contract';
+import { codedReasonSchema, type CodedReason, type OwedPayout } from '../../preload/contract';
 import type { Clock } from '../clock';
 import { HandlerError } from '../dispatch';
 import type { ScopedLog } from '../log';
 import { settleByHandCount } from './hand-count';
-import { coinsKnown, type Ledger, type PayoutFault, type TransactionRow } from './ledger';
+import { codedDetail, coinsKnown, type Ledger, type PayoutFault, type TransactionRow } from './ledger';
 import { coinsToPay } from './money';
 import type Database from 'better-sqlite3';
 
@@ -45,6 +45,17 @@ export function createAttendantActions(deps: AttendantDeps) {
     return left > deps.maxCoinsPerTransaction ? 0 : left;
   }
 
+  /** Null for a row of an older version, or a code this version does not know: the English detail is shown. */
+  function readCodedDetail(json: string | null): CodedReason | null {
+    if (json === null) return null;
+    try {
+      const parsed = codedReasonSchema.safeParse(JSON.parse(json));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  }
+
   function owedList(): OwedPayout[] {
     return (deps.sql.owed.all() as TransactionRow[]).map((t) => {
       const known = coinsKnown(deps.sql, t);
@@ -61,6 +72,7 @@ export function createAttendantActions(deps: AttendantDeps) {
         payable: payableCoins(t),
         reason: t.owed_reason!,
         detail: t.owed_detail ?? '',
+        detailCoded: readCodedDetail(t.owed_detail_coded),
         createdAt: t.created_at,
       };
     });
@@ -88,7 +100,7 @@ export function createAttendantActions(deps: AttendantDeps) {
     const detail = fault ? deps.stopDetail(fault, after) : null;
     deps.db.transaction(() => {
       if (detail === null) deps.settle(after);
-      else deps.sql.flag.run(coinsKnown(deps.sql, after).needsHandCount ? 'mismatch' : 'partial', detail, transactionId);
+      else deps.sql.flag.run(coinsKnown(deps.sql, after).needsHandCount ? 'mismatch' : 'partial', detail, codedDetail({ code: 'owed-stopped', params: deps.stopParams(fault!, after) }), transactionId);
       deps.reportLatest(transactionId, fault === null, fault?.kind ?? null);
     })();
     deps.wakeOutbox();
@@ -124,7 +136,7 @@ export function createAttendantActions(deps: AttendantDeps) {
         deps.sql.handCounted.run(counted, now, owed, verdict.coinsPaid, verdict.overpaid, tx.id);
         deps.lowerCoinsLeft(counted - known.confirmed);
         const reason = verdict.remainder === 0 ? tx.owed_reason! : tx.owed_reason === 'over-limit' ? 'over-limit' : 'partial';
-        deps.sql.flag.run(reason, summary, tx.id);
+        deps.sql.flag.run(reason, summary, codedDetail({ code: 'owed-hand-counted', params: { counted, owed, overpaid: verdict.overpaid, remainder: verdict.remainder } }), tx.id);
         if (verdict.remainder === 0) deps.sql.resolve.run(now, tx.id);
         deps.reportLatest(tx.id, verdict.remainder === 0, verdict.remainder > 0 ? 'hand_count' : verdict.overpaid > 0 ? 'overpaid' : null);
         deps.audit('payout.hand-count', `${tx.id} (${tx.reference}): ${summary}; the kiosk knew of at least ${known.atLeast}`);

@@ -13,7 +13,7 @@ import { crashPoint } from '../crash-points';
 import type { ScopedLog } from '../log';
 import type { DispenseResult, PayoutHopper } from './hopper';
 import { askFlag } from './jobs';
-import { coinsKnown, type Ledger, type PayoutFault, type StepRow, type TransactionRow } from './ledger';
+import { codedDetail, coinsKnown, type Ledger, type PayoutFault, type StepRow, type TransactionRow } from './ledger';
 import { coinsToPay, commandSizes } from './money';
 import { reconcile } from './reconciliation';
 import type { PayoutService } from './service';
@@ -41,7 +41,7 @@ export function createPayer(deps: PayerDeps) {
   /** Everything owed is paid: the attendant's entry is closed, unless the job's count differed from what was sold (still flagged). */
   function settle(tx: TransactionRow) {
     const flag = askFlag(tx.quarters_asked, coinsSold(tx));
-    if (flag) sql.flag.run(flag.reason, flag.detail, tx.id);
+    if (flag) sql.flag.run(flag.reason, flag.detail, codedDetail(flag.coded), tx.id);
     else sql.resolve.run(clock.now().toISOString(), tx.id);
   }
 
@@ -182,7 +182,7 @@ export function createPayer(deps: PayerDeps) {
       if (verdict.kind === 'mismatch') {
         db.transaction(() => {
           sql.stepMismatch.run(verdict.detail, stepId);
-          sql.flag.run('mismatch', `count the coins by hand: ${verdict.detail}`, step.transaction_id);
+          sql.flag.run('mismatch', `count the coins by hand: ${verdict.detail}`, codedDetail({ code: 'owed-count-by-hand', params: { detail: verdict.detail } }), step.transaction_id);
         })();
         log.error(`payout step ${stepId} cannot be reconciled: ${verdict.detail}`);
         return { kind: 'mismatch', detail: verdict.detail };
@@ -220,7 +220,7 @@ export function createPayer(deps: PayerDeps) {
       const stillOwed = coinsToPay(tx.coins_owed ?? 0, tx.coins_paid);
       db.transaction(() => {
         // The customer who was there before the restart is not assumed to be there now.
-        if (stillOwed > 0) sql.flag.run('partial', `interrupted: ${tx.coins_paid} of ${tx.coins_owed} coins paid`, tx.id);
+        if (stillOwed > 0) sql.flag.run('partial', `interrupted: ${tx.coins_paid} of ${tx.coins_owed} coins paid`, codedDetail({ code: 'owed-interrupted', params: { paid: tx.coins_paid, owed: tx.coins_owed ?? 0 } }), tx.id);
         else settle(tx);
         reportLatest(tx.id, stillOwed === 0, stillOwed === 0 ? null : 'interrupted');
       })();

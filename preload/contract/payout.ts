@@ -88,6 +88,8 @@ export interface OwedPayout {
     /** The job asked fewer than this kiosk sold (it paid as asked). */
     | 'asked-less';
   detail: string;
+  /** The same as a code with values, for the screen's language (null in older rows). */
+  detailCoded: CodedReason | null;
   createdAt: string;
 }
 

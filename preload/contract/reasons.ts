@@ -38,11 +38,25 @@ export const reasonCodeSchema = z.enum([
   'oos-stopped-owed',
   'oos-interrupted-uncountable',
   'oos-interrupted-owed',
+  // why coins are owed (the owed list's detail)
+  'owed-stopped',
+  'owed-hand-counted',
+  'owed-not-a-count',
+  'owed-over-limit',
+  'owed-job-differs',
+  'owed-asked-more',
+  'owed-asked-less',
+  'owed-customer-left',
+  'owed-not-created-here',
+  'owed-paid-while-out-of-service',
+  'owed-job-unreadable',
+  'owed-interrupted',
+  'owed-count-by-hand',
 ]);
 export type ReasonCode = z.infer<typeof reasonCodeSchema>;
 
 /** Values for the words: counts, amounts, references, a fault kind. Raw device text goes in `detail`. */
-export const reasonParamsSchema = z.record(z.string().max(100), z.union([z.string().max(500), z.number()]));
+export const reasonParamsSchema = z.record(z.string().max(100), z.union([z.string().max(2000), z.number()]));
 
 export const codedReasonSchema = z.object({ code: reasonCodeSchema, params: reasonParamsSchema.optional() });
 export type CodedReason = z.infer<typeof codedReasonSchema>;

@@ -254,6 +254,9 @@ for (const lang of LANGS) {
     // Why it is out of service, in the screen's language (main sends a code with the coins and the reference).
     await expect(page.getByTestId('payout-oos-reason')).toHaveAttribute('data-code', 'oos-stopped-owed');
     await expect(page.getByTestId('payout-oos-reason')).toHaveText(lang === 'id' ? /^Pengeluaran berhenti \(.+\): 13 koin terutang untuk [0-9A-F]{6}\.$/ : /^Payout stopped \(.+\): 13 coins owed to [0-9A-F]{6}\.$/);
+    const detail = page.locator('[data-testid^="owed-detail-"][data-code]');
+    await expect(detail).toHaveAttribute('data-code', 'owed-stopped');
+    await expect(detail).toHaveText(lang === 'id' ? /^Berhenti \(.+\): 7 dari 20 koin dikeluarkan\.$/ : /^Stopped \(.+\): 7 of 20 coins paid\.$/);
     // A refused action speaks the screen's language too, with its numbers: the hopper is still jammed.
     await page.locator('[data-testid^="pay-owed-"]').click();
     const refusal = page.getByTestId('payout-admin-error-notice-reason');

@@ -245,7 +245,14 @@ describe('payout: the hopper fails', () => {
       ok: false,
       error: { message: expect.stringMatching(/17 coins are still owed/), reason: { code: 'payout-coins-still-owed', params: { count: 17 } } },
     });
-    expect((await again.summary()).owed).toEqual([expect.objectContaining({ coinsOwed: 20, coinsPaid: 3, reason: 'partial' })]);
+    expect((await again.summary()).owed).toEqual([
+      expect.objectContaining({
+        coinsOwed: 20,
+        coinsPaid: 3,
+        reason: 'partial',
+        detailCoded: { code: 'owed-stopped', params: expect.objectContaining({ fault: 'jam', paid: 3, owed: 20, atLeast: 0 }) },
+      }),
+    ]);
     await again.kiosk.stop();
   });
 

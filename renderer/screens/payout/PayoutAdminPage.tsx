@@ -177,9 +177,8 @@ export function PayoutAdminPage(_props: AdminPageProps) {
                 cell: (o) => (
                   <>
                     <div>{t(`payout.admin.reason.${o.reason}`)}</div>
-                    {/* main's details, in English, for the attendant */}
-                    <div className="muted" data-testid={`owed-detail-${o.reference}`} data-untranslated="true">
-                      {o.detail}
+                    <div className="muted">
+                      <ReasonText reason={o.detailCoded} english={o.detail} testId={`owed-detail-${o.reference}`} />
                     </div>
                   </>
                 ),
