@@ -258,9 +258,13 @@ test('a refused job for the customer on screen: the payment arrived and the atte
   await expect(unreadable).toContainText('Jobs this kiosk could not read');
   await expect(unreadable.getByTestId('unreadable-job').first()).toHaveAttribute('data-reported', 'false');
   await expect(unreadable).toContainText('no readable id: cannot be reported');
+  // Our words first; the validator's and the server's text beneath, as they are.
+  await expect(unreadable).toContainText('The payment service sent something that is not a job this kiosk can read:');
+  await expect(unreadable.getByTestId('unreadable-problem').first()).toHaveAttribute('data-untranslated', 'true');
   await expect(unreadable).toContainText('{"id":12345,');
   await expect(page.getByTestId(`owed-${reference}`)).toHaveAttribute('data-reason', 'refused-job');
-  await expect(page.getByTestId(`owed-detail-${reference}`)).toContainText('-5 coins');
+  await expect(page.getByTestId(`owed-detail-${reference}`)).toHaveText('The job asks -5 coins, which is not a count of coins.');
+  await expect(page.getByTestId(`owed-detail-${reference}`)).toHaveAttribute('data-code', 'owed-not-a-count');
   await page.setViewportSize({ width: 1920, height: 1080 });
   await screenshot(page, 'admin-payout-refused-1920x1080');
   await page.setViewportSize({ width: 800, height: 480 });

@@ -295,11 +295,16 @@ export function PayoutAdminPage(_props: AdminPageProps) {
               {
                 id: 'problem',
                 header: t('payout.admin.unreadableProblem'),
-                untranslated: true,
                 cell: (j) => (
                   <>
-                    <div>{j.problem}</div>
-                    <div className="muted mono unreadable__excerpt">{j.excerpt}</div>
+                    <div>{t('payout.admin.unreadableSummary')}</div>
+                    {/* What the validator said and what the server sent: the peer's data, shown as it is. */}
+                    <div data-testid="unreadable-problem" data-untranslated="true">
+                      {j.problem}
+                    </div>
+                    <div className="muted mono unreadable__excerpt" data-untranslated="true">
+                      {j.excerpt}
+                    </div>
                   </>
                 ),
               },
