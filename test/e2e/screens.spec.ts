@@ -216,6 +216,16 @@ for (const lang of LANGS) {
     expect(chip.color).not.toBe(amount.color);
     problems.push(...(await checkScreen(page, lang, 'payout start', { shot: 'screens-payout-start' })));
 
+    // A start that cannot be: the customer reads why in the kiosk's language (main sent a code).
+    rig.sim.set({ down: true });
+    await page.getByTestId('amount-5000').click();
+    await expect(page.getByTestId('payout-start-error')).toHaveAttribute('data-code', 'payout-service-offline');
+    await expect(page.getByTestId('payout-start-reason')).toHaveText(
+      lang === 'id' ? 'Tidak ada koneksi ke layanan pembayaran. Silakan coba lagi nanti.' : 'No connection to the payment service. Please try again later.',
+    );
+    problems.push(...(await checkScreen(page, lang, 'payout start refused', { shot: 'screens-payout-start-refused' })));
+    rig.sim.set({ down: false });
+
     const session = page.getByTestId('payout-session');
     await page.getByTestId('amount-5000').click();
     await expect(session).toHaveAttribute('data-state', 'waiting-payment');

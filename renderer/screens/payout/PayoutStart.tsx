@@ -96,13 +96,8 @@ export function PayoutStart() {
       {error ? (
         <div data-testid="payout-start-error" data-detail={error.detail} data-code={error.reason?.code}>
           <Notice kind="error">
-            {t('payout.start.failed')}
-            {/* Why, when main said it as a code: the customer never reads main's English. */}
-            {why?.translated ? (
-              <span className="block" data-testid="payout-start-reason">
-                {why.text}
-              </span>
-            ) : null}
+            {/* Why, when main said it as a code (in place of the general words: one notice fits 800x480); never main's English. */}
+            {why?.translated ? <span data-testid="payout-start-reason">{why.text}</span> : t('payout.start.failed')}
           </Notice>
         </div>
       ) : null}
