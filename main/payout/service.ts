@@ -76,6 +76,7 @@ export function createPayoutService(deps: PayoutServiceDeps) {
       path: device?.path ?? null,
       coinsLeft: coinsLeft(),
       lastError: device?.lastError ?? null,
+      lastErrorKind: device?.lastErrorKind ?? null,
     };
   }
 

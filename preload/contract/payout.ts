@@ -7,8 +7,13 @@ export interface HopperStatus {
   path: string | null;
   /** Coins the kiosk believes are in the hopper (set when refilled, lowered by each payout); null when never counted. */
   coinsLeft: number | null;
+  /** The device's or the OS's words, shown as they are beneath `lastErrorKind`'s. */
   lastError: string | null;
+  lastErrorKind: HopperErrorKind | null;
 }
+
+/** What kind of hopper problem `lastError` is: the connection (port), the ccTalk bus (no or bad answer), the last payout. */
+export type HopperErrorKind = 'connection' | 'communication' | 'payout';
 
 export type PayoutScreenState =
   | 'waiting-payment'

@@ -264,6 +264,9 @@ for (const lang of LANGS) {
     // Why it is out of service, in the screen's language (main sends a code with the coins and the reference).
     await expect(page.getByTestId('payout-oos-reason')).toHaveAttribute('data-code', 'oos-stopped-owed');
     await expect(page.getByTestId('payout-oos-reason')).toHaveText(lang === 'id' ? /^Pengeluaran berhenti \(.+\): 13 koin terutang untuk [0-9A-F]{6}\.$/ : /^Payout stopped \(.+\): 13 coins owed to [0-9A-F]{6}\.$/);
+    // The hopper's last error: our words for what kind it is, the driver's words beneath.
+    await expect(page.getByTestId('hopper-last-error-kind')).toHaveAttribute('data-kind', 'payout');
+    await expect(page.getByTestId('hopper-last-error-kind')).toHaveText(lang === 'id' ? 'Pengeluaran terakhir berhenti:' : 'The last payout stopped:');
     const detail = page.locator('[data-testid^="owed-detail-"][data-code]');
     await expect(detail).toHaveAttribute('data-code', 'owed-stopped');
     await expect(detail).toHaveText(lang === 'id' ? /^Berhenti \(.+\): 7 dari 20 koin dikeluarkan\.$/ : /^Stopped \(.+\): 7 of 20 coins paid\.$/);

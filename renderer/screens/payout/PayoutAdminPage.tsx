@@ -335,8 +335,22 @@ export function PayoutAdminPage(_props: AdminPageProps) {
             <Row label={t('payout.admin.coinsLeft')} testId="hopper-coins-left">
               {hopper.coinsLeft === null ? t('payout.admin.notCounted') : hopper.coinsLeft}
             </Row>
-            <Row label={t('payout.admin.lastError')} testId="hopper-last-error" untranslated={hopper.lastError !== null}>
-              {hopper.lastError ?? t('common.none')}
+            <Row label={t('payout.admin.lastError')} testId="hopper-last-error" untranslated={hopper.lastError !== null && !hopper.lastErrorKind}>
+              {hopper.lastError === null ? (
+                t('common.none')
+              ) : hopper.lastErrorKind ? (
+                <>
+                  <span data-testid="hopper-last-error-kind" data-kind={hopper.lastErrorKind}>
+                    {t(`payout.admin.hopperError.${hopper.lastErrorKind}`)}
+                  </span>
+                  {/* The device's or the OS's own words. */}
+                  <span className="muted block" data-untranslated="true">
+                    {hopper.lastError}
+                  </span>
+                </>
+              ) : (
+                hopper.lastError
+              )}
             </Row>
           </dl>
           <div className="payout-admin__actions">
