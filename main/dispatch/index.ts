@@ -6,6 +6,7 @@
 import {
   handlerSchemas,
   isHandlerName,
+  type CodedReason,
   type ErrorCode,
   type EventMap,
   type EventName,
@@ -27,6 +28,8 @@ export class HandlerError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** The same as a code with values, for the screen's language. */
+    readonly reason?: CodedReason,
   ) {
     super(message);
     this.name = 'HandlerError';
@@ -56,7 +59,7 @@ export function createDispatcher(handlers: HandlerMap, log: ScopedLog): Dispatch
       try {
         return { ok: true, value: await handler(parsed.data) };
       } catch (error) {
-        if (error instanceof HandlerError) return { ok: false, error: { code: error.code, message: error.message } };
+        if (error instanceof HandlerError) return { ok: false, error: { code: error.code, message: error.message, ...(error.reason ? { reason: error.reason } : {}) } };
         log.error(`handler ${name} failed:`, error);
         return { ok: false, error: { code: 'internal', message: `${name} failed: ${(error as Error).message ?? String(error)}` } };
       }

@@ -2,6 +2,7 @@
  * What the payout ledger needs from a coin hopper. The ccTalk driver in
  * main/hardware implements it; tests may give a fake.
  */
+import type { HopperErrorKind } from '../../preload/contract';
 import type { HopperCounters } from './money';
 
 export type DispenseOutcome = 'done' | 'jam' | 'empty' | 'unknown' | 'refused' | 'state-changed';
@@ -19,6 +20,8 @@ export interface HopperDeviceStatus {
   connected: boolean;
   path: string | null;
   lastError: string | null;
+  /** Absent: the screen shows lastError alone. */
+  lastErrorKind?: HopperErrorKind | null;
 }
 
 export interface PayoutHopper {

@@ -109,6 +109,7 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
     settle: payer.settle,
     stopDetail: payer.stopDetail,
     reportLatest: reports.reportLatest,
+    stopParams: payer.stopParams,
     outOfServiceAfterStop: payer.outOfServiceAfterStop,
     backInServiceIfNothingToCount() {
       if (outOfService() && sql.needingHandCount.all().length === 0 && sql.openSteps.all().length === 0) {
@@ -133,7 +134,7 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
       sql.setOwed.run(1, id);
     })();
     const fault = await withHopper(() => payRemainder(id, () => undefined));
-    if (fault) throw new HandlerError('failed', `Test dispense failed: ${fault.detail}`);
+    if (fault) throw new HandlerError('failed', `Test dispense failed: ${fault.detail}`, { code: 'payout-test-dispense-failed', params: { fault: fault.kind, detail: fault.detail } });
     return hopperStatus();
   }
 

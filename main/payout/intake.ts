@@ -15,7 +15,7 @@ import { crashPoint } from '../crash-points';
 import type { ScopedLog } from '../log';
 import type { Outbox } from '../sync';
 import { boundCoinCount, readJobAnswer, type Job } from './jobs';
-import { coinsKnown, type Ledger, type TransactionRow } from './ledger';
+import { codedDetail, coinsKnown, type Ledger, type TransactionRow } from './ledger';
 import { coinsToPay } from './money';
 import type { Payer } from './payer';
 import type { createPayoutReports } from './reports';
@@ -78,7 +78,7 @@ export function createJobIntake(deps: JobIntakeDeps) {
     if (verdict.kind === 'invalid') {
       db.transaction(() => {
         // The cloud retries a refused job: once the attendant has seen to it, it stays closed.
-        if (tx.owed_reason !== 'refused-job') sql.flagUnlessOpen.run('refused-job', verdict.detail, tx.id);
+        if (tx.owed_reason !== 'refused-job') sql.flagUnlessOpen.run('refused-job', verdict.detail, codedDetail(verdict.coded), tx.id);
         queueReport(job, false, 'invalid_quarters');
       })();
       log.warn(`job ${job.id}: ${verdict.detail}; not paid, kept for the attendant`);
@@ -89,7 +89,7 @@ export function createJobIntake(deps: JobIntakeDeps) {
     if (verdict.kind === 'over-limit') {
       db.transaction(() => {
         sql.setOwed.run(job.quarters, tx.id);
-        sql.flag.run('over-limit', verdict.detail, tx.id);
+        sql.flag.run('over-limit', verdict.detail, codedDetail(verdict.coded), tx.id);
         queueReport(job, false, 'over_limit');
       })();
       log.warn(`job ${job.id} asks ${job.quarters} coins, over the limit of ${maxCoinsPerTransaction}; kept for the attendant`);
@@ -103,7 +103,9 @@ export function createJobIntake(deps: JobIntakeDeps) {
     })();
     const owedRow = sql.transaction.get(tx.id) as TransactionRow;
     if (owedRow.coins_owed !== verdict.coins) {
-      db.transaction(() => sql.flag.run('mismatch', `job ${job.id} asks ${verdict.coins} coins; an earlier job asked ${owedRow.coins_owed}`, tx.id))();
+      const earlier = owedRow.coins_owed ?? 0;
+      const coded = codedDetail({ code: 'owed-job-differs', params: { job: job.id, asked: verdict.coins, earlier } });
+      db.transaction(() => sql.flag.run('mismatch', `job ${job.id} asks ${verdict.coins} coins; an earlier job asked ${owedRow.coins_owed}`, coded, tx.id))();
     }
     const known = coinsKnown(sql, owedRow);
     if (known.uncounted) {
@@ -116,7 +118,7 @@ export function createJobIntake(deps: JobIntakeDeps) {
     const remainder = coinsToPay(owedRow.coins_owed ?? 0, owedRow.coins_paid);
     if (remainder === 0) {
       db.transaction(() => {
-        if (verdict.flag && owedRow.owed_reason !== verdict.flag.reason) sql.flagUnlessOpen.run(verdict.flag.reason, verdict.flag.detail, tx.id);
+        if (verdict.flag && owedRow.owed_reason !== verdict.flag.reason) sql.flagUnlessOpen.run(verdict.flag.reason, verdict.flag.detail, codedDetail(verdict.flag.coded), tx.id);
         queueReport(job, true, null);
       })();
       // Nothing to pay for a payment the customer made (a job asking 0): the attendant will see to it.
@@ -128,7 +130,12 @@ export function createJobIntake(deps: JobIntakeDeps) {
     const present = owedRow.created_here === 1 && owedRow.customer_present === 1 && session.current()?.transactionId === tx.id;
     if (!present) {
       db.transaction(() => {
-        sql.flagUnlessOpen.run('customer-absent', owedRow.created_here ? 'the customer had left when the payment arrived' : 'a transaction this kiosk did not create', tx.id);
+        sql.flagUnlessOpen.run(
+          'customer-absent',
+          owedRow.created_here ? 'the customer had left when the payment arrived' : 'a transaction this kiosk did not create',
+          codedDetail({ code: owedRow.created_here ? 'owed-customer-left' : 'owed-not-created-here' }),
+          tx.id,
+        );
         queueReport(job, false, 'customer_absent');
       })();
       log.warn(`job ${job.id}: ${remainder} coins owed for ${tx.id}, but its customer is not here; kept for the attendant`);
@@ -137,7 +144,7 @@ export function createJobIntake(deps: JobIntakeDeps) {
     }
     if (service.outOfService()) {
       db.transaction(() => {
-        sql.flagUnlessOpen.run('customer-absent', 'the kiosk was out of service when the payment arrived', tx.id);
+        sql.flagUnlessOpen.run('customer-absent', 'the kiosk was out of service when the payment arrived', codedDetail({ code: 'owed-paid-while-out-of-service' }), tx.id);
         queueReport(job, false, 'out_of_service');
       })();
       if (session.current()?.state === 'waiting-payment') session.patchSession(tx.id, { state: 'failed', coinsOwed: owedRow.coins_owed, message: 'out-of-service' });
@@ -161,11 +168,11 @@ export function createJobIntake(deps: JobIntakeDeps) {
       const known = coinsKnown(sql, after);
       const detail = payer.stopDetail(fault, after);
       db.transaction(() => {
-        sql.flag.run(known.needsHandCount ? 'mismatch' : fault.kind === 'unknown' ? 'unknown-outcome' : 'partial', detail, tx.id);
+        sql.flag.run(known.needsHandCount ? 'mismatch' : fault.kind === 'unknown' ? 'unknown-outcome' : 'partial', detail, codedDetail({ code: 'owed-stopped', params: payer.stopParams(fault, after) }), tx.id);
         queueReport(job, false, fault.kind);
       })();
       session.patchSession(tx.id, { state: 'partial', coinsPaid: known.atLeast, paidIsLowerBound: known.uncounted, message: fault.kind });
-      payer.outOfServiceAfterStop(detail, after);
+      payer.outOfServiceAfterStop(detail, after, fault);
     }
     crashPoint('payout.before-report');
     outbox.wake();
@@ -182,7 +189,12 @@ export function createJobIntake(deps: JobIntakeDeps) {
       if (answer.jobId !== null) {
         enqueueReport(answer.jobId, tx?.id ?? null, { success: false, error: 'unreadable_job', dispensed: dispensedSoFar(tx) });
         unreadableJobs.markReported(answer.fingerprint);
-        if (tx?.created_here === 1 && tx.owed_reason !== 'refused-job') sql.flagUnlessOpen.run('refused-job', `the payment service sent a job this kiosk cannot read (${answer.problem})`, tx.id);
+        if (tx?.created_here === 1 && tx.owed_reason !== 'refused-job') sql.flagUnlessOpen.run(
+            'refused-job',
+            `the payment service sent a job this kiosk cannot read (${answer.problem})`,
+            codedDetail({ code: 'owed-job-unreadable', params: { detail: answer.problem } }),
+            tx.id,
+          );
       }
       return true;
     })();

@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto';
 import { z } from 'zod';
+import type { CodedReason } from '../../preload/contract';
 
 const idSchema = z.string().min(1).max(100);
 
@@ -76,13 +77,14 @@ export interface AskFlag {
   /** The `error` of the completion report. */
   error: 'quarters_over_amount' | 'quarters_under_amount';
   detail: string;
+  coded: CodedReason;
 }
 
 export type CoinCountVerdict =
   /** Not a count of coins (negative, fractional): nothing is paid. */
-  | { kind: 'invalid'; detail: string }
+  | { kind: 'invalid'; detail: string; coded: CodedReason }
   /** More than this kiosk pays for one transaction, for a transaction it did not create. */
-  | { kind: 'over-limit'; detail: string }
+  | { kind: 'over-limit'; detail: string; coded: CodedReason }
   /** The coins owed for the transaction, bounded by what this kiosk sold. */
   | { kind: 'owed'; coins: number; flag: AskFlag | null };
 
@@ -92,9 +94,9 @@ export type CoinCountVerdict =
  * is paid as asked; either difference is flagged.
  */
 export function boundCoinCount(quarters: number, coinsSold: number | null, maxCoins: number): CoinCountVerdict {
-  if (!Number.isSafeInteger(quarters) || quarters < 0) return { kind: 'invalid', detail: `the job asks ${quarters} coins, which is not a count of coins` };
+  if (!Number.isSafeInteger(quarters) || quarters < 0) return { kind: 'invalid', detail: `the job asks ${quarters} coins, which is not a count of coins`, coded: { code: 'owed-not-a-count', params: { asked: String(quarters) } } };
   if (coinsSold === null) {
-    if (quarters > maxCoins) return { kind: 'over-limit', detail: `${quarters} coins asked; the most this kiosk pays at once is ${maxCoins}` };
+    if (quarters > maxCoins) return { kind: 'over-limit', detail: `${quarters} coins asked; the most this kiosk pays at once is ${maxCoins}`, coded: { code: 'owed-over-limit', params: { asked: quarters, max: maxCoins } } };
     return { kind: 'owed', coins: quarters, flag: null };
   }
   return { kind: 'owed', coins: Math.min(quarters, coinsSold), flag: askFlag(quarters, coinsSold) };
@@ -104,6 +106,6 @@ export function boundCoinCount(quarters: number, coinsSold: number | null, maxCo
 export function askFlag(asked: number | null, coinsSold: number | null): AskFlag | null {
   if (asked === null || coinsSold === null || !Number.isInteger(asked) || asked < 0 || asked === coinsSold) return null;
   return asked > coinsSold
-    ? { reason: 'asked-more', error: 'quarters_over_amount', detail: `the payment service asked ${asked} coins; this kiosk sold ${coinsSold} and pays no more` }
-    : { reason: 'asked-less', error: 'quarters_under_amount', detail: `the payment service asked ${asked} coins; this kiosk sold ${coinsSold}: paid as asked` };
+    ? { reason: 'asked-more', error: 'quarters_over_amount', detail: `the payment service asked ${asked} coins; this kiosk sold ${coinsSold} and pays no more`, coded: { code: 'owed-asked-more', params: { asked, sold: coinsSold } } }
+    : { reason: 'asked-less', error: 'quarters_under_amount', detail: `the payment service asked ${asked} coins; this kiosk sold ${coinsSold}: paid as asked`, coded: { code: 'owed-asked-less', params: { asked, sold: coinsSold } } };
 }

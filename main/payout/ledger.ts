@@ -4,7 +4,10 @@
  * motor command with the counters before it and the coins seen while it ran.
  */
 import type Database from 'better-sqlite3';
-import type { OwedPayout } from '../../preload/contract';
+import type { CodedReason, OwedPayout } from '../../preload/contract';
+
+/** A flag's detail as the screen's words: JSON for owed_detail_coded. */
+export const codedDetail = (reason: CodedReason | null | undefined): string | null => (reason ? JSON.stringify(reason) : null);
 
 export interface TransactionRow {
   id: string;
@@ -19,6 +22,8 @@ export interface TransactionRow {
   customer_present: number;
   owed_reason: OwedPayout['reason'] | null;
   owed_detail: string | null;
+  /** JSON of a CodedReason: owed_detail for the screen's language (null in rows of older versions). */
+  owed_detail_coded: string | null;
   resolved_at: string | null;
   quarters_asked: number | null;
   hand_count: number | null;
@@ -56,10 +61,11 @@ export function prepareLedger(db: Database.Database) {
     setOwed: db.prepare('UPDATE payout_transactions SET coins_owed = ? WHERE id = ? AND coins_owed IS NULL'),
     setAsked: db.prepare('UPDATE payout_transactions SET quarters_asked = ? WHERE id = ?'),
     addPaid: db.prepare('UPDATE payout_transactions SET coins_paid = coins_paid + ? WHERE id = ?'),
-    flag: db.prepare('UPDATE payout_transactions SET owed_reason = ?, owed_detail = ?, resolved_at = NULL WHERE id = ?'),
+    // (reason, English detail, the detail as a coded reason in JSON or null, id)
+    flag: db.prepare('UPDATE payout_transactions SET owed_reason = ?, owed_detail = ?, owed_detail_coded = ?, resolved_at = NULL WHERE id = ?'),
     // A later "customer absent" must not hide why the coins are owed (a jam, a mismatch).
     flagUnlessOpen: db.prepare(
-      'UPDATE payout_transactions SET owed_reason = ?, owed_detail = ?, resolved_at = NULL WHERE id = ? AND (owed_reason IS NULL OR resolved_at IS NOT NULL)',
+      'UPDATE payout_transactions SET owed_reason = ?, owed_detail = ?, owed_detail_coded = ?, resolved_at = NULL WHERE id = ? AND (owed_reason IS NULL OR resolved_at IS NOT NULL)',
     ),
     resolve: db.prepare('UPDATE payout_transactions SET resolved_at = ? WHERE id = ?'),
     handCounted: db.prepare(

@@ -100,6 +100,16 @@ const migrations: readonly ModuleMigration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    name: 'payout: why coins are owed as a code with values, for the screen language',
+    up(db) {
+      db.exec(`
+        -- JSON {code, params} beside the English owed_detail (null in older rows: the English is shown).
+        ALTER TABLE payout_transactions ADD COLUMN owed_detail_coded TEXT;
+      `);
+    },
+  },
 ];
 
 export const payoutSchema: ModuleSchema = {

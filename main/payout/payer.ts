@@ -7,12 +7,13 @@
  * anything else is paid.
  */
 import type Database from 'better-sqlite3';
+import type { CodedReason } from '../../preload/contract';
 import type { Clock } from '../clock';
 import { crashPoint } from '../crash-points';
 import type { ScopedLog } from '../log';
 import type { DispenseResult, PayoutHopper } from './hopper';
 import { askFlag } from './jobs';
-import { coinsKnown, type Ledger, type PayoutFault, type StepRow, type TransactionRow } from './ledger';
+import { codedDetail, coinsKnown, type Ledger, type PayoutFault, type StepRow, type TransactionRow } from './ledger';
 import { coinsToPay, commandSizes } from './money';
 import { reconcile } from './reconciliation';
 import type { PayoutService } from './service';
@@ -40,7 +41,7 @@ export function createPayer(deps: PayerDeps) {
   /** Everything owed is paid: the attendant's entry is closed, unless the job's count differed from what was sold (still flagged). */
   function settle(tx: TransactionRow) {
     const flag = askFlag(tx.quarters_asked, coinsSold(tx));
-    if (flag) sql.flag.run(flag.reason, flag.detail, tx.id);
+    if (flag) sql.flag.run(flag.reason, flag.detail, codedDetail(flag.coded), tx.id);
     else sql.resolve.run(clock.now().toISOString(), tx.id);
   }
 
@@ -52,14 +53,27 @@ export function createPayer(deps: PayerDeps) {
     return `${fault.detail}: ${paid} of ${tx.coins_owed ?? 0} coins paid${last}`;
   }
 
-  /** Takes the kiosk out of service after a payout stopped, saying what the attendant must do. */
-  function outOfServiceAfterStop(detail: string, tx: TransactionRow) {
+  /** The same as values for the screen's words; the hopper's own text stays raw in `detail`. */
+  function stopParams(fault: PayoutFault, tx: TransactionRow): NonNullable<CodedReason['params']> {
     const known = coinsKnown(sql, tx);
-    service.goOutOfService(
-      known.needsHandCount || known.uncounted
-        ? `payout stopped (${detail}); count the coins paid to ${tx.reference} and record the hand count`
-        : `payout stopped (${detail}); ${coinsToPay(tx.coins_owed ?? 0, tx.coins_paid)} coins owed to ${tx.reference}`,
-    );
+    return { fault: fault.kind, paid: known.uncounted ? known.atLeast : known.confirmed, atLeast: known.uncounted ? 1 : 0, owed: tx.coins_owed ?? 0, detail: fault.detail };
+  }
+
+  /** Takes the kiosk out of service after a payout stopped, saying what the attendant must do. */
+  function outOfServiceAfterStop(detail: string, tx: TransactionRow, fault: PayoutFault) {
+    const known = coinsKnown(sql, tx);
+    const stillOwed = coinsToPay(tx.coins_owed ?? 0, tx.coins_paid);
+    if (known.needsHandCount || known.uncounted) {
+      service.goOutOfService(`payout stopped (${detail}); count the coins paid to ${tx.reference} and record the hand count`, {
+        code: 'oos-stopped-count',
+        params: { fault: fault.kind, reference: tx.reference, detail: fault.detail },
+      });
+    } else {
+      service.goOutOfService(`payout stopped (${detail}); ${stillOwed} coins owed to ${tx.reference}`, {
+        code: 'oos-stopped-owed',
+        params: { fault: fault.kind, count: stillOwed, reference: tx.reference, detail: fault.detail },
+      });
+    }
   }
 
   // ---- one payout at a time -------------------------------------------------------------------
@@ -168,7 +182,7 @@ export function createPayer(deps: PayerDeps) {
       if (verdict.kind === 'mismatch') {
         db.transaction(() => {
           sql.stepMismatch.run(verdict.detail, stepId);
-          sql.flag.run('mismatch', `count the coins by hand: ${verdict.detail}`, step.transaction_id);
+          sql.flag.run('mismatch', `count the coins by hand: ${verdict.detail}`, codedDetail({ code: 'owed-count-by-hand', params: { detail: verdict.detail } }), step.transaction_id);
         })();
         log.error(`payout step ${stepId} cannot be reconciled: ${verdict.detail}`);
         return { kind: 'mismatch', detail: verdict.detail };
@@ -195,7 +209,10 @@ export function createPayer(deps: PayerDeps) {
       const tx = sql.transaction.get(step.transaction_id) as TransactionRow;
       const known = coinsKnown(sql, tx);
       if (settled.kind === 'mismatch') {
-        service.goOutOfService(`an interrupted payout cannot be counted (${settled.detail}); count the coins paid to ${tx.reference} and record the hand count`);
+        service.goOutOfService(`an interrupted payout cannot be counted (${settled.detail}); count the coins paid to ${tx.reference} and record the hand count`, {
+          code: 'oos-interrupted-uncountable',
+          params: { reference: tx.reference, detail: settled.detail },
+        });
         session.patchSession(tx.id, { coinsPaid: known.atLeast, paidIsLowerBound: true });
         continue;
       }
@@ -203,12 +220,12 @@ export function createPayer(deps: PayerDeps) {
       const stillOwed = coinsToPay(tx.coins_owed ?? 0, tx.coins_paid);
       db.transaction(() => {
         // The customer who was there before the restart is not assumed to be there now.
-        if (stillOwed > 0) sql.flag.run('partial', `interrupted: ${tx.coins_paid} of ${tx.coins_owed} coins paid`, tx.id);
+        if (stillOwed > 0) sql.flag.run('partial', `interrupted: ${tx.coins_paid} of ${tx.coins_owed} coins paid`, codedDetail({ code: 'owed-interrupted', params: { paid: tx.coins_paid, owed: tx.coins_owed ?? 0 } }), tx.id);
         else settle(tx);
         reportLatest(tx.id, stillOwed === 0, stillOwed === 0 ? null : 'interrupted');
       })();
       session.patchSession(tx.id, { coinsPaid: tx.coins_paid, paidIsLowerBound: false });
-      if (stillOwed > 0) service.goOutOfService(`an interrupted payout left ${stillOwed} coins owed to ${tx.reference}; pay them from admin`);
+      if (stillOwed > 0) service.goOutOfService(`an interrupted payout left ${stillOwed} coins owed to ${tx.reference}; pay them from admin`, { code: 'oos-interrupted-owed', params: { count: stillOwed, reference: tx.reference } });
     }
     service.publishStatus();
     if (open.length > 0) deps.wakeOutbox();
@@ -217,5 +234,5 @@ export function createPayer(deps: PayerDeps) {
   /** Resolves when no payout runs or waits. */
   const idle = (): Promise<unknown> => hopperQueue;
 
-  return { withHopper, idle, payRemainder, reconcileOpenSteps, settle, stopDetail, outOfServiceAfterStop };
+  return { withHopper, idle, payRemainder, reconcileOpenSteps, settle, stopDetail, stopParams, outOfServiceAfterStop };
 }

@@ -6,7 +6,7 @@
  * anything in it changed.
  */
 import { z } from 'zod';
-import type { HopperStatus, PayoutSession, PayoutStatus } from '../../preload/contract';
+import { codedReasonSchema, type CodedReason, type HopperStatus, type PayoutSession, type PayoutStatus } from '../../preload/contract';
 import { venueDate, type Clock } from '../clock';
 import type { CloudClient } from '../cloud';
 import type { BoothConfig } from '../config';
@@ -19,7 +19,8 @@ import type { Ledger } from './ledger';
 const OUT_OF_SERVICE_KEY = 'payout.outOfService';
 const COINS_LEFT_KEY = 'payout.coinsLeft';
 
-const outOfServiceSchema = z.object({ reason: z.string(), since: z.string() });
+// `coded` is absent in what an older version stored, or for a code this version no longer knows.
+const outOfServiceSchema = z.object({ reason: z.string(), since: z.string(), coded: codedReasonSchema.optional().catch(undefined) });
 
 export interface PayoutServiceDeps {
   config: BoothConfig;
@@ -44,9 +45,9 @@ export function createPayoutService(deps: PayoutServiceDeps) {
   const outOfService = () => store.getSetting(OUT_OF_SERVICE_KEY, outOfServiceSchema.nullable()) ?? null;
   const coinsLeft = () => store.getSetting(COINS_LEFT_KEY, z.number().int().nullable()) ?? null;
 
-  function goOutOfService(reason: string) {
+  function goOutOfService(reason: string, coded?: CodedReason) {
     if (outOfService()) return;
-    store.setSetting(OUT_OF_SERVICE_KEY, { reason, since: clock.now().toISOString() }, clock.now());
+    store.setSetting(OUT_OF_SERVICE_KEY, { reason, since: clock.now().toISOString(), ...(coded ? { coded } : {}) }, clock.now());
     log.warn(`out of service: ${reason}`);
     publishStatus();
   }
@@ -75,6 +76,7 @@ export function createPayoutService(deps: PayoutServiceDeps) {
       path: device?.path ?? null,
       coinsLeft: coinsLeft(),
       lastError: device?.lastError ?? null,
+      lastErrorKind: device?.lastErrorKind ?? null,
     };
   }
 
@@ -98,7 +100,8 @@ export function createPayoutService(deps: PayoutServiceDeps) {
   function checkCoinReserve() {
     const left = coinsLeft();
     if (left !== null && left < maxCoinsPerTransaction + payout.lowCoinReserve) {
-      goOutOfService(`coins low: ${left} left, ${maxCoinsPerTransaction + payout.lowCoinReserve} needed; refill the hopper`);
+      const needed = maxCoinsPerTransaction + payout.lowCoinReserve;
+      goOutOfService(`coins low: ${left} left, ${needed} needed; refill the hopper`, { code: 'oos-coins-low', params: { left, needed } });
     }
   }
 
@@ -107,6 +110,7 @@ export function createPayoutService(deps: PayoutServiceDeps) {
     return {
       inService: oos === null,
       outOfServiceReason: oos?.reason ?? null,
+      outOfServiceCoded: oos?.coded ?? null,
       amounts: payout.amounts,
       maxAmount: payout.maxAmount,
       coinValue: payout.coinValue,

@@ -70,30 +70,31 @@ export function createCustomerSession(deps: CustomerSessionDeps) {
 
   async function start(amount: number): Promise<PayoutSession> {
     const oos = service.outOfService();
-    if (oos) throw new HandlerError('unavailable', `This kiosk is out of service: ${oos.reason}`);
+    if (oos) throw new HandlerError('unavailable', `This kiosk is out of service: ${oos.reason}`, { code: 'payout-out-of-service' });
     if (!payout.amounts.includes(amount) || amount > payout.maxAmount) {
-      throw new HandlerError('bad_arguments', `${amount} is not one of the amounts offered here.`);
+      throw new HandlerError('bad_arguments', `${amount} is not one of the amounts offered here.`, { code: 'payout-amount-not-offered', params: { amount } });
     }
     const coins = deps.coinsFor(amount);
-    if (Math.abs(coins * payout.coinValue - amount) > 1e-9) throw new HandlerError('bad_arguments', `${amount} cannot be paid in coins of ${payout.coinValue}.`);
-    if (!hopper || !hopper.status().connected) throw new HandlerError('unavailable', 'The coin hopper is not connected.');
-    if (sql.openSteps.all().length > 0) throw new HandlerError('unavailable', 'An interrupted payout is being counted. Please wait a moment.');
+    if (Math.abs(coins * payout.coinValue - amount) > 1e-9) throw new HandlerError('bad_arguments', `${amount} cannot be paid in coins of ${payout.coinValue}.`, { code: 'payout-amount-not-coins', params: { amount, coinValue: payout.coinValue } });
+    if (!hopper || !hopper.status().connected) throw new HandlerError('unavailable', 'The coin hopper is not connected.', { code: 'payout-hopper-not-connected' });
+    if (sql.openSteps.all().length > 0) throw new HandlerError('unavailable', 'An interrupted payout is being counted. Please wait a moment.', { code: 'payout-interrupted-counting' });
     const left = service.coinsLeft();
-    if (left !== null && left < coins) throw new HandlerError('unavailable', 'Not enough coins in the hopper for this amount.');
-    if (session?.state === 'paying-out') throw new HandlerError('unavailable', 'A payout is in progress.');
+    if (left !== null && left < coins) throw new HandlerError('unavailable', 'Not enough coins in the hopper for this amount.', { code: 'payout-not-enough-coins' });
+    if (session?.state === 'paying-out') throw new HandlerError('unavailable', 'A payout is in progress.', { code: 'payout-in-progress' });
     if (session) customerLeaves(session.transactionId, 'a new transaction started');
-    if (service.spentToday() + amount > payout.dailyCap) throw new HandlerError('unavailable', 'The daily payout limit of this kiosk is reached.');
+    if (service.spentToday() + amount > payout.dailyCap) throw new HandlerError('unavailable', 'The daily payout limit of this kiosk is reached.', { code: 'payout-daily-limit' });
 
     let created: z.infer<typeof transactionCreatedSchema>;
     try {
       const response = await cloud.request(endpoint('transaction/create'), { method: 'POST', body: JSON.stringify({ amount }), idempotencyKey: crypto.randomUUID() });
-      if (!response.ok) throw new HandlerError('unavailable', `The payment service answered ${response.status}. Please try again.`);
+      if (!response.ok) throw new HandlerError('unavailable', `The payment service answered ${response.status}. Please try again.`, { code: 'payout-service-answered', params: { status: response.status } });
       const parsed = transactionCreatedSchema.safeParse(await response.json().catch(() => null));
-      if (!parsed.success) throw new HandlerError('unavailable', 'The payment service sent an answer this kiosk cannot read.');
+      if (!parsed.success) throw new HandlerError('unavailable', 'The payment service sent an answer this kiosk cannot read.', { code: 'payout-service-unreadable' });
       created = parsed.data;
     } catch (error) {
       if (error instanceof HandlerError) throw error;
-      throw new HandlerError('unavailable', error instanceof CloudNetworkError ? 'No connection to the payment service. Please try again later.' : (error as Error).message);
+      if (error instanceof CloudNetworkError) throw new HandlerError('unavailable', 'No connection to the payment service. Please try again later.', { code: 'payout-service-offline' });
+      throw new HandlerError('unavailable', (error as Error).message);
     }
     const now = clock.now();
     const expiresAt = created.expiresAt ?? new Date(now.getTime() + payout.qrLifetimeMinutes * 60_000).toISOString();

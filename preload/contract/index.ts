@@ -11,6 +11,7 @@ import { payoutHandlers, type PayoutEvents, type PayoutValues } from './payout';
 import type { Result } from './result';
 
 export * from './result';
+export * from './reasons';
 export type * from './kiosk';
 export type * from './admin';
 export type * from './gate';

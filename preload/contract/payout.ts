@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CodedReason } from './reasons';
 
 export interface HopperStatus {
   configured: boolean;
@@ -6,8 +7,13 @@ export interface HopperStatus {
   path: string | null;
   /** Coins the kiosk believes are in the hopper (set when refilled, lowered by each payout); null when never counted. */
   coinsLeft: number | null;
+  /** The device's or the OS's words, shown as they are beneath `lastErrorKind`'s. */
   lastError: string | null;
+  lastErrorKind: HopperErrorKind | null;
 }
+
+/** What kind of hopper problem `lastError` is: the connection (port), the ccTalk bus (no or bad answer), the last payout. */
+export type HopperErrorKind = 'connection' | 'communication' | 'payout';
 
 export type PayoutScreenState =
   | 'waiting-payment'
@@ -43,6 +49,8 @@ export interface PayoutStatus {
   inService: boolean;
   /** Why the kiosk is out of service (kept across restarts until the attendant clears it). */
   outOfServiceReason: string | null;
+  /** The same as a code with values, for the screen's language (null for a reason stored without one). */
+  outOfServiceCoded: CodedReason | null;
   amounts: number[];
   maxAmount: number;
   coinValue: number;
@@ -85,6 +93,8 @@ export interface OwedPayout {
     /** The job asked fewer than this kiosk sold (it paid as asked). */
     | 'asked-less';
   detail: string;
+  /** The same as a code with values, for the screen's language (null in older rows). */
+  detailCoded: CodedReason | null;
   createdAt: string;
 }
 

@@ -1,3 +1,5 @@
+import type { CodedReason } from './reasons';
+
 /** The envelope every handler answers with: a value, or an error a person can read. */
 export type ErrorCode =
   | 'unknown_handler'
@@ -10,7 +12,10 @@ export type ErrorCode =
 
 export interface BoothError {
   code: ErrorCode;
+  /** In English: logs, and the screen's fallback when it does not know `reason`. */
   message: string;
+  /** What it means, for the screen to say in its language. */
+  reason?: CodedReason;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: BoothError };

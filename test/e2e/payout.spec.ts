@@ -126,6 +126,8 @@ test('a jam: the customer sees paid, owed and the reference; the kiosk goes out 
   await page.getByTestId('admin-tab-payout').click();
   await expect(page.getByTestId('payout-service')).toHaveAttribute('data-in-service', 'false');
   await expect(page.getByTestId('payout-oos-reason')).toContainText(reference);
+  await expect(page.getByTestId('payout-oos-reason')).toHaveAttribute('data-code', 'oos-stopped-owed');
+  await expect(page.getByTestId('payout-oos-reason')).toContainText('13 coins owed to');
   await expect(page.getByTestId('hopper-state')).toHaveAttribute('data-state', 'connected');
   const owed = page.getByTestId(`owed-${reference}`);
   await expect(owed).toHaveAttribute('data-reason', 'partial');
@@ -256,9 +258,13 @@ test('a refused job for the customer on screen: the payment arrived and the atte
   await expect(unreadable).toContainText('Jobs this kiosk could not read');
   await expect(unreadable.getByTestId('unreadable-job').first()).toHaveAttribute('data-reported', 'false');
   await expect(unreadable).toContainText('no readable id: cannot be reported');
+  // Our words first; the validator's and the server's text beneath, as they are.
+  await expect(unreadable).toContainText('The payment service sent something that is not a job this kiosk can read:');
+  await expect(unreadable.getByTestId('unreadable-problem').first()).toHaveAttribute('data-untranslated', 'true');
   await expect(unreadable).toContainText('{"id":12345,');
   await expect(page.getByTestId(`owed-${reference}`)).toHaveAttribute('data-reason', 'refused-job');
-  await expect(page.getByTestId(`owed-detail-${reference}`)).toContainText('-5 coins');
+  await expect(page.getByTestId(`owed-detail-${reference}`)).toHaveText('The job asks -5 coins, which is not a count of coins.');
+  await expect(page.getByTestId(`owed-detail-${reference}`)).toHaveAttribute('data-code', 'owed-not-a-count');
   await page.setViewportSize({ width: 1920, height: 1080 });
   await screenshot(page, 'admin-payout-refused-1920x1080');
   await page.setViewportSize({ width: 800, height: 480 });

@@ -216,6 +216,16 @@ for (const lang of LANGS) {
     expect(chip.color).not.toBe(amount.color);
     problems.push(...(await checkScreen(page, lang, 'payout start', { shot: 'screens-payout-start' })));
 
+    // A start that cannot be: the customer reads why in the kiosk's language (main sent a code).
+    rig.sim.set({ down: true });
+    await page.getByTestId('amount-5000').click();
+    await expect(page.getByTestId('payout-start-error')).toHaveAttribute('data-code', 'payout-service-offline');
+    await expect(page.getByTestId('payout-start-reason')).toHaveText(
+      lang === 'id' ? 'Tidak ada koneksi ke layanan pembayaran. Silakan coba lagi nanti.' : 'No connection to the payment service. Please try again later.',
+    );
+    problems.push(...(await checkScreen(page, lang, 'payout start refused', { shot: 'screens-payout-start-refused' })));
+    rig.sim.set({ down: false });
+
     const session = page.getByTestId('payout-session');
     await page.getByTestId('amount-5000').click();
     await expect(session).toHaveAttribute('data-state', 'waiting-payment');
@@ -251,6 +261,21 @@ for (const lang of LANGS) {
         },
       })),
     );
+    // Why it is out of service, in the screen's language (main sends a code with the coins and the reference).
+    await expect(page.getByTestId('payout-oos-reason')).toHaveAttribute('data-code', 'oos-stopped-owed');
+    await expect(page.getByTestId('payout-oos-reason')).toHaveText(lang === 'id' ? /^Pengeluaran berhenti \(.+\): 13 koin terutang untuk [0-9A-F]{6}\.$/ : /^Payout stopped \(.+\): 13 coins owed to [0-9A-F]{6}\.$/);
+    // The hopper's last error: our words for what kind it is, the driver's words beneath.
+    await expect(page.getByTestId('hopper-last-error-kind')).toHaveAttribute('data-kind', 'payout');
+    await expect(page.getByTestId('hopper-last-error-kind')).toHaveText(lang === 'id' ? 'Pengeluaran terakhir berhenti:' : 'The last payout stopped:');
+    const detail = page.locator('[data-testid^="owed-detail-"][data-code]');
+    await expect(detail).toHaveAttribute('data-code', 'owed-stopped');
+    await expect(detail).toHaveText(lang === 'id' ? /^Berhenti \(.+\): 7 dari 20 koin dikeluarkan\.$/ : /^Stopped \(.+\): 7 of 20 coins paid\.$/);
+    // A refused action speaks the screen's language too, with its numbers: the hopper is still jammed.
+    await page.locator('[data-testid^="pay-owed-"]').click();
+    const refusal = page.getByTestId('payout-admin-error-notice-reason');
+    await expect(refusal).toHaveAttribute('data-code', 'payout-hopper-stopped', { timeout: 15_000 });
+    await expect(refusal).toHaveText(lang === 'id' ? /^Hopper berhenti \(.+\): 7 dari 20 koin dikeluarkan\.$/ : /^The hopper stopped \(.+\): 7 of 20 coins paid\.$/);
+    problems.push(...(await checkScreen(page, lang, 'admin payout page, a refused action', { scroll: true, shot: 'screens-admin-payout-refused' })));
     await page.getByTestId('admin-tab-overview').click();
     await expect(page.getByTestId('ov-health-hopper')).toBeVisible();
     problems.push(...(await checkScreen(page, lang, 'admin overview, payout', { scroll: true, shot: 'screens-admin-overview-payout' })));

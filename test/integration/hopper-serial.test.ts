@@ -174,6 +174,7 @@ describe('ccTalk hopper on a pty (real serialport)', () => {
     expect(dispenses(sim)).toBe(1);
     expect(hopper.status()).toMatchObject({ connected: true });
     expect(hopper.status().lastError).toMatch(/no reply/);
+    expect(hopper.status().lastErrorKind).toBe('communication');
     // The silent hopper kept paying: the counters, once it answers again, say what really left.
     sim.silent = false;
     await until(() => expect(sim.paying).toBe(false));
@@ -226,7 +227,7 @@ describe('ccTalk hopper on a pty (real serialport)', () => {
     const dir = tempDir();
     const devicePath = path.join(dir, 'device');
     const { hopper, log } = driver(devicePath);
-    await until(() => expect(hopper.status()).toEqual({ configured: true, connected: false, path: devicePath, lastError: `hopper not found at ${devicePath}` }));
+    await until(() => expect(hopper.status()).toEqual({ configured: true, connected: false, path: devicePath, lastError: `hopper not found at ${devicePath}`, lastErrorKind: 'connection' }));
     expect(await hopper.dispense(1, { expectedEventCounter: 0 })).toMatchObject({ outcome: 'refused', commandSent: false });
     await expect(hopper.readCounters()).rejects.toMatchObject({ problem: 'not-connected' });
     await new Promise((r) => setTimeout(r, 300)); // several retries, one log line

@@ -184,6 +184,9 @@ describe('payout: what the attendant is told about the hopper (item 12)', () => 
     expect(status.inService).toBe(false);
     expect(status.outOfServiceReason).toMatch(/devices\.hopper\.serialNumberDispense \(now true\)/);
     expect(status.hopper.lastError).toMatch(/serialNumberDispense/);
+    // The screen words the kind; the driver's words stay beneath.
+    expect(status.hopper.lastErrorKind).toBe('payout');
+    expect(status.outOfServiceCoded).toMatchObject({ code: 'oos-stopped-owed', params: { fault: 'refused' } });
     expect((await owedEntry(session.transactionId))?.detail).toMatch(/serialNumberDispense/);
   });
 

@@ -75,6 +75,11 @@ describe('payout: the customer flow', () => {
     await newSim();
     const k = await payoutKiosk(tempDir(), sim, { payout: { dailyCap: 17 } });
     await expect(k.start(7)).rejects.toThrow(/not one of the amounts/);
+    // The screen words it in its language from the code and the amount.
+    expect(await k.kiosk.handlers.invoke('payout:start', { amount: 7 })).toMatchObject({
+      ok: false,
+      error: { reason: { code: 'payout-amount-not-offered', params: { amount: 7 } } },
+    });
     // An abandoned QR spends nothing.
     const abandoned = await k.start(10);
     await k.invoke('payout:leave', { transactionId: abandoned.transactionId });
@@ -83,6 +88,7 @@ describe('payout: the customer flow', () => {
     await until('paid', async () => (await k.status()).session?.state === 'done');
     expect((await k.status()).remainingToday).toBe(7);
     await expect(k.start(10)).rejects.toThrow(/daily payout limit/);
+    expect(await k.kiosk.handlers.invoke('payout:start', { amount: 10 })).toMatchObject({ ok: false, error: { reason: { code: 'payout-daily-limit' } } });
     await k.start(5);
     await k.kiosk.stop();
   });
@@ -92,6 +98,7 @@ describe('payout: the customer flow', () => {
     sim.set({ down: true });
     const k = await payoutKiosk(tempDir(), sim);
     await expect(k.start(5)).rejects.toThrow(/No connection/);
+    expect(await k.kiosk.handlers.invoke('payout:start', { amount: 5 })).toMatchObject({ ok: false, error: { reason: { code: 'payout-service-offline' } } });
     await k.kiosk.stop();
   });
 });
@@ -226,9 +233,26 @@ describe('payout: the hopper fails', () => {
     await until('partial', async () => (await k.status()).session?.state === 'partial');
     await k.kiosk.stop();
     const again = await payoutKiosk(dir, sim, {}, new FakeHopper());
-    expect(await again.status()).toMatchObject({ inService: false, outOfServiceReason: expect.stringMatching(/17 coins owed/) });
+    expect(await again.status()).toMatchObject({
+      inService: false,
+      outOfServiceReason: expect.stringMatching(/17 coins owed/),
+      // Kept across the restart as a code with its values, for the screen's language.
+      outOfServiceCoded: { code: 'oos-stopped-owed', params: expect.objectContaining({ fault: 'jam', count: 17, reference: session.reference }) },
+    });
     await expect(again.start(5)).rejects.toThrow(/out of service/);
-    expect((await again.summary()).owed).toEqual([expect.objectContaining({ coinsOwed: 20, coinsPaid: 3, reason: 'partial' })]);
+    await again.invoke('admin:unlock', { pin: '2468' });
+    expect(await again.kiosk.handlers.invoke('payout:dismiss', { transactionId: session.transactionId })).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/17 coins are still owed/), reason: { code: 'payout-coins-still-owed', params: { count: 17 } } },
+    });
+    expect((await again.summary()).owed).toEqual([
+      expect.objectContaining({
+        coinsOwed: 20,
+        coinsPaid: 3,
+        reason: 'partial',
+        detailCoded: { code: 'owed-stopped', params: expect.objectContaining({ fault: 'jam', paid: 3, owed: 20, atLeast: 0 }) },
+      }),
+    ]);
     await again.kiosk.stop();
   });
 
@@ -246,6 +270,7 @@ describe('payout: the hopper fails', () => {
     await until('paid', async () => (await k.status()).session?.state === 'done');
     // 60 left, but 80 are needed for the largest amount.
     expect(await k.status()).toMatchObject({ inService: false, outOfServiceReason: expect.stringMatching(/coins low/), hopper: { coinsLeft: 60 } });
+    expect((await k.status()).outOfServiceCoded).toEqual({ code: 'oos-coins-low', params: { left: 60, needed: 80 } });
     await k.invoke('admin:unlock', { pin: '2468' });
     await k.invoke('payout:refilled', { coins: 500 });
     expect(await k.invoke('payout:back-in-service')).toMatchObject({ inService: true });

@@ -291,7 +291,7 @@ describe('hopper driver: dispense', () => {
       clock: systemClock,
     });
     hopper.start();
-    expect(hopper.status()).toEqual({ configured: false, connected: false, path: null, lastError: null });
+    expect(hopper.status()).toEqual({ configured: false, connected: false, path: null, lastError: null, lastErrorKind: null });
     expect(await hopper.dispense(1, { expectedEventCounter: 0 })).toMatchObject({ outcome: 'refused', commandSent: false });
     await expect(hopper.readCounters()).rejects.toMatchObject({ problem: 'not-connected' });
   });
@@ -374,7 +374,7 @@ describe('hopper driver: connection', () => {
     running.push(hopper);
     hopper.start();
     await new Promise((r) => setTimeout(r, 50));
-    expect(hopper.status()).toEqual({ configured: true, connected: false, path: '/dev/booth-hopper', lastError: 'hopper not found at /dev/booth-hopper' });
+    expect(hopper.status()).toEqual({ configured: true, connected: false, path: '/dev/booth-hopper', lastError: 'hopper not found at /dev/booth-hopper', lastErrorKind: 'connection' });
     present = true;
     for (let i = 0; i < 100 && !hopper.status().connected; i++) await new Promise((r) => setTimeout(r, 5));
     expect(hopper.status()).toMatchObject({ connected: true, lastError: null });

@@ -13,6 +13,7 @@
  * with the counters read just before, and reconciles a lost outcome from the
  * counters afterwards (main/payout).
  */
+import type { HopperErrorKind } from '../../../preload/contract';
 import { createReconnectingDevice, describeOpenFailure, serialDeviceSettings, type SerialDeviceSettings } from '../reconnecting-device';
 import { createCcTalkBus, HopperCommandError, type HopperDiagnostics } from './bus';
 import {
@@ -50,8 +51,10 @@ export interface HopperDriverStatus {
   configured: boolean;
   connected: boolean;
   path: string | null;
-  /** The connection problem, else the last communication problem, else the last payout fault. */
+  /** The connection problem, else the last communication problem, else the last payout fault (the device's words). */
   lastError: string | null;
+  /** Which of the three it is, for the screen's words above the device's. */
+  lastErrorKind: HopperErrorKind | null;
 }
 
 export interface CcTalkHopperOptions extends SerialDeviceSettings {
@@ -108,10 +111,11 @@ export function createCcTalkHopper(options: CcTalkHopperOptions): CcTalkHopper {
   let connectionProblem: string | null = null;
   let communicationProblem: string | null = null;
   let payoutFault: string | null = null;
-  let current: HopperDriverStatus = { configured: path !== null, connected: false, path, lastError: null };
+  let current: HopperDriverStatus = { configured: path !== null, connected: false, path, lastError: null, lastErrorKind: null };
 
   const publishStatus = (connected: boolean): void => {
-    const next: HopperDriverStatus = { configured: path !== null, connected, path, lastError: connectionProblem ?? communicationProblem ?? payoutFault };
+    const lastErrorKind: HopperErrorKind | null = connectionProblem !== null ? 'connection' : communicationProblem !== null ? 'communication' : payoutFault !== null ? 'payout' : null;
+    const next: HopperDriverStatus = { configured: path !== null, connected, path, lastError: connectionProblem ?? communicationProblem ?? payoutFault, lastErrorKind };
     if (next.connected === current.connected && next.lastError === current.lastError) return;
     current = next;
     try {

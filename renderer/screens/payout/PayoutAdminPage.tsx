@@ -7,7 +7,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { OwedPayout, PayoutAdminSummary } from '../../../preload/contract';
+import type { BoothError, OwedPayout, PayoutAdminSummary } from '../../../preload/contract';
 import { useStatus } from '../../app/contexts';
 import { formatMoney } from '../../app/format';
 import { localeOf } from '../../app/i18n';
@@ -19,6 +19,7 @@ import { Icon } from '../../components/Icon';
 import { KeyValue as Row, KeyValueCard } from '../../components/KeyValueCard';
 import { Notice } from '../../components/Notice';
 import { PinPad } from '../../components/PinPad';
+import { ReasonText } from '../../components/ReasonText';
 import { StackTable } from '../../components/StackTable';
 import { AdminError } from '../admin/AdminError';
 import { formatTimestamp } from '../admin/format';
@@ -30,7 +31,7 @@ export function PayoutAdminPage(_props: AdminPageProps) {
   const zone = useStatus()?.timeZone;
   const adminCall = useAdminCall();
   const [summary, setSummary] = useState<PayoutAdminSummary | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Pick<BoothError, 'message' | 'reason'> | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [refill, setRefill] = useState('');
@@ -48,7 +49,7 @@ export function PayoutAdminPage(_props: AdminPageProps) {
     const r = await adminCall('payout:admin-summary', {});
     if (!alive.current) return;
     if (r.ok) setSummary(r.value);
-    else setError(r.error.message);
+    else setError(r.error);
   }, [adminCall]);
 
   useEffect(() => {
@@ -59,7 +60,7 @@ export function PayoutAdminPage(_props: AdminPageProps) {
   useBoothEvent('payout:status', reloadSoon);
   useBoothEvent('sync:status', reloadSoon);
 
-  const act = async (name: string, doneText: string, work: () => Promise<{ ok: boolean; error?: { message: string } }>) => {
+  const act = async (name: string, doneText: string, work: () => Promise<{ ok: boolean; error?: Pick<BoothError, 'message' | 'reason'> }>) => {
     setBusy(name);
     setError(null);
     setDone(null);
@@ -67,14 +68,14 @@ export function PayoutAdminPage(_props: AdminPageProps) {
     if (!alive.current) return;
     setBusy(null);
     if (r.ok) setDone(doneText);
-    else setError(r.error?.message ?? 'failed');
+    else setError(r.error ?? { message: 'failed' });
     await load();
   };
 
   if (!summary) {
     return (
       <div className="admin-page" data-testid="admin-payout">
-        {error ? <AdminError message={error} /> : <p className="muted">{t('common.loading')}</p>}
+        {error ? <AdminError message={error.message} reason={error.reason} /> : <p className="muted">{t('common.loading')}</p>}
       </div>
     );
   }
@@ -102,7 +103,7 @@ export function PayoutAdminPage(_props: AdminPageProps) {
       </div>
       {error ? (
         <div data-testid="payout-admin-error">
-          <AdminError message={error} action />
+          <AdminError message={error.message} reason={error.reason} action testId="payout-admin-error-notice" />
         </div>
       ) : null}
       {done ? (
@@ -118,8 +119,8 @@ export function PayoutAdminPage(_props: AdminPageProps) {
         ) : (
           <>
             <Notice kind="error">{t('payout.admin.outOfService')}</Notice>
-            <p className="service-card__reason" data-testid="payout-oos-reason" data-untranslated="true">
-              {status.outOfServiceReason}
+            <p className="service-card__reason">
+              <ReasonText reason={status.outOfServiceCoded} english={status.outOfServiceReason ?? ''} testId="payout-oos-reason" />
             </p>
           </>
         )}
@@ -176,9 +177,8 @@ export function PayoutAdminPage(_props: AdminPageProps) {
                 cell: (o) => (
                   <>
                     <div>{t(`payout.admin.reason.${o.reason}`)}</div>
-                    {/* main's details, in English, for the attendant */}
-                    <div className="muted" data-testid={`owed-detail-${o.reference}`} data-untranslated="true">
-                      {o.detail}
+                    <div className="muted">
+                      <ReasonText reason={o.detailCoded} english={o.detail} testId={`owed-detail-${o.reference}`} />
                     </div>
                   </>
                 ),
@@ -295,11 +295,16 @@ export function PayoutAdminPage(_props: AdminPageProps) {
               {
                 id: 'problem',
                 header: t('payout.admin.unreadableProblem'),
-                untranslated: true,
                 cell: (j) => (
                   <>
-                    <div>{j.problem}</div>
-                    <div className="muted mono unreadable__excerpt">{j.excerpt}</div>
+                    <div>{t('payout.admin.unreadableSummary')}</div>
+                    {/* What the validator said and what the server sent: the peer's data, shown as it is. */}
+                    <div data-testid="unreadable-problem" data-untranslated="true">
+                      {j.problem}
+                    </div>
+                    <div className="muted mono unreadable__excerpt" data-untranslated="true">
+                      {j.excerpt}
+                    </div>
                   </>
                 ),
               },
@@ -330,8 +335,22 @@ export function PayoutAdminPage(_props: AdminPageProps) {
             <Row label={t('payout.admin.coinsLeft')} testId="hopper-coins-left">
               {hopper.coinsLeft === null ? t('payout.admin.notCounted') : hopper.coinsLeft}
             </Row>
-            <Row label={t('payout.admin.lastError')} testId="hopper-last-error" untranslated={hopper.lastError !== null}>
-              {hopper.lastError ?? t('common.none')}
+            <Row label={t('payout.admin.lastError')} testId="hopper-last-error" untranslated={hopper.lastError !== null && !hopper.lastErrorKind}>
+              {hopper.lastError === null ? (
+                t('common.none')
+              ) : hopper.lastErrorKind ? (
+                <>
+                  <span data-testid="hopper-last-error-kind" data-kind={hopper.lastErrorKind}>
+                    {t(`payout.admin.hopperError.${hopper.lastErrorKind}`)}
+                  </span>
+                  {/* The device's or the OS's own words. */}
+                  <span className="muted block" data-untranslated="true">
+                    {hopper.lastError}
+                  </span>
+                </>
+              ) : (
+                hopper.lastError
+              )}
             </Row>
           </dl>
           <div className="payout-admin__actions">

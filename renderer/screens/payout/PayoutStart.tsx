@@ -5,13 +5,14 @@
  */
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { PayoutStatus } from '../../../preload/contract';
+import type { CodedReason, PayoutStatus } from '../../../preload/contract';
 import { call } from '../../app/call';
 import { formatMoney } from '../../app/format';
 import { localeOf } from '../../app/i18n';
 import { useRouter } from '../../app/router';
 import { Icon } from '../../components/Icon';
 import { Notice } from '../../components/Notice';
+import { reasonWords } from '../../components/ReasonText';
 import { PAYOUT_SESSION_ROUTE } from './PayoutService';
 import { usePayoutStatus } from './usePayoutStatus';
 
@@ -32,9 +33,10 @@ export function PayoutStart() {
   const { navigate } = useRouter();
   const { status, refresh } = usePayoutStatus();
   const [starting, setStarting] = useState<number | null>(null);
-  const [error, setError] = useState<{ detail: string } | null>(null);
+  const [error, setError] = useState<{ detail: string; reason: CodedReason | undefined } | null>(null);
 
   if (!status) return <p className="muted">{t('common.loading')}</p>;
+  const why = error ? reasonWords(t, i18n, error.reason, error.detail) : null;
 
   if (!status.inService) {
     return (
@@ -56,7 +58,7 @@ export function PayoutStart() {
     setStarting(null);
     if (r.ok) navigate({ name: PAYOUT_SESSION_ROUTE, params: { session: r.value } });
     else {
-      setError({ detail: r.error.message });
+      setError({ detail: r.error.message, reason: r.error.reason });
       void refresh();
     }
   };
@@ -92,8 +94,11 @@ export function PayoutStart() {
         })}
       </div>
       {error ? (
-        <div data-testid="payout-start-error" data-detail={error.detail}>
-          <Notice kind="error">{t('payout.start.failed')}</Notice>
+        <div data-testid="payout-start-error" data-detail={error.detail} data-code={error.reason?.code}>
+          <Notice kind="error">
+            {/* Why, when main said it as a code (in place of the general words: one notice fits 800x480); never main's English. */}
+            {why?.translated ? <span data-testid="payout-start-reason">{why.text}</span> : t('payout.start.failed')}
+          </Notice>
         </div>
       ) : null}
     </div>
