@@ -79,19 +79,37 @@ export function PinScreen() {
   }, [phase.kind, secondsLeft, askLockState]);
 
   const canType = phase.kind === 'ready';
+  // Keys typed fast on a physical keyboard arrive faster than renders: the
+  // handlers read the PIN and the phase from refs, not from a render's closure,
+  // so no digit and no Enter is lost (digits typed while the lock state is
+  // still being asked are kept, and an Enter then waits for it).
+  const digitsRef = useRef('');
+  const phaseRef = useRef<Phase>(phase);
+  phaseRef.current = phase;
+  const submitWhenReady = useRef(false);
+  const setPin = useCallback((next: string) => {
+    digitsRef.current = next;
+    setDigits(next);
+  }, []);
   const addDigit = useCallback(
     (d: string) => {
-      if (canType) setDigits((s) => (s.length >= MAX_DIGITS ? s : s + d));
+      const kind = phaseRef.current.kind;
+      if ((kind === 'ready' || kind === 'loading') && digitsRef.current.length < MAX_DIGITS) setPin(digitsRef.current + d);
     },
-    [canType],
+    [setPin],
   );
-  const backspace = useCallback(() => setDigits((s) => s.slice(0, -1)), []);
-  const clear = useCallback(() => setDigits(''), []);
+  const backspace = useCallback(() => setPin(digitsRef.current.slice(0, -1)), [setPin]);
+  const clear = useCallback(() => setPin(''), [setPin]);
 
   const submit = useCallback(async () => {
-    if (phase.kind !== 'ready' || digits.length < MIN_DIGITS) return;
-    const pin = digits;
-    setDigits('');
+    if (phaseRef.current.kind === 'loading') {
+      submitWhenReady.current = true;
+      return;
+    }
+    if (phaseRef.current.kind !== 'ready' || digitsRef.current.length < MIN_DIGITS) return;
+    const pin = digitsRef.current;
+    setPin('');
+    phaseRef.current = { kind: 'checking' };
     setPhase({ kind: 'checking' });
     const result = await call('admin:unlock', { pin });
     if (!alive.current) return;
@@ -115,7 +133,18 @@ export function PinScreen() {
         setPhase({ kind: 'no-pin', howToSet: outcome.howToSet });
         return;
     }
-  }, [phase.kind, digits, navigate, reportUnavailable]);
+  }, [navigate, reportUnavailable, setPin]);
+
+  // Once the lock state is known: an Enter typed before it is answered now; digits typed for a locked pad are dropped.
+  useEffect(() => {
+    if (phase.kind === 'ready' && submitWhenReady.current) {
+      submitWhenReady.current = false;
+      void submit();
+    } else if (phase.kind === 'locked' || phase.kind === 'no-pin') {
+      submitWhenReady.current = false;
+      if (digitsRef.current !== '') setPin('');
+    }
+  }, [phase.kind, submit, setPin]);
 
   // A physical keyboard works too: digits, Backspace, Enter, Escape.
   useLayoutEffect(() => {
