@@ -133,7 +133,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
     intervalMs: config.services.probeIntervalSeconds * 1000,
     runAtStart: true,
     run: async () => {
-      await cloud.probe();
+      if (!(await cloud.probe())) throw new Error('the cloud API did not answer');
     },
   });
   scheduler.add({ name: 'admin.idle', intervalMs: 1000, run: () => admin.checkIdle() });

@@ -339,7 +339,10 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
         runAtStart: true,
         run: async () => {
           if (config.services.syncEnabled) await outbox.drain();
-          if (config.services.fetchEnabled) await downloader.run();
+          if (!config.services.fetchEnabled) return;
+          // A failed download is a failed run: /health and the admin's job list show why.
+          const download = await downloader.run();
+          if (download.state === 'failed') throw new Error(`ticket download failed: ${download.error ?? 'no reason given'}`);
         },
       },
       { name: 'gate.retention', intervalMs: 6 * 3_600_000, runAtStart: true, run: () => retention() },

@@ -88,9 +88,12 @@ export function createScheduler(log: ScopedLog, clock: Clock): Scheduler {
         // otherwise reach `finally` first and stay "running" for ever, never planned again.
         await Promise.resolve().then(() => entry.job.run());
       } catch (error) {
-        log.error(`job ${entry.job.name} failed:`, error);
         failure = (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_LENGTH) || 'failed';
+        // An offline kiosk fails its cloud jobs every interval for days: the log says each new
+        // failure once, and when the job works again, not the same words every few seconds.
+        if (failure !== entry.lastError) log.error(`job ${entry.job.name} failed:`, error);
       } finally {
+        if (failure === null && entry.lastError !== null) log.info(`job ${entry.job.name} works again (it had failed: ${entry.lastError})`);
         entry.lastRun = clock.now().toISOString();
         entry.lastError = failure;
         entry.running = null;

@@ -4,6 +4,7 @@
  * key in X-API-Key. Every connection goes to 127.0.0.1.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { certificateFiles, hashApiKey, readFingerprint } from '../../main/api';
@@ -207,6 +208,21 @@ describe('LAN API', () => {
     fail = false;
     expect(await k.call({ method: 'POST', path: '/api/jobs/test.flaky/run' })).toMatchObject({ status: 200, body: { job: { lastError: null } } });
     expect((await k.job('test.flaky'))?.lastError).toBeNull();
+  });
+
+  it('shows in /health why the real jobs fail when the cloud is down: the probe and the ticket download', async () => {
+    // A port nothing listens on: every request is refused at once.
+    const closed = await new Promise<number>((resolve) => {
+      const server = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as net.AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const k = await apiKiosk(tempDir(), { modules: ['gate'], api: { baseUrl: `http://127.0.0.1:${closed}/api/` } });
+    await expect.poll(async () => (await k.job('cloud.probe'))?.lastError, { timeout: 10_000 }).toBe('the cloud API did not answer');
+    await expect.poll(async () => (await k.job('gate.sync'))?.lastError, { timeout: 10_000 }).toMatch(/^ticket download failed: .+/);
+    const manual = await k.call({ method: 'POST', path: '/api/jobs/gate.sync/run' });
+    expect(manual.status).toBe(500);
   });
 
   it('refuses a body over lanApi.bodyLimitBytes (413) without running anything', async () => {

@@ -36,6 +36,24 @@ describe('scheduler', () => {
     await scheduler.stop();
   });
 
+  it('logs a failure once while the same failure repeats, a new failure again, and when the job works again', async () => {
+    const log = memoryLogger();
+    const scheduler = createScheduler(log.scope('jobs'), manualClock());
+    const outcomes = ['offline', 'offline', 'offline', 'answered 503', null, null];
+    scheduler.add({ name: 'cloud.probe', intervalMs: 1000, run: () => {
+      const next = outcomes.shift();
+      if (next) throw new Error(next);
+    } });
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(6500);
+    expect(log.lines).toEqual([
+      '[error] (jobs) job cloud.probe failed: offline',
+      '[error] (jobs) job cloud.probe failed: answered 503',
+      '[info] (jobs) job cloud.probe works again (it had failed: answered 503)',
+    ]);
+    await scheduler.stop();
+  });
+
   it("keeps each job's health: running now, last run, last error, next run", async () => {
     const { clock, scheduler } = setup();
     let fail = true;
