@@ -3,12 +3,13 @@
  * jobs' health and their manual trigger.
  *
  * `GET /health` keeps seed 004's shape, `{"status":"OK","cronJob":{"isRunning","nextRun"}}`,
- * and adds `"jobs"` (CONTRACTS.md "Timed sessions"). Until a module brings the
- * seed's own cron job (the sessions sweep), `cronJob` describes the kiosk's
- * scheduler as a whole: `isRunning` is true while it plans jobs (started and
- * not stopped), as node-cron's task was running, and `nextRun` is the soonest
- * next run of any job. In `jobs`, a job's `isRunning` means a run is in
- * progress now.
+ * and adds `"jobs"` (CONTRACTS.md "Timed sessions"). When a module brings the
+ * seed's own cron job (a job with `reportsAsCronJob`: the sessions sweep),
+ * `cronJob` is that job: `isRunning` is true while it is planned or running
+ * (the scheduler started and not stopped), as node-cron's task was running,
+ * and `nextRun` its next run. Without one, `cronJob` describes the kiosk's
+ * scheduler as a whole: `isRunning` as above, `nextRun` the soonest next run
+ * of any job. In `jobs`, a job's `isRunning` means a run is in progress now.
  *
  * `POST /api/jobs/:name/run` runs a job now and answers when the run is over:
  * 200 `{"success":true,"message","job"}`, or 500 `{"success":false,"error","job"}`
@@ -27,18 +28,20 @@ export interface HealthBody {
   jobs: JobHealth[];
 }
 
-export function healthBody(scheduler: Scheduler): HealthBody {
+export function healthBody(scheduler: Scheduler, cronJobName?: string): HealthBody {
   const jobs = scheduler.health();
+  const cron = cronJobName === undefined ? undefined : jobs.find((j) => j.name === cronJobName);
+  if (cron) return { status: 'OK', cronJob: { isRunning: scheduler.isStarted(), nextRun: cron.nextRun }, jobs };
   const planned = jobs.map((j) => j.nextRun).filter((at): at is string => at !== null).sort();
   return { status: 'OK', cronJob: { isRunning: scheduler.isStarted(), nextRun: planned[0] ?? null }, jobs };
 }
 
 const JOB_NAME = /^[A-Za-z0-9._-]{1,100}$/;
 
-export function kioskRoutes(deps: { scheduler: Scheduler; audit(action: string, detail: string): void }): ApiRoutes {
+export function kioskRoutes(deps: { scheduler: Scheduler; audit(action: string, detail: string): void; cronJobName?: string }): ApiRoutes {
   const { scheduler } = deps;
   return (app) => {
-    app.get('/health', async () => healthBody(scheduler));
+    app.get('/health', async () => healthBody(scheduler, deps.cronJobName));
 
     app.post<{ Params: { name: string } }>('/api/jobs/:name/run', async (request, reply) => {
       const { name } = request.params;

@@ -23,6 +23,9 @@ export function cloudUrlsInUse(config: BoothConfig): CloudUrlInUse[] {
         : { field: 'payout.baseUrl', url: config.payout.baseUrl, allowInsecureHttp: config.payout.allowInsecureHttp },
     );
   }
+  if (config.modules.includes('sessions') && config.sessions.baseUrl !== null) {
+    urls.push({ field: 'sessions.baseUrl', url: config.sessions.baseUrl, allowInsecureHttp: config.sessions.allowInsecureHttp });
+  }
   return urls;
 }
 

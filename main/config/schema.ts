@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { z } from 'zod';
 
-export const knownModules = ['gate', 'payout'] as const;
+export const knownModules = ['gate', 'payout', 'sessions'] as const;
 export type ModuleName = (typeof knownModules)[number];
 
 const seconds = (min: number, max: number) => z.number().min(min).max(max);
@@ -144,6 +144,10 @@ export const adminSchema = z.strictObject({
 
 export const clockSchema = z.strictObject({
   skewWarningSeconds: seconds(1, 86_400).default(120).describe('Clock difference to the cloud that shows a warning.'),
+  trustedAtBoot: z
+    .boolean()
+    .default(false)
+    .describe('The wall clock is right from boot (a real-time clock, or set before Booth starts). Otherwise it is trusted only once the cloud\'s Date header agreed with it; until then timed sessions end by the monotonic clock, never early.'),
 });
 
 /**
@@ -233,6 +237,29 @@ export const syncSchema = z.strictObject({
     ),
 });
 
+const sessionResourceSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, { error: 'letters, digits and . _ : - (at most 64): the systemId the cloud knows it by' }).optional().describe('The systemId the cloud knows this resource by; default: its name.'),
+  name: z.string().min(1).max(40).describe('Name on the board, e.g. "PC01".'),
+  kind: z.string().min(1).max(40).default('PC').describe('What it is, e.g. "PC", "console", "court".'),
+});
+
+export const sessionsSchema = cloudSection({
+  baseUrl: baseUrl.nullable().default(null).describe('Base URL of the sessions API ending in "/"; null means api.baseUrl.'),
+  statusEndpoint: endpoint.default('sessions/status').describe('Each change of a resource\'s status is POSTed here through the outbox ({"systemId","status","activeBooking","at"}).'),
+  pullEndpoint: endpoint.nullable().default(null).describe('Optional: sessions booked in the cloud are pulled from here (GET); null: none are.'),
+  pullIntervalSeconds: seconds(5, 86_400).default(60).describe('How often sessions are pulled from pullEndpoint.'),
+  resources: z
+    .array(sessionResourceSchema)
+    .max(2_000)
+    .default([])
+    .refine((list) => new Set(list.map((r) => r.id ?? r.name)).size === list.length, { error: 'each resource once (ids, or names where no id is given, must differ)' })
+    .describe('The resources sessions run on (the café\'s PCs). Added or renamed at start; one removed from here stays in the database with its history.'),
+  presetMinutes: z.array(z.number().int().min(1).max(1_440)).min(1).max(8).default([30, 60, 120]).describe('Durations the attendant starts or extends a session with in one touch.'),
+  maxMinutes: z.number().int().min(1).max(10_080).default(1_440).describe('Longest session (start or extend).'),
+  warningMinutes: z.array(z.number().min(0.1).max(120)).max(4).default([5, 1]).describe('The board warns when a session has this little time left.'),
+  sweepIntervalSeconds: seconds(1, 3_600).default(60).describe('The safety-net sweep (the seed\'s cron job); each session also has its own exact timer.'),
+}, 'sessions.baseUrl');
+
 /** `sha256:` and the 64 hex digits of the SHA-256 of an API key, as `booth api-key` prints it. */
 export const API_KEY_HASH_PATTERN = /^sha256:[0-9a-f]{64}$/;
 
@@ -281,6 +308,7 @@ export const configSchema = z.strictObject({
   sync: prefault(syncSchema),
   payout: prefault(payoutSchema),
   lanApi: prefault(lanApiSchema),
+  sessions: prefault(sessionsSchema),
   /** Demo profile only: simulated devices started by the host. */
   demo: z
     .strictObject({ scannerSimulator: z.boolean().default(false), tickets: z.number().int().min(0).max(100_000).default(1000) })

@@ -8,6 +8,7 @@ import type { ModuleName } from '../config';
 import { createGateModule, type GateOptions } from '../gate';
 import { createCcTalkHopper, createSerialScanner } from '../hardware';
 import { createPayoutModule, type PayoutOptions } from '../payout';
+import { createSessionsModule } from '../sessions';
 import type { KioskModule, ModuleContext } from './module';
 
 /** What a host passes to modules (tests: a simulated hopper; the demo: its scanner), by module. */
@@ -21,6 +22,7 @@ export type ModuleFactory = (ctx: ModuleContext, host: ModuleHostOptions) => Kio
 export const moduleFactories: Record<ModuleName, ModuleFactory> = {
   gate: (ctx, host) => createGateModule(ctx, { createScanner: serialScannerFor(ctx), ...host.gate }),
   payout: (ctx, host) => createPayoutModule(ctx, withHopper(ctx, host.payout)),
+  sessions: (ctx) => createSessionsModule(ctx),
 };
 
 /** The configured serial scanner (devices.scanner), feeding the gate its lines. */

@@ -15,6 +15,8 @@ export interface JobSpec {
   run(): Promise<void> | void;
   /** Run once right at start. */
   runAtStart?: boolean;
+  /** `GET /health` reports this job as seed 004's `cronJob` (the sessions sweep); at most one job says so. */
+  reportsAsCronJob?: boolean;
 }
 
 /** One job as `GET /health` reports it (times in UTC ISO 8601). */

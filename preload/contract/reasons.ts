@@ -52,6 +52,12 @@ export const reasonCodeSchema = z.enum([
   'owed-job-unreadable',
   'owed-interrupted',
   'owed-count-by-hand',
+  // sessions actions the attendant asked for
+  'sessions-no-resource',
+  'sessions-resource-busy',
+  'sessions-no-session',
+  'sessions-too-long',
+  'sessions-resource-active',
 ]);
 export type ReasonCode = z.infer<typeof reasonCodeSchema>;
 

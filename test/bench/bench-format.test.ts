@@ -66,4 +66,17 @@ describe('quick benchmarks', () => {
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
   });
+
+  it('sessions prints sessions.expiry.p99 for every session freed', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'sessions'], {
+      cwd: root,
+      env: { ...process.env, BENCH_QUICK: '1' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
+    expect(lines.map((l) => `${l.bench}@${l.n}`)).toEqual(['sessions.expiry.p99@200']);
+    expect(lines[0]!.value).toBeGreaterThanOrEqual(0);
+  });
 });

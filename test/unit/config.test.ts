@@ -104,7 +104,7 @@ describe('config', () => {
       sync_interval: 'no such setting: did you mean services.syncIntervalSeconds?',
       kiosk_name: 'no such setting: did you mean kioskName?',
       TimeZone: 'no such setting: did you mean timeZone?',
-      baseUrl: 'no such setting: did you mean api.baseUrl or payout.baseUrl?',
+      baseUrl: 'no such setting: did you mean api.baseUrl, payout.baseUrl or sessions.baseUrl?',
       kiosk_id: 'no such setting: Booth makes the kiosk id once and keeps it in its database (admin shows it)',
       pin: 'no such setting: the PIN is never in the config; set it with booth set-pin, which writes admin.pinHash',
       colour: 'no such setting (check the spelling; see docs/config.md)',
@@ -136,7 +136,7 @@ describe('config', () => {
     });
     expect(byField).toEqual({
       kioskName: 'text in quotes (1 to 40 characters)',
-      modules: 'a list in [ ] (at most 2 items), each one of gate, payout',
+      modules: 'a list in [ ] (at most 3 items), each one of gate, payout, sessions',
       'services.fetchIntervalSeconds': 'a number from 5 to 86400',
       'services.fetchEnabled': 'true or false',
       'admin.maxTries': 'a whole number from 1 to 20',
@@ -148,7 +148,7 @@ describe('config', () => {
       'payout.currency': 'text in quotes (1 to 8 characters)',
       'logging.maxSizeBytes': 'a whole number of at least 10000',
     });
-    expect(expectedByField({ modules: ['gate', 'rides'] })).toEqual({ 'modules.1': 'one of gate, payout' });
+    expect(expectedByField({ modules: ['gate', 'rides'] })).toEqual({ 'modules.1': 'one of gate, payout, sessions' });
     expect(expectedByField('[1, 2]')).toEqual({ '(top level)': 'the settings in { }, as in docs/config.md' });
     for (const text of Object.values(byField)) expect(text).not.toMatch(/Invalid|received|expected|>=|<=|safeint|\bint\b|"CR"\|/);
   });

@@ -182,7 +182,15 @@ export function OverviewPage({ overview, adminCall }: { overview: AdminOverview;
           {t('admin.overview.insecureHttp', { url: u.url, setting: u.setting })}
         </Notice>
       ))}
-      {overview.warnings.map((w) => (w.kind === 'gate.time-zone' ? <TimeZoneNotice key={w.kind} hint={w.hint} testId="ov-time-zone-hint" /> : null))}
+      {overview.warnings.map((w) =>
+        w.kind === 'gate.time-zone' ? (
+          <TimeZoneNotice key={w.kind} hint={w.hint} testId="ov-time-zone-hint" />
+        ) : (
+          <Notice key={w.kind} kind="warning" testId="ov-sessions-clock">
+            {t('sessions.admin.clockUntrusted')}
+          </Notice>
+        ),
+      )}
       <HealthCard modules={overview.modules} />
       <KeyValueCard title={t('admin.overview.kiosk')}>
         <Row label={t('admin.overview.kioskName')} testId="ov-kiosk-name">
