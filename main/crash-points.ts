@@ -15,7 +15,9 @@ export type CrashPoint =
   | 'payout.after-intent'
   | 'payout.mid-dispense'
   | 'payout.after-motor'
-  | 'payout.before-report';
+  | 'payout.before-report'
+  | 'intake.after-buffer'
+  | 'intake.in-transaction';
 
 export function crashPoint(name: CrashPoint): void {
   if (armed.size === 0 || !armed.has(name)) return;
