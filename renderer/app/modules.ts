@@ -16,6 +16,8 @@ import { PayoutAdminPage } from '../screens/payout/PayoutAdminPage';
 import { PAYOUT_SESSION_ROUTE, PayoutService } from '../screens/payout/PayoutService';
 import { PayoutSessionScreen } from '../screens/payout/PayoutSessionScreen';
 import { PayoutStart } from '../screens/payout/PayoutStart';
+import { IntakeAdminPage } from '../screens/intake/IntakeAdminPage';
+import { IntakeBoard } from '../screens/intake/IntakeBoard';
 import type { Route } from './router';
 
 export interface ModulePurpose {
@@ -35,12 +37,14 @@ export const noModulePurpose: ModulePurpose = {
 export const modulePurposes: Readonly<Record<string, ModulePurpose>> = {
   gate: { icon: 'ticket', titleKey: 'attract.purpose.gate.title', hintKey: 'attract.purpose.gate.hint' },
   payout: { icon: 'coins', titleKey: 'attract.purpose.payout.title', hintKey: 'attract.purpose.payout.hint' },
+  intake: { icon: 'download', titleKey: 'attract.purpose.intake.title', hintKey: 'attract.purpose.intake.hint' },
 };
 
 /** A module's own block on the attract screen, shown instead of its purpose tile. */
 export const attractPanels: Readonly<Record<string, ComponentType>> = {
   gate: GateReady,
   payout: PayoutStart,
+  intake: IntakeBoard,
 };
 
 /**
@@ -70,4 +74,5 @@ export interface AdminPageProps {
 export const adminPages: Readonly<Record<string, ComponentType<AdminPageProps>>> = {
   gate: GateAdminPage,
   payout: PayoutAdminPage,
+  intake: IntakeAdminPage,
 };
