@@ -91,9 +91,11 @@ export function noiseLine(random: () => number): string | Buffer {
     case 0:
       return pick(MODULE_REPLIES);
     case 1: {
-      const line = reyaxLine(`hxb:NOISE${n()}:LF${n()}:UHF${n()}`);
-      const i = 6 + Math.floor(random() * (line.length - 6));
-      // An extra byte in the data: the announced length no longer fits (or the line no longer parses).
+      const data = `hxb:NOISE${n()}:LF${n()}:UHF${n()}`;
+      const line = reyaxLine(data);
+      const start = line.indexOf(data);
+      const i = start + Math.floor(random() * data.length);
+      // An extra byte in the data: the announced length no longer fits.
       return line.slice(0, i) + String.fromCharCode(33 + Math.floor(random() * 90)) + line.slice(i);
     }
     case 2:
