@@ -12,12 +12,14 @@
 import { coreBenches } from './core';
 import { gateBenches } from './gate';
 import { payoutBenches } from './payout';
+import { intakeBenches } from './intake';
 import { progress } from './format';
 
 const suites: Record<string, Readonly<Record<string, () => Promise<void>>>> = {
   core: coreBenches,
   gate: gateBenches,
   payout: payoutBenches,
+  intake: intakeBenches,
 };
 const benchNames = Object.values(suites).flatMap((benches) => Object.keys(benches));
 
