@@ -17,7 +17,9 @@ export type CrashPoint =
   | 'payout.after-motor'
   | 'payout.before-report'
   | 'sessions.expiry.in-transaction'
-  | 'sessions.expiry.after-commit';
+  | 'sessions.expiry.after-commit'
+  | 'intake.after-buffer'
+  | 'intake.in-transaction';
 
 export function crashPoint(name: CrashPoint): void {
   if (armed.size === 0 || !armed.has(name)) return;

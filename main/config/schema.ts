@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { z } from 'zod';
 
-export const knownModules = ['gate', 'payout', 'sessions'] as const;
+export const knownModules = ['gate', 'payout', 'sessions', 'intake'] as const;
 export type ModuleName = (typeof knownModules)[number];
 
 const seconds = (min: number, max: number) => z.number().min(min).max(max);
@@ -287,6 +287,40 @@ export const lanApiSchema = z
     }
   });
 
+/**
+ * A REYAX-style LoRa module's line, `+RCV=<addr>,<len>,<data>,<rssi>,<snr>`: the data is
+ * everything between the length and the last two numbers (so a comma in it is kept).
+ */
+export const DEFAULT_LORA_PATTERN = '^\\+RCV=(?<addr>\\d{1,5}),(?<len>\\d{1,3}),(?<payload>.*),(?<rssi>-?\\d{1,3}),(?<snr>-?\\d{1,3}(?:\\.\\d{1,2})?)$';
+
+export const loraReceiverSchema = z.strictObject({
+  path: z.string().max(500).nullable().default(null).describe('Serial device of the LoRa receiver; prefer /dev/serial/by-id/... or a udev name. null: payloads only through POST /api/lora/receive.'),
+  baudRate: z.number().int().min(1200).max(921_600).default(115_200).describe('Serial speed (REYAX modules ship at 115200).'),
+  terminator: z.enum(['CR', 'LF', 'CRLF']).default('CRLF').describe('What ends one line from the receiver.'),
+  pattern: regexSource
+    .default(DEFAULT_LORA_PATTERN)
+    .describe(
+      'Regular expression a receiver line must match to be a packet; its group named "payload" (else its first group, else the whole match) is the payload, and groups named "rssi", "snr" and "len" are kept with it (a "len" that is not the payload\'s length marks the packet failed). Lines that do not match (the module\'s +OK, +READY, noise) are counted, not stored. "^(?<payload>.*)$" takes every whole line as a payload.',
+    ),
+  maxLineLength: z.number().int().min(64).max(4096).default(512).describe('Longer receiver lines are counted as noise and skipped.'),
+  reconnectMaxSeconds: seconds(1, 600).default(30).describe('Longest wait between reconnect attempts after the receiver is unplugged.'),
+});
+
+export const intakeSchema = z.strictObject({
+  receiver: z.strictObject(loraReceiverSchema.shape).prefault({}),
+  sourceTypes: z
+    .record(z.string().regex(/^[\x21-\x39\x3b-\x7e]{1,40}$/, { error: 'a source type as payloads carry it (printable, no ":")' }), z.string().min(1).max(100))
+    .default({ hxb: 'Barn (HXB)' })
+    .describe('Source types a payload may name, and the batch source each stands for (seed 001: hxb → "Barn (HXB)"). A payload with another source type fails with its reason; add it here and reprocess.'),
+  pens: z
+    .array(z.strictObject({ name: z.string().min(1).max(40), capacity: z.number().int().min(1).max(100_000).nullable().default(null) }))
+    .max(200)
+    .default([])
+    .refine((pens) => new Set(pens.map((p) => p.name)).size === pens.length, { error: 'pen names must differ' })
+    .describe('Pens an animal can be assigned to from the intake board (by touch). A pen removed here stays in the database for the animals already in it.'),
+  recentPackets: z.number().int().min(10).max(500).default(50).describe('Packets listed on the intake board.'),
+});
+
 const prefault = <T extends z.ZodType>(schema: T) => schema.prefault({} as z.input<T>);
 
 export const configSchema = z.strictObject({
@@ -309,6 +343,7 @@ export const configSchema = z.strictObject({
   payout: prefault(payoutSchema),
   lanApi: prefault(lanApiSchema),
   sessions: prefault(sessionsSchema),
+  intake: prefault(intakeSchema),
   /** Demo profile only: simulated devices started by the host. */
   demo: z
     .strictObject({ scannerSimulator: z.boolean().default(false), tickets: z.number().int().min(0).max(100_000).default(1000) })

@@ -42,3 +42,4 @@ export {
   type HopperPort,
   type OpenHopperPort,
 } from './hopper';
+export { createLoraReceiver, createLineMatcher, type LineMatcher, type LoraReceiver, type LoraReceiverOptions, type LoraReceiverStatus, type ReceivedPacket } from './lora';

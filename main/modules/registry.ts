@@ -6,7 +6,8 @@
  */
 import type { ModuleName } from '../config';
 import { createGateModule, type GateOptions } from '../gate';
-import { createCcTalkHopper, createSerialScanner } from '../hardware';
+import { createCcTalkHopper, createLoraReceiver, createSerialScanner } from '../hardware';
+import { createIntakeModule, type IntakeOptions } from '../intake';
 import { createPayoutModule, type PayoutOptions } from '../payout';
 import { createSessionsModule } from '../sessions';
 import type { KioskModule, ModuleContext } from './module';
@@ -15,6 +16,7 @@ import type { KioskModule, ModuleContext } from './module';
 export interface ModuleHostOptions {
   gate?: GateOptions;
   payout?: PayoutOptions;
+  intake?: IntakeOptions;
 }
 
 export type ModuleFactory = (ctx: ModuleContext, host: ModuleHostOptions) => KioskModule;
@@ -23,7 +25,15 @@ export const moduleFactories: Record<ModuleName, ModuleFactory> = {
   gate: (ctx, host) => createGateModule(ctx, { createScanner: serialScannerFor(ctx), ...host.gate }),
   payout: (ctx, host) => createPayoutModule(ctx, withHopper(ctx, host.payout)),
   sessions: (ctx) => createSessionsModule(ctx),
+  intake: (ctx, host) => createIntakeModule(ctx, { createReceiver: loraReceiverFor(ctx), ...host.intake }),
 };
+
+/** The configured serial LoRa receiver (intake.receiver). */
+function loraReceiverFor(ctx: ModuleContext): IntakeOptions['createReceiver'] {
+  const { receiver } = ctx.config.intake;
+  return (onPacket, onConnectionChange) =>
+    createLoraReceiver({ ...receiver, log: ctx.platform.log.scope('lora'), clock: ctx.platform.clock, onPacket, onConnectionChange });
+}
 
 /** The configured serial scanner (devices.scanner), feeding the gate its lines. */
 function serialScannerFor(ctx: ModuleContext): GateOptions['createScanner'] {

@@ -9,10 +9,12 @@ import type { ModuleName } from '../config';
 import { gateSchema } from '../gate/migrations';
 import { payoutSchema } from '../payout/migrations';
 import { sessionsSchema } from '../sessions/migrations';
+import { intakeSchema } from '../intake/migrations';
 import type { ModuleSchema } from './module';
 
 export const moduleSchemas: Record<ModuleName, ModuleSchema> = {
   gate: gateSchema,
   payout: payoutSchema,
   sessions: sessionsSchema,
+  intake: intakeSchema,
 };

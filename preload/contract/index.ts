@@ -9,6 +9,7 @@ import { gateHandlers, type GateEvents, type GateValues } from './gate';
 import { kioskHandlers, type KioskEvents, type KioskValues } from './kiosk';
 import { payoutHandlers, type PayoutEvents, type PayoutValues } from './payout';
 import { sessionsHandlers, type SessionsEvents, type SessionsValues } from './sessions';
+import { intakeEventNames, intakeHandlers, type IntakeEvents, type IntakeValues } from './intake';
 import type { Result } from './result';
 
 export * from './result';
@@ -18,6 +19,7 @@ export type * from './admin';
 export type * from './gate';
 export type * from './payout';
 export type * from './sessions';
+export type * from './intake';
 
 export const handlerSchemas = {
   ...kioskHandlers,
@@ -25,6 +27,7 @@ export const handlerSchemas = {
   ...gateHandlers,
   ...payoutHandlers,
   ...sessionsHandlers,
+  ...intakeHandlers,
 };
 
 export type HandlerSchemas = typeof handlerSchemas;
@@ -34,10 +37,11 @@ export type HandlerArgs<N extends HandlerName> = z.input<HandlerSchemas[N]>;
 /** Arguments as a handler receives them, validated and with defaults applied. */
 export type HandlerParsedArgs<N extends HandlerName> = z.output<HandlerSchemas[N]>;
 
-type AllValues = KioskValues & AdminValues & GateValues & PayoutValues & SessionsValues;
+type AllValues = KioskValues & AdminValues & GateValues & PayoutValues & SessionsValues & IntakeValues;
 export type HandlerValue<N extends HandlerName> = N extends keyof AllValues ? AllValues[N] : never;
 
-export type EventMap = KioskEvents & AdminEvents & GateEvents & PayoutEvents & SessionsEvents;
+export type EventMap = KioskEvents & AdminEvents & GateEvents & PayoutEvents & SessionsEvents & IntakeEvents;
+
 export type EventName = keyof EventMap;
 export const eventNames: readonly EventName[] = [
   'kiosk:status',
@@ -49,6 +53,7 @@ export const eventNames: readonly EventName[] = [
   'payout:progress',
   'payout:status',
   'sessions:board',
+  ...intakeEventNames,
 ];
 
 export const isHandlerName = (name: unknown): name is HandlerName =>

@@ -18,6 +18,8 @@ import { PayoutSessionScreen } from '../screens/payout/PayoutSessionScreen';
 import { PayoutStart } from '../screens/payout/PayoutStart';
 import { SessionsAdminPage } from '../screens/sessions/SessionsAdminPage';
 import { SessionsBoard } from '../screens/sessions/SessionsBoard';
+import { IntakeAdminPage } from '../screens/intake/IntakeAdminPage';
+import { IntakeBoard } from '../screens/intake/IntakeBoard';
 import type { Route } from './router';
 
 export interface ModulePurpose {
@@ -38,6 +40,7 @@ export const modulePurposes: Readonly<Record<string, ModulePurpose>> = {
   gate: { icon: 'ticket', titleKey: 'attract.purpose.gate.title', hintKey: 'attract.purpose.gate.hint' },
   payout: { icon: 'coins', titleKey: 'attract.purpose.payout.title', hintKey: 'attract.purpose.payout.hint' },
   sessions: { icon: 'clock', titleKey: 'attract.purpose.sessions.title', hintKey: 'attract.purpose.sessions.hint' },
+  intake: { icon: 'download', titleKey: 'attract.purpose.intake.title', hintKey: 'attract.purpose.intake.hint' },
 };
 
 /** A module's own block on the attract screen, shown instead of its purpose tile. */
@@ -45,6 +48,7 @@ export const attractPanels: Readonly<Record<string, ComponentType>> = {
   gate: GateReady,
   payout: PayoutStart,
   sessions: SessionsBoard,
+  intake: IntakeBoard,
 };
 
 /**
@@ -75,4 +79,5 @@ export const adminPages: Readonly<Record<string, ComponentType<AdminPageProps>>>
   gate: GateAdminPage,
   payout: PayoutAdminPage,
   sessions: SessionsAdminPage,
+  intake: IntakeAdminPage,
 };

@@ -61,6 +61,19 @@ describe('quick benchmarks', () => {
     expect(lines.map((l) => l.bench)).toEqual(['gate.admit']);
   });
 
+  it('intake prints intake.payload.p99 with the serial transfer of the line as its reference', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'intake'], {
+      cwd: root,
+      env: { ...process.env, BENCH_QUICK: '1' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
+    expect(lines.map((l) => [l.bench, l.unit, l.better])).toEqual([['intake.payload.p99', 'ms', 'lower']]);
+    expect(lines[0]!.ref).toMatch(/serial transfer/);
+  }, 120_000);
+
   it('refuses an unknown suite', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'nope'], { cwd: root, encoding: 'utf8' });
     expect(run.status).toBe(2);

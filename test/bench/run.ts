@@ -13,6 +13,7 @@ import { coreBenches } from './core';
 import { gateBenches } from './gate';
 import { payoutBenches } from './payout';
 import { sessionsBenches } from './sessions';
+import { intakeBenches } from './intake';
 import { progress } from './format';
 
 const suites: Record<string, Readonly<Record<string, () => Promise<void>>>> = {
@@ -20,6 +21,7 @@ const suites: Record<string, Readonly<Record<string, () => Promise<void>>>> = {
   gate: gateBenches,
   payout: payoutBenches,
   sessions: sessionsBenches,
+  intake: intakeBenches,
 };
 const benchNames = Object.values(suites).flatMap((benches) => Object.keys(benches));
 

@@ -12,6 +12,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 const suites: Record<string, string[]> = {
   gate: ['test/integration/gate-faults.test.ts', 'test/integration/gate-crash.test.ts', 'test/integration/gate-hostile-scans.test.ts'],
   payout: ['test/integration/payout-crash.test.ts'],
+  intake: ['test/integration/intake-hostile.test.ts', 'test/integration/intake-crash.test.ts'],
 };
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));

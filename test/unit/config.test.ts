@@ -112,7 +112,7 @@ describe('config', () => {
       'api.apikey': 'no such setting: did you mean api.apiKey?',
       'api.timout': 'no such setting: did you mean api.timeoutSeconds?',
       'gate.atraction': 'no such setting: did you mean gate.attraction?',
-      'devices.path': 'no such setting: did you mean devices.scanner.path or devices.hopper.path?',
+      'devices.path': 'no such setting: did you mean devices.scanner.path, devices.hopper.path or intake.receiver.path?',
     });
     const result = parseConfigText(JSON.stringify({ colour: 'blue', fetch_interval: 300 }));
     if (!result.ok) {
@@ -136,7 +136,7 @@ describe('config', () => {
     });
     expect(byField).toEqual({
       kioskName: 'text in quotes (1 to 40 characters)',
-      modules: 'a list in [ ] (at most 3 items), each one of gate, payout, sessions',
+      modules: 'a list in [ ] (at most 4 items), each one of gate, payout, sessions, intake',
       'services.fetchIntervalSeconds': 'a number from 5 to 86400',
       'services.fetchEnabled': 'true or false',
       'admin.maxTries': 'a whole number from 1 to 20',
@@ -148,7 +148,7 @@ describe('config', () => {
       'payout.currency': 'text in quotes (1 to 8 characters)',
       'logging.maxSizeBytes': 'a whole number of at least 10000',
     });
-    expect(expectedByField({ modules: ['gate', 'rides'] })).toEqual({ 'modules.1': 'one of gate, payout, sessions' });
+    expect(expectedByField({ modules: ['gate', 'rides'] })).toEqual({ 'modules.1': 'one of gate, payout, sessions, intake' });
     expect(expectedByField('[1, 2]')).toEqual({ '(top level)': 'the settings in { }, as in docs/config.md' });
     for (const text of Object.values(byField)) expect(text).not.toMatch(/Invalid|received|expected|>=|<=|safeint|\bint\b|"CR"\|/);
   });

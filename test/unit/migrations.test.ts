@@ -56,6 +56,7 @@ describe('migrations per module, one ordered run', () => {
     const payout = ['payout_transactions', 'payout_jobs', 'payout_steps', 'payout_unreadable_jobs'];
     expect(tablesCreatedBy(moduleSchemas.gate.migrations)).toEqual(expect.arrayContaining(gate));
     expect(tablesCreatedBy(moduleSchemas.payout.migrations)).toEqual(expect.arrayContaining(payout));
+    expect(tablesCreatedBy(moduleSchemas.intake.migrations)).toEqual(['batches', 'pens', 'cattle', 'lora_payload_buffer']);
     expect(tablesCreatedBy(coreMigrations)).toEqual(expect.arrayContaining(['meta', 'settings', 'audit', 'counters', 'outbox']));
     expect(tablesCreatedBy(coreMigrations).filter((t) => gate.includes(t!) || payout.includes(t!))).toEqual([]);
   });

@@ -116,7 +116,7 @@ export function layoutProblems(page: Page, options: { scroll: boolean }): Promis
       const r = el.getBoundingClientRect();
       if (r.width === 0 && r.height === 0) continue;
       // Inside a container that scrolls (the page body of admin, the log), the container's own box is the limit.
-      const scroller = el.parentElement?.closest('.app__body, .log-lines, .demo-panel__sheet, [data-scroll-x]');
+      const scroller = el.parentElement?.closest('.app__body, .log-lines, .demo-panel__sheet, .intake-scroll, [data-scroll-x]');
       if (r.left < -1 || r.right > vw + 1) problems.push(`${name(el)} sticks out of the viewport sideways (${Math.round(r.left)}…${Math.round(r.right)} of ${vw})`);
       if (!scroller && (r.top < -1 || r.bottom > vh + 1)) problems.push(`${name(el)} sticks out of the viewport (${Math.round(r.top)}…${Math.round(r.bottom)} of ${vh})`);
       if (!(el instanceof HTMLElement)) continue;
