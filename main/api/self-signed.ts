@@ -67,7 +67,9 @@ export function createSelfSignedCertificate(options: { commonName: string; altNa
     new RelativeDistinguishedName([new AttributeTypeAndValue({ type: COMMON_NAME, value: new AttributeValue({ utf8String: options.commonName }) })]),
   ]);
   const serial = crypto.randomBytes(16);
-  serial[0]! &= 0x7f; // positive, at most 20 octets (RFC 5280 4.1.2.2)
+  // The bytes are encoded as they are: a first byte of 1..127 keeps the INTEGER positive and minimal
+  // (a leading 0x00 before a byte below 0x80 is illegal DER, which OpenSSL refuses to load).
+  serial[0] = 1 + (serial[0]! % 127);
   const algorithm = new AlgorithmIdentifier({ algorithm: ECDSA_WITH_SHA256 });
   const tbsCertificate = new TBSCertificate({
     version: Version.v3,

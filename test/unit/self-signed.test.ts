@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import tls from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { createSelfSignedCertificate } from '../../main/api/self-signed';
 
@@ -20,5 +21,12 @@ describe('the LAN API certificate', () => {
     // A new serial each time: two kiosks' certificates never share one.
     const other = new crypto.X509Certificate(createSelfSignedCertificate({ commonName: 'x', altNames: ['localhost'] }).certificate);
     expect(other.serialNumber).not.toBe(certificate.serialNumber);
+  });
+
+  it('is always one OpenSSL loads: the serial number is minimal DER (1 in 256 used to be refused as illegal padding)', () => {
+    for (let i = 0; i < 1500; i++) {
+      const made = createSelfSignedCertificate({ commonName: 'Booth', altNames: ['localhost'] });
+      expect(() => tls.createSecureContext({ cert: made.certificate, key: made.privateKey })).not.toThrow();
+    }
   });
 });
