@@ -92,7 +92,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
         kioskId: store.kioskId,
         log: log.scope('lan-api'),
         routes: [
-          { owner: 'kiosk', routes: kioskRoutes({ scheduler, audit: (action, detail) => admin.audit(action, detail) }) },
+          { owner: 'kiosk', routes: kioskRoutes({ scheduler, audit: (action, detail, coded) => admin.audit(action, detail, coded) }) },
           ...modules.flatMap((m) => (m.apiRoutes ? [{ owner: m.id, routes: m.apiRoutes }] : [])),
         ],
       })
