@@ -99,7 +99,7 @@ export type ReasonCode = z.infer<typeof reasonCodeSchema>;
 /**
  * Values for the words: counts, amounts, references, a fault kind. Raw device
  * or server text goes in `detail` (shown beneath, as it came). An amount of
- * money is a number under `amount`, `coinValue`, `limit` or `left`, with its
+ * money is a number under `amount` or `coinValue`, with its
  * ISO code in `currency`: the screen writes it the venue's way ("Rp 5.000").
  * `fault`, `device`, `flagKind` and `owedReason` are words the screen
  * translates (renderer/components/ReasonText.tsx).

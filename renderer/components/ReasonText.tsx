@@ -8,43 +8,8 @@
 import type { TFunction, i18n as I18n } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { CodedReason } from '../../preload/contract';
-import { formatMoney } from '../app/format';
 import { localeOf } from '../app/i18n';
-
-/** Params that are amounts of money in `params.currency` (preload/contract/reasons.ts). */
-const MONEY_PARAMS = ['amount', 'coinValue', 'limit', 'left'] as const;
-
-/** Params whose value is a word said in the screen's language: `<prefix>.<value>` (fault "jam" → reason.fault.jam). */
-const WORD_PARAMS: Readonly<Record<string, string>> = {
-  fault: 'reason.fault',
-  device: 'reason.device',
-  flagKind: 'gate.admin.flag',
-  owedReason: 'payout.admin.reason',
-};
-
-/**
- * The values as the words show them: amounts of money as people where the
- * currency is used write them ("Rp 5.000", whatever the screen's language),
- * other numbers with the language's digit grouping, words translated where
- * the screen has them (else as they came).
- */
-export function reasonValues(
-  params: Readonly<Record<string, string | number>>,
-  locale: string,
-  word: (key: string) => string | null,
-): Record<string, string | number> {
-  const out: Record<string, string | number> = { ...params };
-  const currency = typeof params.currency === 'string' && params.currency !== '' ? params.currency : null;
-  for (const name of MONEY_PARAMS) {
-    const value = params[name];
-    if (typeof value === 'number' && currency) out[name] = formatMoney(value, currency, locale);
-  }
-  for (const [name, prefix] of Object.entries(WORD_PARAMS)) {
-    const value = params[name];
-    if (typeof value === 'string') out[name] = word(`${prefix}.${value}`) ?? value;
-  }
-  return out;
-}
+import { reasonValues } from './reasonValues';
 
 export interface ReasonWords {
   text: string;
