@@ -6,6 +6,7 @@
 import i18next, { type TFunction } from 'i18next';
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../main/config';
+import { reasonCodeSchema } from '../../preload/contract';
 import en from '../../renderer/i18n/en.json';
 import id from '../../renderer/i18n/id.json';
 import { reasonValues } from '../../renderer/components/reasonValues';
@@ -20,6 +21,16 @@ async function translator(lng: 'en' | 'id'): Promise<TFunction> {
 const noWords = () => null;
 /** Intl writes a no-break space after "Rp", as it should: compare with plain spaces. */
 const plain = (v: Record<string, string | number>) => Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? x.replace(/\u00a0/g, ' ') : x]));
+
+describe('reason codes', () => {
+  it('each code main may send has its words in both languages (else the screen would show main\'s English)', () => {
+    for (const catalogue of [en, id] as const) {
+      const reasons = (catalogue as { reason: Record<string, unknown> }).reason;
+      const missing = reasonCodeSchema.options.filter((code) => !(code in reasons) && !(`${code}_other` in reasons));
+      expect(missing).toEqual([]);
+    }
+  });
+});
 
 describe('reason values', () => {
   it('writes rupiah as people there do, whatever the screen language; other currencies their way', () => {
