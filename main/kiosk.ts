@@ -96,7 +96,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
             owner: 'kiosk',
             routes: kioskRoutes({
               scheduler,
-              audit: (action, detail) => admin.audit(action, detail),
+              audit: (action, detail, coded) => admin.audit(action, detail, coded),
               cronJobName: modules.flatMap((m) => m.jobs ?? []).find((j) => j.reportsAsCronJob)?.name,
             }),
           },

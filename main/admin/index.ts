@@ -2,7 +2,17 @@
  * Admin mode: PIN with a persistent lockout, an idle-timed session, the
  * overview pages and an audit row for every admin action.
  */
-import type { AdminOverview, AdminPageInfo, AdminWarning, AuditEntry, LanApiStatus, LockState, UnlockOutcome } from '../../preload/contract';
+import {
+  readStoredReason,
+  type AdminOverview,
+  type AdminPageInfo,
+  type AdminWarning,
+  type AuditEntry,
+  type CodedReason,
+  type LanApiStatus,
+  type LockState,
+  type UnlockOutcome,
+} from '../../preload/contract';
 import type { BoothConfig } from '../config';
 import { insecureCloudUrls, maskSecrets, verifyPin } from '../config';
 import { HandlerError, type EventBus, type HandlerMap } from '../dispatch';
@@ -13,6 +23,9 @@ import { afterWrongPin, initialLockout, lockoutStateSchema, remainingLockMs, tri
 import { createPinHashes } from './pin-hash';
 
 const LOCKOUT_KEY = 'admin.lockout';
+
+type AuditRow = Omit<AuditEntry, 'detailCoded'> & { detail_coded: string | null };
+
 
 /** Audit actions of refused PIN entries: someone at the screen can add them without limit. */
 export const REFUSED_PIN_ACTIONS = ['admin.pin-wrong', 'admin.pin-refused', 'admin.locked'] as const;
@@ -37,8 +50,8 @@ export interface AdminModule {
   /** Throws admin_required unless an admin session is open; counts as activity. */
   requireSession(): void;
   isOpen(): boolean;
-  /** Writes an audit row for an admin action of another module. */
-  audit(action: string, detail?: string | null): void;
+  /** Writes an audit row for an admin action of another module; `coded`: the detail for the screen's language. */
+  audit(action: string, detail?: string | null, coded?: CodedReason | null): void;
   /** Closes the session when idle; call periodically. */
   checkIdle(): void;
   /** Resolves when PIN work in progress (a check, a hash upgrade) is done; before the store closes. */
@@ -53,7 +66,7 @@ export function createAdmin(deps: AdminDeps): AdminModule {
   let openSince: number | null = null;
   let lastActivity = 0;
 
-  const audit = (action: string, detail: string | null = null) => store.audit(action, detail, clock.now());
+  const audit = (action: string, detail: string | null = null, coded: CodedReason | null = null) => store.audit(action, detail, clock.now(), coded);
   const pinHashes = createPinHashes({ config, configPath: deps.configPath, store, log, now: () => clock.now() });
 
   const refused = REFUSED_PIN_ACTIONS.map(() => '?').join(', ');
@@ -194,9 +207,8 @@ export function createAdmin(deps: AdminDeps): AdminModule {
     'admin:audit': ({ limit }) => {
       requireSession();
       auditView('audit');
-      return store.db
-        .prepare('SELECT id, at, action, detail FROM audit ORDER BY id DESC LIMIT ?')
-        .all(limit) as AuditEntry[];
+      const rows = store.db.prepare('SELECT id, at, action, detail, detail_coded FROM audit ORDER BY id DESC LIMIT ?').all(limit) as AuditRow[];
+      return rows.map(({ detail_coded, ...row }) => ({ ...row, detailCoded: readStoredReason(detail_coded) }));
     },
   };
 
@@ -204,7 +216,7 @@ export function createAdmin(deps: AdminDeps): AdminModule {
     handlers,
     requireSession,
     isOpen: () => openSince !== null && !idleExpired(),
-    audit: (action, detail = null) => audit(action, detail),
+    audit: (action, detail = null, coded = null) => audit(action, detail, coded),
     checkIdle: () => {
       if (idleExpired()) close('idle');
     },

@@ -19,6 +19,7 @@
  * An unknown job, or a job of a module this kiosk does not run, is 404.
  * Each run started this way is audited (job, key, client address).
  */
+import type { CodedReason } from '../../preload/contract';
 import type { JobHealth, Scheduler } from '../schedule';
 import { sendError, type ApiRoutes } from './server';
 
@@ -38,7 +39,7 @@ export function healthBody(scheduler: Scheduler, cronJobName?: string): HealthBo
 
 const JOB_NAME = /^[A-Za-z0-9._-]{1,100}$/;
 
-export function kioskRoutes(deps: { scheduler: Scheduler; audit(action: string, detail: string): void; cronJobName?: string }): ApiRoutes {
+export function kioskRoutes(deps: { scheduler: Scheduler; audit(action: string, detail: string, coded: CodedReason): void; cronJobName?: string }): ApiRoutes {
   const { scheduler } = deps;
   return (app) => {
     app.get('/health', async () => healthBody(scheduler, deps.cronJobName));
@@ -51,7 +52,10 @@ export function kioskRoutes(deps: { scheduler: Scheduler; audit(action: string, 
         return reply.code(409).send({ success: false, error: `job ${name} is already running; ask again when it has finished`, job });
       }
       // Written before the run, so a run that never ends (a crash) is still on record.
-      deps.audit('api.job-run', `${name} (key ${request.apiKeyId ?? '?'}, from ${request.ip})`);
+      deps.audit('api.job-run', `${name} (key ${request.apiKeyId ?? '?'}, from ${request.ip})`, {
+        code: 'audit-job-run',
+        params: { job: name, key: request.apiKeyId ?? '?', ip: request.ip },
+      });
       const outcome = await scheduler.runManually(name);
       if (outcome.kind === 'unknown') return sendError(reply, 404, `no job named ${name} on this kiosk`);
       if (outcome.kind === 'busy') return reply.code(409).send({ success: false, error: `job ${name} is already running`, job });

@@ -8,6 +8,7 @@
  * here too: https (or loopback, or an origin the config allowed over http),
  * and redirects only within the origin the request was sent to.
  */
+import type { CodedReason } from '../../preload/contract';
 import { isSkewWarning, skewFromDateHeader } from '../clock';
 import { allowedInsecureOrigins, isSecureCloudUrl, type BoothConfig } from '../config';
 import type { Platform } from '../platform';
@@ -34,6 +35,8 @@ export class CloudNetworkError extends Error {
   constructor(
     message: string,
     readonly timedOut: boolean,
+    /** The same for the screen's language (what went wrong, where; the system's words in params.detail). */
+    readonly reason: CodedReason = { code: 'net-unreachable', params: { endpoint: '', detail: message } },
   ) {
     super(message);
     this.name = 'CloudNetworkError';
@@ -46,7 +49,7 @@ export class CloudRedirectError extends CloudNetworkError {
     message: string,
     readonly target: string,
   ) {
-    super(message, false);
+    super(message, false, { code: 'net-redirect', params: { target, detail: message } });
     this.name = 'CloudRedirectError';
   }
 }
@@ -99,6 +102,7 @@ export function createCloudClient(config: BoothConfig, platform: Platform, kiosk
     throw new CloudNetworkError(
       `refused to send to ${nameOf(target)}: plain http to another machine is not allowed (use https, or allowInsecureHttp for that server)`,
       false,
+      { code: 'net-insecure', params: { target: nameOf(target) } },
     );
   };
 
@@ -168,12 +172,13 @@ export function createCloudClient(config: BoothConfig, platform: Platform, kiosk
         log.warn(error.message);
         throw error;
       }
-      if (init.signal?.aborted) throw new CloudNetworkError(`the request to ${endpoint} was given up by the kiosk`, false);
+      if (init.signal?.aborted) throw new CloudNetworkError(`the request to ${endpoint} was given up by the kiosk`, false, { code: 'net-given-up', params: { endpoint } });
       const timedOut = (error as Error).name === 'TimeoutError';
       update({ online: false });
       throw new CloudNetworkError(
         timedOut ? `no answer from ${endpoint} within the timeout` : `cannot reach ${endpoint}: ${(error as Error).message}`,
         timedOut,
+        timedOut ? { code: 'net-timeout', params: { endpoint } } : { code: 'net-unreachable', params: { endpoint, detail: (error as Error).message } },
       );
     }
     const received = platform.clock.now().getTime();

@@ -7,6 +7,7 @@
  * a typo. Read from the schema itself, so a new setting is explained too.
  */
 import { z } from 'zod';
+import type { ConfigExpectation, ConfigRule } from '../../preload/contract';
 import { configSchema } from './schema';
 
 interface JsonSchema {
@@ -43,12 +44,30 @@ function schemaAt(path: readonly PropertyKey[]): JsonSchema | null {
 const withoutNull = (s: JsonSchema): JsonSchema => s.anyOf?.find((a) => a.type !== 'null') ?? s;
 const allowsNull = (s: JsonSchema): boolean => Boolean(s.anyOf?.some((a) => a.type === 'null'));
 
+/**
+ * Booth's own checks (schema.ts), by the words they were written with: the
+ * screen says each in its language. A message not listed stays English.
+ */
+const RULES: Readonly<Record<string, ConfigRule>> = {
+  'an http(s) URL': 'http-url',
+  'a URL ending in "/" (endpoints are resolved against it)': 'url-slash',
+  'an https:// URL (plain http only to this machine: 127.0.0.1 or localhost; for a server on the local network set allowInsecureHttp: true in this section, see docs/operations.md)': 'https-url',
+  'a path relative to api.baseUrl, without a leading "/"': 'relative-path',
+  'an IANA time zone such as "Asia/Jakarta"': 'time-zone',
+  'an HTTP header name': 'header-name',
+  'a hash written by `booth set-pin`': 'pin-hash',
+  'a valid regular expression': 'regex',
+  'an IP address such as "127.0.0.1" (this machine only), the kiosk\'s LAN address, or "0.0.0.0" (every interface)': 'ip-address',
+  'a hash printed by `booth api-key` ("sha256:" and 64 hex digits)': 'api-key-hash',
+  'at least one key hash while enabled is true (create one with `booth api-key --config FILE`)': 'api-key-needed',
+};
+const RULE_TEXT: Readonly<Record<ConfigRule, string>> = Object.fromEntries(Object.entries(RULES).map(([text, rule]) => [rule, text])) as Record<ConfigRule, string>;
+
 /** " from 1 to 300", " above 0, up to 1000000", " of at least 10000", ... */
-function range(low: number | undefined, lowOpen: boolean, high: number | undefined): string {
-  const hasHigh = high !== undefined && high < Number.MAX_SAFE_INTEGER;
-  if (low !== undefined && hasHigh) return lowOpen ? ` above ${low}, up to ${high}` : ` from ${low} to ${high}`;
+function range(low: number | undefined, lowOpen: boolean | undefined, high: number | undefined): string {
+  if (low !== undefined && high !== undefined) return lowOpen ? ` above ${low}, up to ${high}` : ` from ${low} to ${high}`;
   if (low !== undefined) return lowOpen ? ` above ${low}` : ` of at least ${low}`;
-  if (hasHigh) return ` of at most ${high}`;
+  if (high !== undefined) return ` of at most ${high}`;
   return '';
 }
 
@@ -61,49 +80,114 @@ function size(low: number | undefined, high: number | undefined, unit: string): 
   return '';
 }
 
-const listOfWords = (values: readonly unknown[]) => values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
+const NOT_SETTING_TEXT: Readonly<Record<Extract<ConfigExpectation, { kind: 'not-a-setting' }>['why'], string>> = {
+  'kiosk-id': 'Booth makes the kiosk id once and keeps it in its database (admin shows it)',
+  pin: 'the PIN is never in the config; set it with booth set-pin, which writes admin.pinHash',
+  'self-signed-cert': "the LAN API always uses a certificate the kiosk makes itself (set lanApi.enabled; `booth api-fingerprint` prints what clients pin)",
+};
 
-/** What a field expects, in words, from its schema. */
-export function expectedText(schema: JsonSchema): string {
-  const s = withoutNull(schema);
-  const orNull = allowsNull(schema) ? ', or null' : '';
-  const lowOpen = s.minimum === undefined && s.exclusiveMinimum !== undefined;
-  if (s.enum) return `one of ${listOfWords(s.enum)}${orNull}`;
-  switch (s.type) {
-    case 'string':
-      return `text in quotes${size(s.minLength, s.maxLength, 'characters')}${orNull}`;
-    case 'integer':
-      return `a whole number${range(s.minimum ?? s.exclusiveMinimum, lowOpen, s.maximum)}${orNull}`;
+/** The English words for an expectation (the log, the terminal; the screen words the same shape in its language). */
+export function expectationText(e: ConfigExpectation): string {
+  const orNull = e.orNull ? ', or null' : '';
+  switch (e.kind) {
+    case 'one-of':
+      return `one of ${e.values.join(', ')}${orNull}${e.caseMatters ? ' (letter case matters)' : ''}`;
+    case 'text':
+      return `text in quotes${size(e.min, e.max, 'characters')}${orNull}`;
+    case 'whole-number':
+      return `a whole number${range(e.low, e.lowOpen, e.high)}${orNull}`;
     case 'number':
-      return `a number${range(s.minimum ?? s.exclusiveMinimum, lowOpen, s.maximum)}${orNull}`;
-    case 'boolean':
+      return `a number${range(e.low, e.lowOpen, e.high)}${orNull}`;
+    case 'true-false':
       return `true or false${orNull}`;
-    case 'object':
+    case 'section':
       return `a section in { }${orNull}`;
-    case 'array':
-      return `a list in [ ]${size(s.minItems, s.maxItems, 'items')}${s.items ? `, each ${expectedText(s.items)}` : ''}${orNull}`;
-    default:
+    case 'list':
+      return `a list in [ ]${size(e.min, e.max, 'items')}${e.each ? `, each ${expectationText(e.each)}` : ''}${orNull}`;
+    case 'settings':
+      return 'the settings in { }, as in docs/config.md';
+    case 'rule':
+      return RULE_TEXT[e.rule];
+    case 'no-such-setting': {
+      const s = e.suggestions;
+      if (s.length === 0) return 'no such setting (check the spelling; see docs/config.md)';
+      return `no such setting: did you mean ${s.length === 1 ? s[0] : `${s.slice(0, -1).join(', ')} or ${s.at(-1)}`}?`;
+    }
+    case 'not-a-setting':
+      return `no such setting: ${NOT_SETTING_TEXT[e.why]}`;
+    case 'json':
+      return e.line === undefined ? 'valid JSON' : `valid JSON (the error is at line ${e.line}, column ${e.column})`;
+    case 'readable-file':
+      return `a readable file (${e.errno})`;
+    case 'valid':
       return 'a valid value';
   }
 }
 
-/** What to say for a zod issue at `path`, from the schema where the issue is about type, size or choice. */
-export function expectedForIssue(issue: z.core.$ZodIssue, given: unknown): string {
-  if (issue.path.length === 0) return 'the settings in { }, as in docs/config.md';
+/** No upper limit to speak of: zod writes MAX_SAFE_INTEGER for an int without one. */
+const upper = (n: number | undefined): number | undefined => (n !== undefined && n < Number.MAX_SAFE_INTEGER ? n : undefined);
+const listOfWords = (values: readonly unknown[]) => values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+
+/** What a field expects, from its schema. */
+export function expectationOf(schema: JsonSchema): ConfigExpectation {
+  const s = withoutNull(schema);
+  const orNull = allowsNull(schema) ? { orNull: true } : {};
+  const lowOpen = s.minimum === undefined && s.exclusiveMinimum !== undefined;
+  const low = s.minimum ?? s.exclusiveMinimum;
+  const high = upper(s.maximum);
+  const bounds = () => ({ ...(low !== undefined ? { low } : {}), ...(lowOpen ? { lowOpen: true } : {}), ...(high !== undefined ? { high } : {}) });
+  const sized = (min: number | undefined, max: number | undefined) => ({ ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) });
+  if (s.enum) return { kind: 'one-of', values: listOfWords(s.enum), ...orNull };
+  switch (s.type) {
+    case 'string':
+      return { kind: 'text', ...sized(s.minLength, s.maxLength), ...orNull };
+    case 'integer':
+      return { kind: 'whole-number', ...bounds(), ...orNull };
+    case 'number':
+      return { kind: 'number', ...bounds(), ...orNull };
+    case 'boolean':
+      return { kind: 'true-false', ...orNull };
+    case 'object':
+      return { kind: 'section', ...orNull };
+    case 'array':
+      return { kind: 'list', ...sized(s.minItems, s.maxItems), ...(s.items ? { each: expectationOf(s.items) } : {}), ...orNull };
+    default:
+      return { kind: 'valid' };
+  }
+}
+
+/** What a field expects, in English words, from its schema. */
+export const expectedText = (schema: JsonSchema): string => expectationText(expectationOf(schema));
+
+/**
+ * What to say for a zod issue at `path`, from the schema where the issue is
+ * about type, size or choice; `text` is null for a message of a check this
+ * file does not know (shown as it is).
+ */
+export function expectationForIssue(issue: z.core.$ZodIssue, given: unknown): { coded: ConfigExpectation | null; text: string } {
+  const coded = codedForIssue(issue, given);
+  return coded ? { coded, text: expectationText(coded) } : { coded: null, text: issue.message.replace(/^Invalid input: /, '') };
+}
+
+function codedForIssue(issue: z.core.$ZodIssue, given: unknown): ConfigExpectation | null {
+  if (issue.path.length === 0) return { kind: 'settings' };
   const schema = schemaAt(issue.path);
   const fromSchema = issue.code === 'invalid_type' || issue.code === 'too_small' || issue.code === 'too_big' || issue.code === 'invalid_value';
   if (fromSchema && schema) {
-    const text = expectedText(schema);
+    const e = expectationOf(schema);
     // "INFO" for "info": the seed wrote levels in capitals.
-    const options = withoutNull(schema).enum;
-    if (issue.code === 'invalid_value' && typeof given === 'string' && options?.some((o) => typeof o === 'string' && o.toLowerCase() === given.toLowerCase())) {
-      return `${text} (letter case matters)`;
+    if (e.kind === 'one-of' && issue.code === 'invalid_value' && typeof given === 'string' && e.values.some((o) => o.toLowerCase() === given.toLowerCase())) {
+      return { ...e, caseMatters: true };
     }
-    return text;
+    return e;
   }
-  // Our own messages (custom checks, patterns) are written for people already.
-  return issue.message.replace(/^Invalid input: /, '');
+  // Our own messages (custom checks, patterns) are written for people already: by name, for the screen's words.
+  const rule = RULES[issue.message];
+  return rule ? { kind: 'rule', rule } : null;
 }
+
+/** The English words for a zod issue (see expectationForIssue). */
+export const expectedForIssue = (issue: z.core.$ZodIssue, given: unknown): string => expectationForIssue(issue, given).text;
 
 /** Every setting's dotted name, sections included. */
 function settingNames(): string[] {
@@ -134,11 +218,11 @@ const OTHER_NAMES: Record<string, string> = {
 };
 
 /** Settings that exist elsewhere or not at all, and why (no "did you mean" fits them). */
-const NOT_SETTINGS: Record<string, string> = {
-  kioskid: 'Booth makes the kiosk id once and keeps it in its database (admin shows it)',
-  pin: 'the PIN is never in the config; set it with booth set-pin, which writes admin.pinHash',
-  adminpin: 'the PIN is never in the config; set it with booth set-pin, which writes admin.pinHash',
-  useselfsignedcert: "the LAN API always uses a certificate the kiosk makes itself (set lanApi.enabled; `booth api-fingerprint` prints what clients pin)",
+const NOT_SETTINGS: Record<string, Extract<ConfigExpectation, { kind: 'not-a-setting' }>['why']> = {
+  kioskid: 'kiosk-id',
+  pin: 'pin',
+  adminpin: 'pin',
+  useselfsignedcert: 'self-signed-cert',
 };
 
 function editDistance(a: string, b: string): number {
@@ -192,11 +276,10 @@ export function suggestSetting(sectionPath: readonly string[], key: string): str
 }
 
 /** What to say about `key` in `sectionPath`, which is not a setting. */
-export function unknownKeyText(sectionPath: readonly string[], key: string): string {
+export function unknownKeyExpectation(sectionPath: readonly string[], key: string): ConfigExpectation {
   const why = NOT_SETTINGS[squash(key)];
-  if (why) return `no such setting: ${why}`;
-  const suggestions = suggestSetting(sectionPath, key);
-  if (suggestions.length === 0) return 'no such setting (check the spelling; see docs/config.md)';
-  const listed = suggestions.length === 1 ? suggestions[0] : `${suggestions.slice(0, -1).join(', ')} or ${suggestions.at(-1)}`;
-  return `no such setting: did you mean ${listed}?`;
+  if (why) return { kind: 'not-a-setting', why };
+  return { kind: 'no-such-setting', suggestions: suggestSetting(sectionPath, key) };
 }
+
+export const unknownKeyText = (sectionPath: readonly string[], key: string): string => expectationText(unknownKeyExpectation(sectionPath, key));

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import type { ConfigIssueView } from '../../preload/contract';
-import { expectedForIssue, unknownKeyText } from './explain';
+import type { ConfigExpectation, ConfigIssueView } from '../../preload/contract';
+import { expectationForIssue, expectationText, unknownKeyExpectation } from './explain';
 import { configSchema, isSecretKey, type BoothConfig } from './schema';
 
 export type ConfigLoad =
@@ -66,7 +66,10 @@ export interface ConfigIssue extends ConfigIssueView {
 }
 
 /** What the problem screen may show: the field and what was expected, never a value. */
-export const issueView = ({ field, expected }: ConfigIssue): ConfigIssueView => ({ field, expected });
+export const issueView = ({ field, expected, expectedCoded }: ConfigIssue): ConfigIssueView => ({ field, expected, ...(expectedCoded ? { expectedCoded } : {}) });
+
+/** An issue whose expectation the screen can word: the English from the same shape. */
+const coded = (field: string, value: string, expectedCoded: ConfigExpectation): ConfigIssue => ({ field, value, expected: expectationText(expectedCoded), expectedCoded });
 
 /** One line per issue, for the log and the terminal. */
 export const issueLine = (issue: ConfigIssue): string =>
@@ -81,21 +84,16 @@ export function describeIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]
     const base = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        out.push({
-          field: [...base, key].join('.'),
-          value: showForLog(raw, [...issue.path, key], false),
-          expected: unknownKeyText(base, key),
-          unknownKey: true,
-        });
+        out.push({ ...coded([...base, key].join('.'), showForLog(raw, [...issue.path, key], false), unknownKeyExpectation(base, key)), unknownKey: true });
       }
       continue;
     }
     const field = base.join('.') || '(top level)';
     if (issue.code !== 'invalid_type' && wrongType.has(base.join('.'))) continue;
     const wantedSection = issue.code === 'invalid_type' && (issue.expected === 'object' || issue.expected === 'array');
-    const expected = expectedForIssue(issue, valueAt(raw, issue.path));
+    const { coded: expectedCoded, text: expected } = expectationForIssue(issue, valueAt(raw, issue.path));
     if (out.some((o) => o.field === field && o.expected === expected)) continue;
-    out.push({ field, value: showForLog(raw, issue.path, wantedSection), expected });
+    out.push({ field, value: showForLog(raw, issue.path, wantedSection), expected, ...(expectedCoded ? { expectedCoded } : {}) });
   }
   return out;
 }
@@ -104,12 +102,12 @@ export function describeIssues(raw: unknown, issues: readonly z.core.$ZodIssue[]
  * Where a JSON syntax error is, as line and column. Never the error's own
  * message: V8 quotes the text around the error, which may be a secret.
  */
-function syntaxErrorPlace(text: string, error: unknown): string {
+function syntaxErrorPlace(text: string, error: unknown): ConfigExpectation {
   const at = /at position (\d+)/.exec(String((error as Error).message));
   const position = at ? Number(at[1]) : /end of JSON input/.test(String((error as Error).message)) ? text.length : null;
-  if (position === null) return 'valid JSON';
+  if (position === null) return { kind: 'json' };
   const before = text.slice(0, position).split('\n');
-  return `valid JSON (the error is at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1})`;
+  return { kind: 'json', line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }
 
 export function parseConfigText(text: string): { ok: true; config: BoothConfig } | { ok: false; issues: ConfigIssue[] } {
@@ -117,7 +115,7 @@ export function parseConfigText(text: string): { ok: true; config: BoothConfig }
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return { ok: false, issues: [{ field: '(file)', value: '(not shown)', expected: syntaxErrorPlace(text, error) }] };
+    return { ok: false, issues: [coded('(file)', '(not shown)', syntaxErrorPlace(text, error))] };
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: describeIssues(raw, parsed.error.issues) };
@@ -134,7 +132,7 @@ export function loadConfig(file: string): ConfigLoad {
     return {
       kind: 'invalid',
       path: file,
-      issues: [{ field: '(file)', value: file, expected: `a readable file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }],
+      issues: [coded('(file)', file, { kind: 'readable-file', errno: (error as NodeJS.ErrnoException).code ?? (error as Error).message })],
     };
   }
   const parsed = parseConfigText(text);

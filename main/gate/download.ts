@@ -3,7 +3,7 @@
  * the import worker, and report progress. One download at a time; a failure
  * leaves the store as it was and says why.
  */
-import type { DownloadInfo } from '../../preload/contract';
+import { readStoredReason, type CodedReason, type DownloadInfo } from '../../preload/contract';
 import type { CloudClient } from '../cloud';
 import { CloudNetworkError } from '../cloud';
 import type { BoothConfig } from '../config';
@@ -16,6 +16,7 @@ import type { CountConflict } from './import';
 import type { ImportRunner } from './import-runner';
 
 const ETAG_KEY = 'gate.etag';
+
 
 /** The body stopped arriving (connection lost, timeout): nothing was imported. */
 class DownloadCutOffError extends Error {}
@@ -37,6 +38,7 @@ const idle: DownloadInfo = {
   withdrawn: 0,
   durationMs: null,
   error: null,
+  errorCoded: null,
 };
 
 export function createTicketDownloader(deps: {
@@ -57,14 +59,16 @@ export function createTicketDownloader(deps: {
   const clock = platform.clock;
 
   // A download the previous run did not finish (crash, power cut) is over.
-  db.prepare("UPDATE downloads SET state = 'failed', error = 'interrupted (the kiosk stopped)' WHERE state = 'running'").run();
+  db.prepare("UPDATE downloads SET state = 'failed', error = 'interrupted (the kiosk stopped)', error_coded = ? WHERE state = 'running'").run(
+    JSON.stringify({ code: 'download-interrupted' } satisfies CodedReason),
+  );
 
   const lastRow = db.prepare('SELECT * FROM downloads ORDER BY id DESC LIMIT 1');
   const lastSuccess = db.prepare("SELECT MAX(finished_at) AS at FROM downloads WHERE state IN ('done', 'not-modified')");
   const insertRow = db.prepare("INSERT INTO downloads (started_seq, started_at, state) VALUES (?, ?, 'running')");
   const finishRow = db.prepare(
     `UPDATE downloads SET state = ?, finished_at = ?, processed = ?, total = ?, stored = ?, skipped = ?, withdrawn = ?,
-       duration_ms = ?, error = ? WHERE id = ?`,
+       duration_ms = ?, error = ?, error_coded = ? WHERE id = ?`,
   );
 
   type DownloadRow = {
@@ -78,6 +82,7 @@ export function createTicketDownloader(deps: {
     withdrawn: number;
     duration_ms: number | null;
     error: string | null;
+    error_coded: string | null;
   };
   const fromRow = (row: DownloadRow | undefined): DownloadInfo =>
     row
@@ -92,6 +97,7 @@ export function createTicketDownloader(deps: {
           withdrawn: row.withdrawn,
           durationMs: row.duration_ms,
           error: row.error,
+          errorCoded: readStoredReason(row.error_coded),
         }
       : idle;
 
@@ -115,7 +121,7 @@ export function createTicketDownloader(deps: {
     const finish = (info: Omit<DownloadInfo, 'startedAt' | 'finishedAt' | 'durationMs'>): DownloadInfo => {
       const durationMs = Math.round(clock.monotonicMs() - startedMono);
       const finishedAt = clock.now().toISOString();
-      finishRow.run(info.state, finishedAt, info.processed, info.total, info.stored, info.skipped, info.withdrawn, durationMs, info.error, downloadId);
+      finishRow.run(info.state, finishedAt, info.processed, info.total, info.stored, info.skipped, info.withdrawn, durationMs, info.error, info.errorCoded ? JSON.stringify(info.errorCoded) : null, downloadId);
       const done: DownloadInfo = { ...info, startedAt, finishedAt, durationMs };
       if (info.state === 'done' || info.state === 'not-modified') {
         lastSuccessAt = finishedAt;
@@ -124,9 +130,9 @@ export function createTicketDownloader(deps: {
       publish(done);
       return done;
     };
-    const failed = (error: string) => {
+    const failed = (error: string, errorCoded: CodedReason) => {
       log.warn(`ticket download failed: ${error}`);
-      return finish({ ...idle, state: 'failed', error });
+      return finish({ ...idle, state: 'failed', error, errorCoded });
     };
 
     const etag = store.getSetting(ETAG_KEY, z.string());
@@ -134,7 +140,8 @@ export function createTicketDownloader(deps: {
     try {
       response = await cloud.request(config.api.fetchEndpoint, { method: 'GET', headers: etag ? { 'If-None-Match': etag } : {} });
     } catch (error) {
-      return failed(error instanceof CloudNetworkError ? error.message : (error as Error).message);
+      if (error instanceof CloudNetworkError) return failed(error.message, error.reason);
+      return failed((error as Error).message, { code: 'download-failed', params: { detail: (error as Error).message } });
     }
     if (response.status === 304) {
       await response.body?.cancel();
@@ -143,7 +150,11 @@ export function createTicketDownloader(deps: {
     }
     if (!response.ok) {
       const text = await response.text().catch(() => '');
-      return failed(`HTTP ${response.status} from ${config.api.fetchEndpoint}${text ? `: ${text.slice(0, 200)}` : ''}`);
+      const excerpt = text.slice(0, 200);
+      return failed(`HTTP ${response.status} from ${config.api.fetchEndpoint}${excerpt ? `: ${excerpt}` : ''}`, {
+        code: 'download-http',
+        params: { status: response.status, endpoint: config.api.fetchEndpoint, ...(excerpt ? { detail: excerpt } : {}) },
+      });
     }
     // The import worker starts while the body arrives: its start-up overlaps the transfer.
     const body = response.arrayBuffer().catch((error: unknown) => {
@@ -179,12 +190,13 @@ export function createTicketDownloader(deps: {
         skipped: summary.skipped,
         withdrawn: summary.withdrawn,
         error: summary.skipped > 0 ? `${summary.skipped} malformed record(s) skipped` : null,
+        errorCoded: summary.skipped > 0 ? { code: 'download-skipped', params: { count: summary.skipped } } : null,
       });
       log.info(`tickets downloaded: ${summary.stored} stored, ${summary.skipped} skipped, ${summary.withdrawn} withdrawn in ${info.durationMs} ms`);
       return info;
     } catch (error) {
-      if (error instanceof DownloadCutOffError) return failed(`the download was cut off (${error.message})`);
-      return failed((error as Error).message);
+      if (error instanceof DownloadCutOffError) return failed(`the download was cut off (${error.message})`, { code: 'download-cut-off', params: { detail: error.message } });
+      return failed((error as Error).message, { code: 'download-failed', params: { detail: (error as Error).message } });
     }
   }
 

@@ -57,7 +57,7 @@ export interface GateOptions {
   demoScan?: (code: string) => Promise<void>;
 }
 
-const noScanner: ScannerStatus = { configured: false, connected: false, path: null, lastScanAt: null, error: null };
+const noScanner: ScannerStatus = { configured: false, connected: false, path: null, lastScanAt: null, error: null, errorCoded: null };
 
 const isStorageFailure = (error: unknown): boolean => {
   const code = (error as { code?: unknown }).code;
@@ -111,6 +111,13 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
       const persons = parsed.data.admissions.reduce((sum, a) => sum + a.persons, 0);
       const what = `ticket ${parsed.data.referenceNo}: ${persons} person(s) at ${Object.keys(parsed.data.attractions).join(', ')}`;
       return parsed.data.restore ? `${what} (restores a count the server lost)` : what;
+    },
+    summary(payload) {
+      const parsed = usagePayloadSchema.safeParse(payload);
+      if (!parsed.success) return { code: 'outbox-unreadable', params: { kind: USAGE_KIND } };
+      const count = parsed.data.admissions.reduce((sum, a) => sum + a.persons, 0);
+      const params = { reference: parsed.data.referenceNo, count, attractions: Object.keys(parsed.data.attractions).join(', ') };
+      return { code: parsed.data.restore ? 'outbox-usage-restore' : 'outbox-usage', params };
     },
   });
 
@@ -292,8 +299,12 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
       admin.requireSession();
       const text = note?.trim() || null;
       const resolved = flags.resolve(id, text, clock.now().toISOString());
-      if (!resolved) throw new HandlerError('failed', `Flag ${id} is not open.`);
-      admin.audit('gate.resolve-flag', `${resolved.kind} ${resolved.reference} (${resolved.attraction}): ${resolved.detail}${text ? `; note: ${text}` : ''}`);
+      if (!resolved) throw new HandlerError('failed', `Flag ${id} is not open.`, { code: 'gate-flag-not-open', params: { id } });
+      admin.audit('gate.resolve-flag', `${resolved.kind} ${resolved.reference} (${resolved.attraction}): ${resolved.detail}${text ? `; note: ${text}` : ''}`, {
+        code: 'audit-resolve-flag',
+        // The attendant's note, as typed, beneath the words.
+        params: { flagKind: resolved.kind, reference: resolved.reference, attraction: resolved.attraction, ...(text ? { detail: text } : {}) },
+      });
       log.info(`flag ${id} resolved by the attendant: ${resolved.kind} ${resolved.reference}${text ? ` (${text})` : ''}`);
       return resolved;
     },

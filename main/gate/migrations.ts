@@ -114,6 +114,14 @@ const migrations: readonly ModuleMigration[] = [
       rebuildTable(db, 'admissions', (sql) => sql.replace(/\)\s*STRICT\s*$/i, ') STRICT, WITHOUT ROWID'));
     },
   },
+  {
+    version: 13,
+    name: 'gate: a download\'s error as a code with values, for the screen language',
+    up(db) {
+      // JSON {code, params} beside the English error; rows from before stay English.
+      db.exec('ALTER TABLE downloads ADD COLUMN error_coded TEXT;');
+    },
+  },
 ];
 
 export const gateSchema: ModuleSchema = {

@@ -17,6 +17,7 @@
  *  - nothing throws to the caller or leaves an unhandled error.
  */
 import fs from 'node:fs';
+import type { CodedReason } from '../../preload/contract';
 import type { Clock } from '../clock';
 import type { ScopedLog } from '../log';
 import { reconnectDelayMs } from './reconnect';
@@ -35,9 +36,17 @@ export interface DevicePort {
 /** Why a device is not connected, grouped so that repeated retries log only once. */
 export interface DeviceProblem {
   kind: 'not-found' | 'unplugged' | 'lost' | 'permission' | 'busy' | 'failed';
-  /** Shown to the attendant. */
+  /** In English: the log, and a screen that does not know `reason`. */
   message: string;
+  /** The same for the screen's language: `device-<kind>` with the device, its path and the OS's words (detail). */
+  reason: CodedReason;
 }
+
+const problemOf = (kind: DeviceProblem['kind'], noun: string, path: string, message: string, detail?: string): DeviceProblem => ({
+  kind,
+  message,
+  reason: { code: `device-${kind}`, params: { device: noun, path, ...(detail ? { detail } : {}) } },
+});
 
 export interface DeviceConnection {
   connected: boolean;
@@ -125,15 +134,15 @@ export function describeOpenFailure(noun: string, path: string, error: unknown):
   const message = errorMessage(error);
   const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : '';
   if (code === 'ENOENT' || /no such file or directory/i.test(message)) {
-    return { kind: 'not-found', message: `${noun} not found at ${path}` };
+    return problemOf('not-found', noun, path, `${noun} not found at ${path}`);
   }
   if (code === 'EACCES' || /permission denied/i.test(message)) {
-    return { kind: 'permission', message: `no permission to open the ${noun} at ${path} (is the kiosk user in the dialout group?)` };
+    return problemOf('permission', noun, path, `no permission to open the ${noun} at ${path} (is the kiosk user in the dialout group?)`);
   }
   if (code === 'EBUSY' || /cannot lock port|resource busy|port is locked/i.test(message)) {
-    return { kind: 'busy', message: `${noun} at ${path} is in use by another program` };
+    return problemOf('busy', noun, path, `${noun} at ${path} is in use by another program`);
   }
-  return { kind: 'failed', message: `cannot open the ${noun} at ${path}: ${message}` };
+  return problemOf('failed', noun, path, `cannot open the ${noun} at ${path}: ${message}`, message);
 }
 
 async function statExists(path: string): Promise<boolean> {
@@ -262,8 +271,8 @@ export function createReconnectingDevice<Port extends DevicePort>(options: Recon
       portLost(
         opened,
         unplugged
-          ? { kind: 'unplugged', message: `${noun} unplugged from ${devicePath}` }
-          : { kind: 'lost', message: `${noun} connection lost at ${devicePath}: ${errorMessage(reason)}` },
+          ? problemOf('unplugged', noun, devicePath, `${noun} unplugged from ${devicePath}`)
+          : problemOf('lost', noun, devicePath, `${noun} connection lost at ${devicePath}: ${errorMessage(reason)}`, errorMessage(reason)),
       );
     });
     const downFor = unavailableSinceMs === null ? null : clock.monotonicMs() - unavailableSinceMs;
@@ -273,7 +282,7 @@ export function createReconnectingDevice<Port extends DevicePort>(options: Recon
     unavailableSinceMs = null;
     changed();
     stopPresenceCheck = watchDevicePresence(devicePath, presenceCheckMs, deviceExists, () =>
-      portLost(opened, { kind: 'unplugged', message: `${noun} unplugged from ${devicePath}` }),
+      portLost(opened, problemOf('unplugged', noun, devicePath, `${noun} unplugged from ${devicePath}`)),
     );
   };
 

@@ -17,7 +17,7 @@ export interface AttendantDeps {
   sql: Ledger;
   clock: Clock;
   log: ScopedLog;
-  audit(action: string, detail: string): void;
+  audit(action: string, detail: string, coded: CodedReason): void;
   maxCoinsPerTransaction: number;
   coinsSold(tx: TransactionRow): number | null;
   /** Runs after any payout in progress (one hopper, one payout at a time). */
@@ -93,7 +93,7 @@ export function createAttendantActions(deps: AttendantDeps) {
     if (tx.owed_reason === 'over-limit') throw new HandlerError('failed', 'This amount is over the kiosk limit: pay it by hand and record the hand count.', { code: 'payout-over-limit' });
     const payable = payableCoins(tx);
     if (payable === 0) throw new HandlerError('failed', 'The kiosk cannot pay this by itself: settle it by hand, or dismiss it once checked.', { code: 'payout-cannot-pay-itself' });
-    deps.audit('payout.pay-owed', `${transactionId} (${tx.reference}): ${payable} coins`);
+    deps.audit('payout.pay-owed', `${transactionId} (${tx.reference}): ${payable} coins`, { code: 'audit-pay-owed', params: { reference: tx.reference, count: payable } });
     if (tx.coins_owed === null) deps.sql.setOwed.run(deps.coinsSold(tx), transactionId);
     const fault = await deps.withHopper(() => deps.payRemainder(transactionId));
     const after = deps.sql.transaction.get(transactionId) as TransactionRow;
@@ -139,7 +139,10 @@ export function createAttendantActions(deps: AttendantDeps) {
         deps.sql.flag.run(reason, summary, codedDetail({ code: 'owed-hand-counted', params: { counted, owed, overpaid: verdict.overpaid, remainder: verdict.remainder } }), tx.id);
         if (verdict.remainder === 0) deps.sql.resolve.run(now, tx.id);
         deps.reportLatest(tx.id, verdict.remainder === 0, verdict.remainder > 0 ? 'hand_count' : verdict.overpaid > 0 ? 'overpaid' : null);
-        deps.audit('payout.hand-count', `${tx.id} (${tx.reference}): ${summary}; the kiosk knew of at least ${known.atLeast}`);
+        deps.audit('payout.hand-count', `${tx.id} (${tx.reference}): ${summary}; the kiosk knew of at least ${known.atLeast}`, {
+          code: 'audit-hand-count',
+          params: { reference: tx.reference, counted, owed, overpaid: verdict.overpaid, remainder: verdict.remainder, known: known.atLeast },
+        });
       })();
       deps.log.info(`transaction ${tx.id} (${tx.reference}) ${summary}`);
       deps.wakeOutbox();
@@ -156,7 +159,10 @@ export function createAttendantActions(deps: AttendantDeps) {
     if (payable > 0) throw new HandlerError('failed', `${payable} coins are still owed: pay them out, or record a hand count.`, { code: 'payout-coins-still-owed', params: { count: payable } });
     deps.db.transaction(() => {
       deps.sql.resolve.run(deps.clock.now().toISOString(), tx.id);
-      deps.audit('payout.dismiss', `${tx.id} (${tx.reference}): ${tx.owed_reason}: ${tx.owed_detail ?? ''}`);
+      deps.audit('payout.dismiss', `${tx.id} (${tx.reference}): ${tx.owed_reason}: ${tx.owed_detail ?? ''}`, {
+        code: 'audit-dismiss',
+        params: { reference: tx.reference, owedReason: tx.owed_reason ?? '' },
+      });
     })();
     deps.publishStatus();
     return owedList();

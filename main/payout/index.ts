@@ -101,7 +101,7 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
     sql,
     clock,
     log,
-    audit: (action, detail) => admin.audit(action, detail),
+    audit: (action, detail, coded) => admin.audit(action, detail, coded),
     maxCoinsPerTransaction,
     coinsSold,
     withHopper,
@@ -190,8 +190,9 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
     },
     'payout:back-in-service': () => {
       admin.requireSession();
-      const reason = service.backInService();
-      admin.audit('payout.back-in-service', reason);
+      const was = service.backInService();
+      // Why it was out of service, as its own code (oos-*) for the screen's language.
+      admin.audit('payout.back-in-service', was?.reason ?? null, was?.coded ?? null);
       log.info('back in service (attendant)');
       checkCoinReserve();
       publishStatus();

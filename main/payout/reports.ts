@@ -6,6 +6,7 @@
  * row they report, once per delivery of a job.
  */
 import { z } from 'zod';
+import type { CodedReason } from '../../preload/contract';
 import type { Clock } from '../clock';
 import type { Outbox } from '../sync';
 import { askFlag } from './jobs';
@@ -48,6 +49,14 @@ export function createPayoutReports({ outbox, sql, kioskId, clock, endpoint, coi
       if (!parsed.success) return 'payout report (unreadable payload)';
       const b = parsed.data.body;
       return `payout report: ${b.success ? 'paid' : `not paid (${b.error})`}, ${b.dispensed} coins in total`;
+    },
+    summary(payload): CodedReason {
+      const parsed = reportPayloadSchema.safeParse(payload);
+      if (!parsed.success) return { code: 'outbox-unreadable', params: { kind: REPORT_KIND } };
+      const b = parsed.data.body;
+      return b.success
+        ? { code: 'outbox-payout-paid', params: { count: b.dispensed } }
+        : { code: 'outbox-payout-not-paid', params: { count: b.dispensed, fault: b.error ?? '' } };
     },
   });
 

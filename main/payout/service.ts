@@ -53,10 +53,11 @@ export function createPayoutService(deps: PayoutServiceDeps) {
   }
 
   /** Clears out of service; returns the reason it had. */
-  function backInService(): string | null {
+  /** Back in service; returns why it was out of service (null: it was not). */
+  function backInService(): ReturnType<typeof outOfService> {
     const oos = outOfService();
     store.setSetting(OUT_OF_SERVICE_KEY, null, clock.now());
-    return oos?.reason ?? null;
+    return oos;
   }
 
   /** The attendant refilled the hopper: it holds `coins` now. */

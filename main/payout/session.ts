@@ -72,10 +72,10 @@ export function createCustomerSession(deps: CustomerSessionDeps) {
     const oos = service.outOfService();
     if (oos) throw new HandlerError('unavailable', `This kiosk is out of service: ${oos.reason}`, { code: 'payout-out-of-service' });
     if (!payout.amounts.includes(amount) || amount > payout.maxAmount) {
-      throw new HandlerError('bad_arguments', `${amount} is not one of the amounts offered here.`, { code: 'payout-amount-not-offered', params: { amount } });
+      throw new HandlerError('bad_arguments', `${amount} is not one of the amounts offered here.`, { code: 'payout-amount-not-offered', params: { amount, currency: payout.currency } });
     }
     const coins = deps.coinsFor(amount);
-    if (Math.abs(coins * payout.coinValue - amount) > 1e-9) throw new HandlerError('bad_arguments', `${amount} cannot be paid in coins of ${payout.coinValue}.`, { code: 'payout-amount-not-coins', params: { amount, coinValue: payout.coinValue } });
+    if (Math.abs(coins * payout.coinValue - amount) > 1e-9) throw new HandlerError('bad_arguments', `${amount} cannot be paid in coins of ${payout.coinValue}.`, { code: 'payout-amount-not-coins', params: { amount, coinValue: payout.coinValue, currency: payout.currency } });
     if (!hopper || !hopper.status().connected) throw new HandlerError('unavailable', 'The coin hopper is not connected.', { code: 'payout-hopper-not-connected' });
     if (sql.openSteps.all().length > 0) throw new HandlerError('unavailable', 'An interrupted payout is being counted. Please wait a moment.', { code: 'payout-interrupted-counting' });
     const left = service.coinsLeft();
@@ -94,7 +94,9 @@ export function createCustomerSession(deps: CustomerSessionDeps) {
     } catch (error) {
       if (error instanceof HandlerError) throw error;
       if (error instanceof CloudNetworkError) throw new HandlerError('unavailable', 'No connection to the payment service. Please try again later.', { code: 'payout-service-offline' });
-      throw new HandlerError('unavailable', (error as Error).message);
+      // Not the network (a bug, a disk error): the customer gets a general sentence, the log main's words.
+      log.error('payout:start failed:', error);
+      throw new HandlerError('unavailable', (error as Error).message, { code: 'payout-start-failed' });
     }
     const now = clock.now();
     const expiresAt = created.expiresAt ?? new Date(now.getTime() + payout.qrLifetimeMinutes * 60_000).toISOString();

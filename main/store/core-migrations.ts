@@ -94,4 +94,12 @@ export const coreMigrations: readonly ModuleMigration[] = [
       db.exec('CREATE INDEX audit_by_action ON audit (action, id);');
     },
   },
+  {
+    version: 12,
+    name: 'audit details as a code with values, for the screen language',
+    up(db) {
+      // JSON {code, params} beside the English detail; rows from before keep their English.
+      db.exec('ALTER TABLE audit ADD COLUMN detail_coded TEXT;');
+    },
+  },
 ];

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { CodedReason } from '../../preload/contract';
 import { z } from 'zod';
 import type { ScopedLog } from '../log';
 import { APP_SCHEMA_VERSION, migrations as defaultMigrations, type Migration } from './migrations';
@@ -36,7 +37,8 @@ export interface Store {
   sizeBytes(): number;
   getSetting<T>(key: string, schema: z.ZodType<T>): T | undefined;
   setSetting(key: string, value: unknown, at: Date): void;
-  audit(action: string, detail: string | null, at: Date): void;
+  /** `coded`: the detail for the screen's language (stored as JSON beside the English). */
+  audit(action: string, detail: string | null, at: Date, coded?: CodedReason | null): void;
   close(): void;
 }
 
@@ -226,7 +228,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const putSetting = db.prepare(
     'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
   );
-  const insertAudit = db.prepare('INSERT INTO audit (at, action, detail) VALUES (?, ?, ?)');
+  const insertAudit = db.prepare('INSERT INTO audit (at, action, detail, detail_coded) VALUES (?, ?, ?, ?)');
 
   return {
     db,
@@ -255,8 +257,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     setSetting(key, value, at) {
       putSetting.run(key, JSON.stringify(value), at.toISOString());
     },
-    audit(action, detail, at) {
-      insertAudit.run(at.toISOString(), action, detail);
+    audit(action, detail, at, coded = null) {
+      insertAudit.run(at.toISOString(), action, detail, coded ? JSON.stringify(coded) : null);
     },
     close: () => db.close(),
   };

@@ -4,6 +4,7 @@
  * the outbox table's rows and the statements on them, and the sync sequence
  * that orders acknowledgements against downloads.
  */
+import type { CodedReason } from '../../preload/contract';
 import type Database from 'better-sqlite3';
 
 export interface OutboxItem {
@@ -23,8 +24,10 @@ export interface OutboxKind {
   request(payload: unknown): { endpoint: string; body: string };
   /** Runs inside the transaction that marks the item done; `seq` orders it against downloads. */
   onAcknowledged(item: OutboxItem, seq: number): void;
-  /** One line for the attendant. */
+  /** One line for the log (English). */
   describe(payload: unknown): string;
+  /** The same for the attendant's screen, in its language (without it the screen shows `describe`'s English). */
+  summary?(payload: unknown): CodedReason;
 }
 
 export interface NewOutboxItem {

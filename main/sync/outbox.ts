@@ -14,7 +14,7 @@
  * and when the pump runs.
  */
 import crypto from 'node:crypto';
-import type { OutboxItemView, SyncStatus } from '../../preload/contract';
+import type { CodedReason, OutboxItemView, SyncStatus } from '../../preload/contract';
 import type { CloudClient } from '../cloud';
 import type { BoothConfig } from '../config';
 import type { EventBus } from '../dispatch';
@@ -23,6 +23,7 @@ import type { Clock } from '../clock';
 import type { Store } from '../store';
 import { newest, prepareOutboxStatements, type NewOutboxItem, type OutboxKind, type OutboxRow } from './outbox-store';
 import { createOutboxPump } from './pump';
+import { storedErrorReason } from './send';
 
 export { nextSyncSeq, type NewOutboxItem, type OutboxItem, type OutboxKind } from './outbox-store';
 
@@ -74,10 +75,17 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   let statusTimer: NodeJS.Timeout | null = null;
   const sql = prepareOutboxStatements(db);
 
+  /** What an upload is, for the screen's language; a kind that is not registered here, as unreadable. */
+  const summaryOf = (row: OutboxRow): CodedReason | null => {
+    const kind = kinds.get(row.kind);
+    if (!kind) return { code: 'outbox-unreadable', params: { kind: row.kind } };
+    return kind.summary?.(JSON.parse(row.payload)) ?? null;
+  };
+
   const status = (): SyncStatus => {
     const rows = sql.counts.all() as { state: string; n: number }[];
     const count = (s: string) => rows.find((r) => r.state === s)?.n ?? 0;
-    return { pending: count('pending'), dead: count('dead'), lastUploadAt: sender.lastUploadAt(), lastError: sender.lastError() };
+    return { pending: count('pending'), dead: count('dead'), lastUploadAt: sender.lastUploadAt(), lastError: sender.lastError(), lastErrorCoded: sender.lastErrorCoded() };
   };
 
   const publishNow = () => {
@@ -182,7 +190,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     drain: () => run('whole-queue'),
     wake,
     status,
-    deadItems(limit = 50) {
+    deadItems(limit = 50): OutboxItemView[] {
       return (sql.deadList.all(limit) as OutboxRow[]).map((row) => ({
         id: row.id,
         kind: row.kind,
@@ -191,7 +199,9 @@ export function createOutbox(deps: OutboxDeps): Outbox {
         attempts: row.attempts,
         createdAt: row.created_at,
         lastError: row.last_error,
+        lastErrorCoded: storedErrorReason(row.last_error),
         summary: kinds.get(row.kind)?.describe(JSON.parse(row.payload)) ?? row.kind,
+        summaryCoded: summaryOf(row),
       }));
     },
     redrive(id) {

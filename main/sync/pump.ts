@@ -10,6 +10,7 @@
  * slots, and a stalled request is handled as stall.ts describes.
  */
 import type Database from 'better-sqlite3';
+import type { CodedReason } from '../../preload/contract';
 import type { Clock } from '../clock';
 import type { CloudClient } from '../cloud';
 import type { BoothConfig } from '../config';
@@ -69,6 +70,7 @@ export function createOutboxPump(deps: OutboxPumpDeps) {
   let newItemsWanted = false;
   let lastUploadAt: string | null = null;
   let lastError: string | null = null;
+  let lastErrorCoded: CodedReason | null = null;
   const walk = createHeadWalk({ sql, inflight, busyKeys, notBefore });
   const sendDeps = { cloud, clock, stall };
 
@@ -191,11 +193,14 @@ export function createOutboxPump(deps: OutboxPumpDeps) {
     if (result.outcome === 'acknowledged') {
       lastUploadAt = clock.now().toISOString();
       lastError = null;
+      lastErrorCoded = null;
     } else if (result.outcome === 'permanent') {
       lastError = result.error;
+      lastErrorCoded = result.reason;
       log.warn(`outbox item ${item.id} (${kind.describe(item.payload)}) refused by the server: ${result.error}; kept as dead`);
     } else {
       lastError = result.error;
+      lastErrorCoded = result.reason;
       if (attempts === 1 || attempts % 10 === 0) {
         log.info(`outbox item ${item.id} not sent (${result.error}); attempt ${attempts}, next in ${Math.round(recorded.delayMs)} ms`);
       }
@@ -338,5 +343,6 @@ export function createOutboxPump(deps: OutboxPumpDeps) {
     giveUpAll: (why: string) => stall.giveUpAll(why),
     lastUploadAt: () => lastUploadAt,
     lastError: () => lastError,
+    lastErrorCoded: () => lastErrorCoded,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CodedReason } from './reasons';
 import type { TimeZoneHint } from './gate';
 
 export type UnlockOutcome =
@@ -57,7 +58,10 @@ export interface AuditEntry {
   id: number;
   at: string;
   action: string;
+  /** In English, as written (the only words a row from an older kiosk has). */
   detail: string | null;
+  /** The same for the screen's language; attendant input (a note) in params.detail. */
+  detailCoded: CodedReason | null;
 }
 
 export const adminHandlers = {

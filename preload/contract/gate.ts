@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CodedReason } from './reasons';
 
 /** Why a scanned line is not a ticket code. */
 export type UnreadableReason = 'empty' | 'too-long' | 'control-bytes' | 'no-reference';
@@ -47,7 +48,10 @@ export interface ScannerStatus {
   connected: boolean;
   path: string | null;
   lastScanAt: string | null;
+  /** In English: the log, and a screen that does not know `errorCoded`. */
   error: string | null;
+  /** Why it is not connected, for the screen's language (the OS's words in params.detail). */
+  errorCoded: CodedReason | null;
 }
 
 export interface DownloadInfo {
@@ -61,7 +65,10 @@ export interface DownloadInfo {
   skipped: number;
   withdrawn: number;
   durationMs: number | null;
+  /** In English (the log; a download from an older kiosk has only this). */
   error: string | null;
+  /** The same for the screen's language; the server's or the OS's words in params.detail. */
+  errorCoded: CodedReason | null;
 }
 
 export interface GateStatus {
@@ -78,8 +85,14 @@ export interface OutboxItemView {
   state: 'pending' | 'dead' | 'done';
   attempts: number;
   createdAt: string;
+  /** In English, as stored (the server's answer included). */
   lastError: string | null;
+  /** The same for the screen's language; the server's words in params.detail. */
+  lastErrorCoded: CodedReason | null;
+  /** What the upload is, in English. */
   summary: string;
+  /** The same for the screen's language. */
+  summaryCoded: CodedReason | null;
 }
 
 export interface SyncStatus {
@@ -87,6 +100,8 @@ export interface SyncStatus {
   dead: number;
   lastUploadAt: string | null;
   lastError: string | null;
+  /** The same for the screen's language; the server's or the network's words in params.detail. */
+  lastErrorCoded: CodedReason | null;
 }
 
 /** The counts behind a flag, as the last download saw them (the page words them). */

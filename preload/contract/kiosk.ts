@@ -10,9 +10,48 @@ export type BootState = 'ready' | 'config-error' | 'not-configured' | 'store-err
 export interface ConfigIssueView {
   /** Dotted path of the field, e.g. `api.baseUrl`. */
   field: string;
-  /** What was expected, in words. */
+  /** What was expected, in English words (logs, the terminal, an older screen). */
   expected: string;
+  /** The same for the screen's language: names and values from the schema stay literal. Absent from an older host. */
+  expectedCoded?: ConfigExpectation;
 }
+
+/**
+ * What a config field expects, as a shape the screen words in its language
+ * (main/config/explain.ts writes the English from the same shape). Only the
+ * schema's names, limits and choices: never a value from the file.
+ */
+export type ConfigExpectation = { orNull?: boolean } & (
+  | { kind: 'one-of'; values: string[]; caseMatters?: boolean }
+  | { kind: 'text'; min?: number; max?: number }
+  | { kind: 'whole-number' | 'number'; low?: number; lowOpen?: boolean; high?: number }
+  | { kind: 'true-false' }
+  | { kind: 'section' }
+  | { kind: 'list'; min?: number; max?: number; each?: ConfigExpectation }
+  /** The file's top level is not { ... }. */
+  | { kind: 'settings' }
+  /** A check of Booth's own (a URL, a time zone, a header name...), by name. */
+  | { kind: 'rule'; rule: ConfigRule }
+  | { kind: 'no-such-setting'; suggestions: string[] }
+  /** A seed setting Booth keeps elsewhere. */
+  | { kind: 'not-a-setting'; why: 'kiosk-id' | 'pin' | 'self-signed-cert' }
+  | { kind: 'json'; line?: number; column?: number }
+  | { kind: 'readable-file'; errno: string }
+  | { kind: 'valid' }
+);
+
+export type ConfigRule =
+  | 'http-url'
+  | 'url-slash'
+  | 'https-url'
+  | 'relative-path'
+  | 'time-zone'
+  | 'header-name'
+  | 'pin-hash'
+  | 'regex'
+  | 'ip-address'
+  | 'api-key-hash'
+  | 'api-key-needed';
 
 /** What a boot problem is, so the screen words it in its language. */
 export type BootProblemCode =

@@ -58,11 +58,75 @@ export const reasonCodeSchema = z.enum([
   'sessions-no-session',
   'sessions-too-long',
   'sessions-resource-active',
+  // payout:start failing for a reason that is not the network
+  'payout-start-failed',
+  // a serial device not connected (params.device: scanner, hopper; params.path)
+  'device-not-found',
+  'device-unplugged',
+  'device-lost',
+  'device-permission',
+  'device-busy',
+  'device-failed',
+  // a request to the cloud that got no usable answer (params.endpoint or params.target)
+  'net-timeout',
+  'net-unreachable',
+  'net-given-up',
+  'net-insecure',
+  'net-redirect',
+  // an upload (the outbox) not sent, or refused
+  'upload-refused',
+  'upload-server-error',
+  'upload-unencodable',
+  'upload-no-sender',
+  'upload-no-answer',
+  // a ticket download that failed or skipped records
+  'download-interrupted',
+  'download-http',
+  'download-cut-off',
+  'download-skipped',
+  'download-failed',
+  // an upload waiting, in the attendant's words (the outbox list)
+  'outbox-usage',
+  'outbox-usage-restore',
+  'outbox-payout-paid',
+  'outbox-payout-not-paid',
+  'outbox-unreadable',
+  // the gate's attendant actions
+  'gate-flag-not-open',
+  // audit details
+  'audit-resolve-flag',
+  'audit-pay-owed',
+  'audit-hand-count',
+  'audit-dismiss',
+  'audit-job-run',
 ]);
 export type ReasonCode = z.infer<typeof reasonCodeSchema>;
 
-/** Values for the words: counts, amounts, references, a fault kind. Raw device text goes in `detail`. */
+/**
+ * Values for the words: counts, amounts, references, a fault kind. Raw device
+ * or server text goes in `detail` (shown beneath, as it came). An amount of
+ * money is a number under `amount` or `coinValue`, with its
+ * ISO code in `currency`: the screen writes it the venue's way ("Rp 5.000").
+ * `fault`, `device`, `flagKind` and `owedReason` are words the screen
+ * translates (renderer/components/ReasonText.tsx).
+ */
 export const reasonParamsSchema = z.record(z.string().max(100), z.union([z.string().max(2000), z.number()]));
 
 export const codedReasonSchema = z.object({ code: reasonCodeSchema, params: reasonParamsSchema.optional() });
 export type CodedReason = z.infer<typeof codedReasonSchema>;
+
+/**
+ * A coded reason stored as JSON (an audit detail, a download's error), checked
+ * where it leaves the database: null for a row from an older kiosk (none) and
+ * for one this version cannot read (a code from a newer one), so the row
+ * shows its English.
+ */
+export function readStoredReason(text: string | null): CodedReason | null {
+  if (text === null) return null;
+  try {
+    const parsed = codedReasonSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}

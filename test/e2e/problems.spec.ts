@@ -103,7 +103,9 @@ test('a problem screen is for customers first, in the kiosk\'s language; the att
   await expect(page.getByTestId('problem-title')).toHaveText('Konfigurasi mengandung kesalahan');
   await expect(page.getByTestId('problem-message')).toHaveText(`Booth tidak berjalan karena ${file} mengandung 1 kesalahan. Berkas tidak diubah.`);
   await expect(page.getByTestId('problem-howtofix')).toContainText(`Perbaiki kolom yang tercantum di bawah dalam ${file}`);
-  // What the validator expects is main's English, marked as such (attendant-only).
-  await expect(page.locator('[data-testid="problem-issue"][data-field="colour"] [data-testid="issue-expected"]')).toHaveAttribute('data-untranslated', 'true');
+  // What the field expects is in Indonesian too, the key's name literal.
+  const expected = page.locator('[data-testid="problem-issue"][data-field="colour"] [data-testid="issue-expected"]');
+  await expect(expected).not.toHaveAttribute('data-untranslated', 'true');
+  await expect(expected).toHaveText('pengaturan ini tidak ada (periksa ejaannya; lihat docs/config.md)');
   await screenshot(page, 'config-error-id-800x480');
 });

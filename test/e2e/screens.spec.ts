@@ -120,6 +120,8 @@ for (const lang of LANGS) {
         ticket(4, { A: { pax: 1 } }, venueDay(-1)),
         ticket(5, { A: { pax: 12 } }),
         ticket(6, { A: { pax: 6 } }),
+        // The server counts more than allowed: a flag for the attendant to resolve.
+        ticket(7, { A: { pax: 1, used: 2 } }),
       ],
       // The cloud's clock is 10 minutes ahead: every date decision carries the clock note.
       sim: { clockOffsetMs: 600_000 },
@@ -183,6 +185,33 @@ for (const lang of LANGS) {
         },
       })),
     );
+    // Why the download failed, in the screen's language (main's code; the system's words beneath).
+    const downloadError = page.getByTestId('gate-download-error');
+    await expect(downloadError).toHaveAttribute('data-code', /^net-(unreachable|timeout)$/);
+    await expect(downloadError).toHaveText(lang === 'id' ? /^(Tidak dapat menghubungi|Tidak ada jawaban dari) bookings\/summary/ : /^(Cannot reach|No answer from) bookings\/summary/);
+
+    // The scanner unplugged: why, in the screen's language, with its path.
+    await rig.pty.close();
+    const scannerError = page.getByTestId('gate-scanner-error');
+    await expect(scannerError).toHaveAttribute('data-code', 'device-unplugged', { timeout: 15_000 });
+    await expect(scannerError).toHaveText(
+      lang === 'id' ? `Kabel pemindai dicabut dari ${rig.pty.devicePath}.` : `The scanner was unplugged from ${rig.pty.devicePath}.`,
+    );
+    problems.push(...(await checkScreen(page, lang, 'admin gate page, scanner unplugged', { scroll: true, shot: 'screens-admin-gate-unplugged' })));
+
+    // A flag resolved with a note: the audit row says what in the screen's language, the note as typed beneath.
+    const flag = page.locator('[data-testid^="gate-flag-"][data-kind="over-admission"]');
+    const flagId = (await flag.getAttribute('data-testid'))!.replace('gate-flag-', '');
+    await page.getByTestId(`gate-flag-resolve-${flagId}`).click();
+    await page.getByTestId(`gate-flag-note-${flagId}`).fill('dihitung ulang di gerbang');
+    await page.getByTestId(`gate-flag-confirm-${flagId}`).click();
+    await expect(flag).toHaveCount(0);
+    await page.getByTestId('admin-tab-audit').click();
+    const resolved = page.locator('[data-testid="audit-row"][data-action="gate.resolve-flag"] [data-testid="audit-detail"]');
+    await expect(resolved).toHaveAttribute('data-code', 'audit-resolve-flag');
+    await expect(resolved).toHaveText(lang === 'id' ? `Kelebihan masuk pada tiket ${ref(7)} (A)` : `Over-admission on ticket ${ref(7)} (A)`);
+    await expect(page.locator('[data-testid="audit-row"][data-action="gate.resolve-flag"] [data-testid="audit-detail-detail"]')).toHaveText('dihitung ulang di gerbang');
+    problems.push(...(await checkScreen(page, lang, 'admin audit, a flag resolved', { scroll: true, shot: 'screens-admin-audit-flag' })));
     rig.sim.set({ down: false });
     expect(problems).toEqual([]);
   });
@@ -282,12 +311,37 @@ for (const lang of LANGS) {
     expect(problems).toEqual([]);
   });
 
+  test(`a refused payout speaks ${lang} with its amounts in rupiah`, async ({ page, hosts }) => {
+    // 7 250 is not a whole number of 500 coins: main refuses it, naming both amounts.
+    const rig = await startPayoutRig(hosts, {
+      kioskName: LONG_NAME,
+      payout: { amounts: [5000, 7250], coinValue: 500, currency: 'IDR', maxAmount: 20000, dailyCap: 1_000_000 },
+      sim: { coinValue: 500 },
+      extra: slowScreens(lang),
+    });
+    await page.goto(rig.host.url);
+    await expect
+      .poll(async () => ((await invokeInPage(page, 'payout:status')) as { value?: { hopper: { connected: boolean } } }).value?.hopper.connected, { timeout: 15_000 })
+      .toBe(true);
+    await page.getByTestId('amount-7250').click();
+    await expect(page.getByTestId('payout-start-error')).toHaveAttribute('data-code', 'payout-amount-not-coins');
+    await expect(page.getByTestId('payout-start-reason')).toHaveText(
+      lang === 'id' ? 'Rp 7.250 tidak dapat dibayar dengan koin Rp 500.' : 'Rp 7.250 cannot be paid in coins of Rp 500.',
+    );
+    expect(await checkScreen(page, lang, 'payout refused with amounts', { shot: 'screens-payout-refused-amount' })).toEqual([]);
+  });
+
   test(`problem screens fit and speak ${lang}: a config with errors, a database from a newer Booth`, async ({ page, hosts }) => {
     const problems: string[] = [];
     const bad = await kioskConfig({ kioskName: LONG_NAME, extra: { screen: { language: lang }, colour: 'blue', api: { baseUrl: 'not a url' } } });
     const broken = await hosts.start({ config: bad });
     await page.goto(broken.url);
     await expect(page.getByTestId('screen-problem')).toHaveAttribute('data-state', 'config-error');
+    // What each field expects, in the screen's language; the names literal.
+    const expected = (field: string) => page.locator(`[data-testid="problem-issue"][data-field="${field}"] [data-testid="issue-expected"]`);
+    await expect(expected('colour')).toHaveAttribute('data-kind', 'no-such-setting');
+    await expect(expected('colour')).toHaveText(lang === 'id' ? 'pengaturan ini tidak ada (periksa ejaannya; lihat docs/config.md)' : 'no such setting (check the spelling; see docs/config.md)');
+    await expect(expected('api.baseUrl')).toHaveText(lang === 'id' ? 'URL http(s)' : 'an http(s) URL');
     problems.push(...(await checkScreen(page, lang, 'config error', { scroll: true, shot: 'screens-problem-config' })));
 
     const dataDir = hosts.tempDir();

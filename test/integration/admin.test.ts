@@ -116,6 +116,25 @@ describe('admin mode', () => {
     await kiosk.stop();
   });
 
+  it('gives each audit row its coded detail, checked: a row from an older kiosk, or with a code this one does not know, keeps its English alone', async () => {
+    const { kiosk } = await testKiosk(tempDir(), { admin: { pinHash: await cheapHash('2468') } });
+    const insert = kiosk.store.db.prepare('INSERT INTO audit (at, action, detail, detail_coded) VALUES (?, ?, ?, ?)');
+    const at = new Date().toISOString();
+    insert.run(at, 'payout.pay-owed', 'tx-1 (A1B2C3): 4 coins', null); // written before the column
+    insert.run(at, 'payout.pay-owed', 'tx-2 (D4E5F6): 2 coins', JSON.stringify({ code: 'audit-from-a-newer-kiosk', params: {} }));
+    insert.run(at, 'payout.pay-owed', 'tx-3 (A7B8C9): 1 coins', '{not json');
+    insert.run(at, 'payout.pay-owed', 'tx-4 (112233): 3 coins', JSON.stringify({ code: 'audit-pay-owed', params: { reference: '112233', count: 3 } }));
+    await kiosk.handlers.invoke('admin:unlock', { pin: '2468' });
+    const audit = await kiosk.handlers.invoke('admin:audit', { limit: 20 });
+    const rows = audit.ok ? (audit.value as { detail: string | null; detailCoded: unknown }[]) : [];
+    const byDetail = (start: string) => rows.find((r) => r.detail?.startsWith(start));
+    expect(byDetail('tx-1')).toMatchObject({ detailCoded: null });
+    expect(byDetail('tx-2')).toMatchObject({ detailCoded: null });
+    expect(byDetail('tx-3')).toMatchObject({ detailCoded: null });
+    expect(byDetail('tx-4')).toMatchObject({ detailCoded: { code: 'audit-pay-owed', params: { reference: '112233', count: 3 } } });
+    await kiosk.stop();
+  });
+
   it(`keeps only the newest ${REFUSED_PIN_AUDIT_KEEP} refused PIN entries in the audit, and every other row`, async () => {
     const { kiosk } = await testKiosk(tempDir(), { admin: { pinHash: await cheapHash('2468'), lockoutBaseSeconds: 3600 } });
     await kiosk.handlers.invoke('admin:unlock', { pin: '2468' });

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEntry, GateAdminSummary, GateFlag, GateFlagPage, ScanResult } from '../../preload/contract';
 import { startCloudSim, type CloudSim } from '../cloud-sim/server';
@@ -316,15 +318,46 @@ describe('gate: sync', () => {
     await g.unlock();
     const summary = await g.invoke<GateAdminSummary>('gate:admin-summary');
     expect(summary.ticketsStored).toBe(19);
-    expect(summary.lastDownload).toMatchObject({ state: 'done', stored: 19, skipped: 1, error: expect.stringMatching(/1 malformed/) });
+    expect(summary.lastDownload).toMatchObject({ state: 'done', stored: 19, skipped: 1, error: expect.stringMatching(/1 malformed/), errorCoded: { code: 'download-skipped', params: { count: 1 } } });
     expect(g.log.lines.some((l) => /ticket record skipped/.test(l))).toBe(true);
     cloud.set({ malformedDownload: 'bad-json' });
     await g.sync();
     const after = await g.invoke<GateAdminSummary>('gate:admin-summary');
     expect(after.ticketsStored).toBe(19);
-    expect(after.lastDownload).toMatchObject({ state: 'failed', error: expect.stringMatching(/not valid JSON/) });
+    expect(after.lastDownload).toMatchObject({ state: 'failed', error: expect.stringMatching(/not valid JSON/), errorCoded: { code: 'download-failed', params: { detail: expect.stringMatching(/not valid JSON/) } } });
     expect(g.kiosk.store.db.pragma('integrity_check', { simple: true })).toBe('ok');
     await g.kiosk.stop();
+  });
+
+  it('says why a download failed as a code with values, kept across a restart; an older row keeps its English alone', async () => {
+    const cloud = await sim([{ n: 1, attractions: { A: { pax: 2 } } }]);
+    const dir = tempDir();
+    const g = await gateKiosk(dir, cloud);
+    await g.unlock();
+    const lastDownload = async () => {
+      await g.sync().catch(() => undefined);
+      return (await g.invoke<GateAdminSummary>('gate:admin-summary')).lastDownload;
+    };
+    cloud.set({ down: true });
+    expect(await lastDownload()).toMatchObject({
+      state: 'failed',
+      errorCoded: { code: 'net-unreachable', params: { endpoint: 'bookings/summary', detail: expect.any(String) } },
+    });
+    cloud.set({ down: false, errorRate: 1 });
+    expect(await lastDownload()).toMatchObject({ state: 'failed', error: expect.stringMatching(/^HTTP 500/), errorCoded: { code: 'download-http', params: { status: 500, endpoint: 'bookings/summary' } } });
+    await g.kiosk.stop();
+    const again = await gateKiosk(dir, cloud, { services: { fetchEnabled: false } });
+    await again.unlock();
+    expect((await again.invoke<GateAdminSummary>('gate:admin-summary')).lastDownload).toMatchObject({ errorCoded: { code: 'download-http', params: { status: 500 } } });
+    await again.kiosk.stop();
+    // A row written before the coded column (or with a code from a newer kiosk) shows its English alone.
+    const db = new Database(path.join(dir, 'booth.db'));
+    db.prepare("UPDATE downloads SET error_coded = '{\"code\":\"from-a-newer-kiosk\"}' WHERE id = (SELECT MAX(id) FROM downloads)").run();
+    db.close();
+    const old = await gateKiosk(dir, cloud, { services: { fetchEnabled: false } });
+    await old.unlock();
+    expect((await old.invoke<GateAdminSummary>('gate:admin-summary')).lastDownload).toMatchObject({ error: expect.stringMatching(/^HTTP 500/), errorCoded: null });
+    await old.kiosk.stop();
   });
 
   it('uses the ETag: an unchanged list is not downloaded again', async () => {
@@ -468,11 +501,20 @@ describe('gate: flags for the attendant', () => {
     await g.unlock();
     const resolved = await g.invoke<GateFlag>('gate:resolve-flag', { id: before.id, note: 'counted 3 at the gate; office told' });
     expect(resolved).toMatchObject({ id: before.id, reference: ref(1) });
-    expect(await g.kiosk.handlers.invoke('gate:resolve-flag', { id: before.id })).toMatchObject({ ok: false, error: { code: 'failed' } });
+    // Resolved already: refused, with a code the screen says in its language.
+    expect(await g.kiosk.handlers.invoke('gate:resolve-flag', { id: before.id })).toMatchObject({
+      ok: false,
+      error: { code: 'failed', reason: { code: 'gate-flag-not-open', params: { id: before.id } } },
+    });
     const audit = await g.invoke<AuditEntry[]>('admin:audit', { limit: 5 });
     // (Reading the audit is audited itself: look for the resolution among the newest rows.)
     expect(audit.filter((a) => a.action === 'gate.resolve-flag')).toHaveLength(1);
-    expect(audit.find((a) => a.action === 'gate.resolve-flag')).toMatchObject({ action: 'gate.resolve-flag', detail: expect.stringMatching(new RegExp(`over-admission ${ref(1)}.*counted 3 at the gate; office told`)) });
+    expect(audit.find((a) => a.action === 'gate.resolve-flag')).toMatchObject({
+      action: 'gate.resolve-flag',
+      detail: expect.stringMatching(new RegExp(`over-admission ${ref(1)}.*counted 3 at the gate; office told`)),
+      // The same as a code for the screen's language; the note as typed, beneath.
+      detailCoded: { code: 'audit-resolve-flag', params: { flagKind: 'over-admission', reference: ref(1), attraction: 'A', detail: 'counted 3 at the gate; office told' } },
+    });
     expect((await g.invoke<GateFlagPage>('gate:flags', {})).total).toBe(59);
 
     // The same counts again do not bring it back; new counts do.

@@ -56,7 +56,12 @@ describe('kiosk host boot', () => {
     expect(fields).toEqual(expect.arrayContaining(['services.fetchIntervalSeconds', 'colour', 'api.baseUrl']));
     expect(running.boot.problem).toMatchObject({ code: 'config-invalid', params: { file, count: running.boot.problem?.issues?.length } });
     const interval = running.boot.problem?.issues?.find((i) => i.field === 'services.fetchIntervalSeconds');
-    expect(interval).toEqual({ field: 'services.fetchIntervalSeconds', expected: expect.stringMatching(/number/) });
+    expect(interval).toEqual({
+      field: 'services.fetchIntervalSeconds',
+      expected: expect.stringMatching(/number/),
+      // The same as a shape the screen words in its language: the schema's limits, never the value found.
+      expectedCoded: { kind: 'number', low: 5, high: 86_400 },
+    });
     const log = fs.readFileSync(path.join(dir, 'booth.log'), 'utf8');
     expect(log).toMatch(/config .*services\.fetchIntervalSeconds = "often"; expected .*number/);
     expect(await sha256(file)).toBe(before);

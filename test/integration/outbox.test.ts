@@ -105,7 +105,7 @@ describe('outbox', () => {
       t.clock.advance(5 * 60_000);
       await t.outbox.drain();
     }
-    expect(t.outbox.status()).toMatchObject({ pending: 1, dead: 0 });
+    expect(t.outbox.status()).toMatchObject({ pending: 1, dead: 0, lastErrorCoded: { code: 'net-unreachable', params: { endpoint: 'items' } } });
     up = true;
     t.clock.advance(60_000);
     await t.outbox.drain();
@@ -136,6 +136,8 @@ describe('outbox', () => {
     expect(t.outbox.status()).toMatchObject({ pending: 1, dead: 1 });
     const dead = t.outbox.deadItems();
     expect(dead).toEqual([expect.objectContaining({ id: 1, summary: 'item 1', lastError: expect.stringContaining('HTTP 404') })]);
+    // For the screen's language: refused, with the status; a kind without words of its own has none (its English is shown).
+    expect(dead[0]).toMatchObject({ lastErrorCoded: { code: 'upload-refused', params: { status: 404 } }, summaryCoded: null });
     expect(t.outbox.redrive(1)).toBe(true);
     await t.outbox.drain();
     expect(t.acked).toEqual([3, 1, 2]);
@@ -148,6 +150,7 @@ describe('outbox', () => {
     t.add(1, 'x', { unencodable: true });
     await t.outbox.drain();
     expect(t.outbox.deadItems()[0]?.lastError).toMatch(/cannot be encoded/);
+    expect(t.outbox.deadItems()[0]?.lastErrorCoded).toEqual({ code: 'upload-unencodable', params: { detail: 'no encoder for this' } });
     expect(t.cloud.received).toHaveLength(0);
     await t.outbox.stop();
   });

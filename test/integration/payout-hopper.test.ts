@@ -69,8 +69,10 @@ describe('payout: a hopper power cut whose counters restart at 0 (item 6, 9)', (
     const after = await k.invoke<OwedPayout[]>('payout:record-hand-count', { transactionId: session.transactionId, coins: truth });
     expect(after).toEqual([expect.objectContaining({ transactionId: session.transactionId, reason: 'partial', coinsPaid: truth, needsHandCount: false, payable: 20 - truth })]);
     expect(await k.status()).toMatchObject({ inService: true });
-    const audit = k.kiosk.store.db.prepare("SELECT detail FROM audit WHERE action = 'payout.hand-count'").all() as { detail: string }[];
-    expect(audit).toEqual([{ detail: expect.stringContaining(`counted by hand: ${truth} coins for 20 owed`) }]);
+    const audit = k.kiosk.store.db.prepare("SELECT detail, detail_coded FROM audit WHERE action = 'payout.hand-count'").all() as { detail: string; detail_coded: string }[];
+    expect(audit).toEqual([{ detail: expect.stringContaining(`counted by hand: ${truth} coins for 20 owed`), detail_coded: expect.any(String) }]);
+    // The same as a code with its numbers, for the audit page in the screen's language.
+    expect(JSON.parse(audit[0]!.detail_coded)).toMatchObject({ code: 'audit-hand-count', params: { reference: session.reference, counted: truth, owed: 20 } });
     await k.reportsSent();
     expect(reports(job.id).at(-1)).toMatchObject({ success: false, error: 'hand_count', dispensed: truth });
 
@@ -120,8 +122,9 @@ describe("payout: the server's coin count is bounded by what this kiosk sold (it
 
     // The attendant checked it.
     expect(await k.invoke<OwedPayout[]>('payout:dismiss', { transactionId: session.transactionId })).toEqual([]);
-    const audit = k.kiosk.store.db.prepare("SELECT detail FROM audit WHERE action = 'payout.dismiss'").all() as { detail: string }[];
-    expect(audit).toEqual([{ detail: expect.stringContaining('asked 40 coins') }]);
+    const audit = k.kiosk.store.db.prepare("SELECT detail, detail_coded FROM audit WHERE action = 'payout.dismiss'").all() as { detail: string; detail_coded: string }[];
+    expect(audit).toEqual([{ detail: expect.stringContaining('asked 40 coins'), detail_coded: expect.any(String) }]);
+    expect(JSON.parse(audit[0]!.detail_coded)).toMatchObject({ code: 'audit-dismiss', params: { owedReason: 'asked-more' } });
   });
 
   it('a job asking 0 coins for a paid transaction pays nothing, flags it, and tells the customer the attendant will pay', async () => {

@@ -78,7 +78,8 @@ describe('payout: the customer flow', () => {
     // The screen words it in its language from the code and the amount.
     expect(await k.kiosk.handlers.invoke('payout:start', { amount: 7 })).toMatchObject({
       ok: false,
-      error: { reason: { code: 'payout-amount-not-offered', params: { amount: 7 } } },
+      // The amount with its currency: the screen writes it the venue's way.
+      error: { reason: { code: 'payout-amount-not-offered', params: { amount: 7, currency: expect.any(String) } } },
     });
     // An abandoned QR spends nothing.
     const abandoned = await k.start(10);
@@ -274,6 +275,10 @@ describe('payout: the hopper fails', () => {
     await k.invoke('admin:unlock', { pin: '2468' });
     await k.invoke('payout:refilled', { coins: 500 });
     expect(await k.invoke('payout:back-in-service')).toMatchObject({ inService: true });
+    // Audited with why it was out of service, as its code for the screen's language.
+    const audit = k.kiosk.store.db.prepare("SELECT detail, detail_coded FROM audit WHERE action = 'payout.back-in-service'").get() as { detail: string; detail_coded: string };
+    expect(audit.detail).toMatch(/coins low/);
+    expect(JSON.parse(audit.detail_coded)).toEqual({ code: 'oos-coins-low', params: { left: 60, needed: 80 } });
     await k.kiosk.stop();
   });
 

@@ -97,12 +97,13 @@ describe('serial scanner on a pty (real serialport)', () => {
     const devicePath = path.join(dir, 'device');
     const { scanner, lines, log } = start(devicePath);
     await until(() => expect(scanner.status().error).toBe(`scanner not found at ${devicePath}`));
+    expect(scanner.status().errorCoded).toEqual({ code: 'device-not-found', params: { device: 'scanner', path: devicePath } });
     expect(scanner.status()).toMatchObject({ configured: true, connected: false, path: devicePath });
     await sleep(400); // several retries
     expect(log.lines.filter((l) => l.includes('not found'))).toHaveLength(1);
 
     const p = await pair(dir);
-    await until(() => expect(scanner.status()).toMatchObject({ connected: true, error: null }));
+    await until(() => expect(scanner.status()).toMatchObject({ connected: true, error: null, errorCoded: null }));
     const sim = await simulator(p);
     await sim.write('20260115-000001');
     await until(() => expect(lines.map((l) => l.text)).toEqual(['20260115-000001']));
@@ -125,6 +126,7 @@ describe('serial scanner on a pty (real serialport)', () => {
     await until(() => expect(scanner.status()).toMatchObject({ connected: false, error: `scanner unplugged from ${p.devicePath}` }));
     await sleep(500); // retries against a missing device
     expect(scanner.status().error).toBe(`scanner unplugged from ${p.devicePath}`);
+    expect(scanner.status().errorCoded).toEqual({ code: 'device-unplugged', params: { device: 'scanner', path: p.devicePath } });
     expect(log.lines.filter((l) => l.includes('[warn]'))).toHaveLength(1);
     expect(log.lines.filter((l) => l.includes('[error]'))).toEqual([]);
 

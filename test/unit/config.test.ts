@@ -207,7 +207,11 @@ describe('config', () => {
       expect(lines, JSON.stringify(raw)).not.toContain(secret);
       expect(lines).not.toContain('42');
       // The screen's part carries no value at all.
-      for (const view of result.issues.map(issueView)) expect(Object.keys(view).sort()).toEqual(['expected', 'field']);
+      for (const view of result.issues.map(issueView)) {
+        expect(Object.keys(view).sort()).toEqual(['expected', 'expectedCoded', 'field']);
+        // Its coded words too: the schema's names and limits only.
+        expect(JSON.stringify(view.expectedCoded)).not.toContain(secret);
+      }
     }
     // A plain value that is not secret is still named in the log, to help the installer.
     const plain = parseConfigText(JSON.stringify({ kioskName: 42 }));

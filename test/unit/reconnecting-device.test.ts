@@ -87,7 +87,12 @@ describe('reconnecting device (a line receiver on it)', () => {
     first.lost?.(new Error('Error: Input/output error'));
     expect(receiver.connection()).toEqual({
       connected: false,
-      problem: { kind: 'lost', message: 'receiver connection lost at /dev/booth-lora: Input/output error' },
+      problem: {
+        kind: 'lost',
+        message: 'receiver connection lost at /dev/booth-lora: Input/output error',
+        // The same for the screen's language: the device, its path, the OS's words beneath.
+        reason: { code: 'device-lost', params: { device: 'receiver', path: '/dev/booth-lora', detail: 'Input/output error' } },
+      },
     });
     expect(first.closed).toBe(true);
 

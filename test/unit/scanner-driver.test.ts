@@ -104,7 +104,7 @@ describe('serial scanner driver (fake port, fake timers)', () => {
     const { s, log } = scanner(device, { path: null });
     s.start();
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(s.status()).toEqual({ configured: false, connected: false, path: null, lastScanAt: null, error: null });
+    expect(s.status()).toEqual({ configured: false, connected: false, path: null, lastScanAt: null, error: null, errorCoded: null });
     expect(device.openCalls).toHaveLength(0);
     expect(log.lines.filter((l) => l.includes('keyboard-wedge'))).toHaveLength(1);
     await s.stop();
@@ -116,7 +116,14 @@ describe('serial scanner driver (fake port, fake timers)', () => {
     const { s, log, statuses } = scanner(device);
     s.start();
     await vi.advanceTimersByTimeAsync(0);
-    expect(s.status()).toEqual({ configured: true, connected: false, path: '/dev/booth-scanner', lastScanAt: null, error: 'scanner not found at /dev/booth-scanner' });
+    expect(s.status()).toEqual({
+      configured: true,
+      connected: false,
+      path: '/dev/booth-scanner',
+      lastScanAt: null,
+      error: 'scanner not found at /dev/booth-scanner',
+      errorCoded: { code: 'device-not-found', params: { device: 'scanner', path: '/dev/booth-scanner' } },
+    });
     expect(statuses.at(-1)).toEqual(s.status());
 
     const start = Date.now();

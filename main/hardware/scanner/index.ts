@@ -53,7 +53,7 @@ const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
 export function createSerialScanner(options: SerialScannerOptions): SerialScanner {
   const { path, log, clock } = options;
   const splitter = createLineSplitter({ terminator: options.terminator, maxLength: options.maxLength });
-  let current: ScannerStatus = { configured: path !== null, connected: false, path, lastScanAt: null, error: null };
+  let current: ScannerStatus = { configured: path !== null, connected: false, path, lastScanAt: null, error: null, errorCoded: null };
 
   const setStatus = (patch: Partial<ScannerStatus>): void => {
     const next = { ...current, ...patch };
@@ -62,7 +62,8 @@ export function createSerialScanner(options: SerialScannerOptions): SerialScanne
       next.connected === current.connected &&
       next.path === current.path &&
       next.lastScanAt === current.lastScanAt &&
-      next.error === current.error
+      next.error === current.error &&
+      JSON.stringify(next.errorCoded) === JSON.stringify(current.errorCoded)
     ) {
       return;
     }
@@ -98,7 +99,7 @@ export function createSerialScanner(options: SerialScannerOptions): SerialScanne
       for (const line of splitter.push(chunk)) deliver(line);
     },
     onClose: () => splitter.reset(),
-    onChange: ({ connected, problem }) => setStatus({ connected, error: problem?.message ?? null }),
+    onChange: ({ connected, problem }) => setStatus({ connected, error: problem?.message ?? null, errorCoded: problem?.reason ?? null }),
   });
 
   return {

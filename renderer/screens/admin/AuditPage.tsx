@@ -5,6 +5,7 @@ import type { AuditEntry } from '../../../preload/contract';
 import { useStatus } from '../../app/contexts';
 import { localeOf } from '../../app/i18n';
 import { BigButton } from '../../components/BigButton';
+import { ReasonText } from '../../components/ReasonText';
 import { StackTable } from '../../components/StackTable';
 import { AdminError } from './AdminError';
 import { auditAction, auditDetail } from './auditText';
@@ -67,8 +68,16 @@ export function AuditPage({ adminCall }: { adminCall: AdminCall }) {
               id: 'detail',
               header: t('admin.audit.detail'),
               cell: (e) => {
+                // Main's code with values (a row from an older kiosk has only its English detail).
+                if (e.detailCoded) return <ReasonText reason={e.detailCoded} english={e.detail ?? ''} testId="audit-detail" />;
                 const words = auditDetail(e.action, e.detail, t);
-                return words ? <span data-untranslated={words.translated ? undefined : 'true'}>{words.text}</span> : '';
+                return words ? (
+                  <span data-untranslated={words.translated ? undefined : 'true'} data-testid="audit-detail">
+                    {words.text}
+                  </span>
+                ) : (
+                  ''
+                );
               },
             },
           ]}

@@ -49,7 +49,7 @@ export function ConfigTree({ config }: { config: unknown }) {
   const entries = Array.isArray(config) ? config.map((v, i) => [String(i), v] as const) : Object.entries(config as object);
   return (
     // Setting names and values are data, not words: the translation check leaves them out.
-    <ul className="config-tree" data-testid="ov-config" data-untranslated="true">
+    <ul className="config-tree" data-testid="ov-config" data-untranslated="true" data-quoted="true">
       {entries.map(([k, v]) => (
         <Node key={k} name={k} value={v} path={k} />
       ))}

@@ -17,7 +17,8 @@ export function LanApiCard({ api }: { api: LanApiStatus }) {
             {t(`admin.overview.lanApi.states.${api.state}`)}
           </span>
           {api.state === 'off' ? <div className="muted">{t('admin.overview.lanApi.offHint')}</div> : null}
-          {api.error ? <div data-untranslated="true">{api.error}</div> : null}
+          {/* The OS's words (e.g. the port in use), beneath the state. */}
+          {api.error ? <div data-untranslated="true" data-quoted="true">{api.error}</div> : null}
         </Row>
         {api.url ? (
           <Row label={t('admin.overview.lanApi.address')} testId="ov-lan-api-url">

@@ -57,7 +57,7 @@ export function LogsPage({ adminCall }: { adminCall: AdminCall }) {
       </div>
       {error ? <AdminError message={error} /> : null}
       {data && data.lines.length === 0 ? <p className="muted">{t('admin.logs.empty')}</p> : null}
-      <pre className="log-lines" ref={pre} data-testid="logs-lines" data-untranslated="true">
+      <pre className="log-lines" ref={pre} data-testid="logs-lines" data-untranslated="true" data-quoted="true">
         {(data?.lines ?? []).map((line, i) => (
           <div key={i} className="log-line" data-testid="log-line">
             {logLineInZone(line, zone)}

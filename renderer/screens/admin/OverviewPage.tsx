@@ -246,7 +246,7 @@ export function OverviewPage({ overview, adminCall }: { overview: AdminOverview;
       <section className="admin-card">
         <details className="fold" data-testid="ov-log-fold">
           <summary>{t('admin.overview.recentLog')}</summary>
-          <pre className="log-lines log-lines--short" data-testid="ov-log" data-untranslated="true">
+          <pre className="log-lines log-lines--short" data-testid="ov-log" data-untranslated="true" data-quoted="true">
             {(log ?? []).map((line, i) => (
               <div key={i} className="log-line">
                 {logLineInZone(line, zone)}

@@ -209,7 +209,11 @@ export function PinScreen() {
   } else if (phase.note?.kind === 'error') {
     notice = (
       <Notice kind="error" testId="pin-message">
-        {t('pin.error')} <span data-untranslated="true">{phase.note.message}</span>
+        {t('pin.error')}{' '}
+        {/* Only an unexpected failure gets here: main's diagnostic words, after ours. */}
+        <span data-untranslated="true" data-quoted="true">
+          {phase.note.message}
+        </span>
       </Notice>
     );
   }

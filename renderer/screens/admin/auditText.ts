@@ -24,6 +24,7 @@ export const AUDIT_ACTIONS = [
   'payout.pay-owed',
   'payout.hand-count',
   'payout.dismiss',
+  'api.job-run',
 ] as const;
 
 const known: ReadonlySet<string> = new Set(AUDIT_ACTIONS);

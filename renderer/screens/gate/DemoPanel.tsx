@@ -76,8 +76,12 @@ export function DemoPanel() {
         {t('gate.demo.open')}
       </BigButton>
       {error ? (
-        <p className="demo-panel__error" role="alert" data-testid="demo-error" data-untranslated="true">
-          {error}
+        <p className="demo-panel__error" role="alert" data-testid="demo-error">
+          {t('gate.demo.failed')}{' '}
+          {/* Main's words for what failed (the simulator's pty, the bridge), after ours. */}
+          <span data-untranslated="true" data-quoted="true">
+            {error}
+          </span>
         </p>
       ) : null}
     </div>

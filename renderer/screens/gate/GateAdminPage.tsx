@@ -6,7 +6,7 @@
  */
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { DownloadInfo, GateAdminSummary } from '../../../preload/contract';
+import type { BoothError, DownloadInfo, GateAdminSummary } from '../../../preload/contract';
 import { useStatus } from '../../app/contexts';
 import { localeOf } from '../../app/i18n';
 import type { AdminPageProps } from '../../app/modules';
@@ -15,6 +15,7 @@ import { useReloadSoon } from '../../app/useReloadSoon';
 import { BigButton } from '../../components/BigButton';
 import { Icon } from '../../components/Icon';
 import { KeyValue as Row, KeyValueCard } from '../../components/KeyValueCard';
+import { ReasonText } from '../../components/ReasonText';
 import { StackTable } from '../../components/StackTable';
 import { AdminError } from '../admin/AdminError';
 import { formatTimestamp } from '../admin/format';
@@ -79,7 +80,7 @@ export function GateAdminPage(_props: AdminPageProps) {
   const adminCall = useAdminCall();
   const [summary, setSummary] = useState<GateAdminSummary | null>(null);
   const [download, setDownload] = useState<DownloadInfo | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Pick<BoothError, 'message' | 'reason'> | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const alive = useRef(true);
   useEffect(
@@ -96,7 +97,7 @@ export function GateAdminPage(_props: AdminPageProps) {
       setSummary(r.value);
       setDownload((d) => (d?.state === 'running' ? d : r.value.lastDownload));
       setError(null);
-    } else setError(r.error.message);
+    } else setError(r.error);
   }, [adminCall]);
 
   useEffect(() => {
@@ -112,12 +113,12 @@ export function GateAdminPage(_props: AdminPageProps) {
     if (info.state !== 'running') void load();
   });
 
-  const act = async (name: string, work: () => Promise<{ ok: boolean; error?: { message: string } }>) => {
+  const act = async (name: string, work: () => Promise<{ ok: boolean; error?: Pick<BoothError, 'message' | 'reason'> }>) => {
     setBusy(name);
     const r = await work();
     if (!alive.current) return;
     setBusy(null);
-    if (!r.ok) setError(r.error?.message ?? 'failed');
+    if (!r.ok) setError(r.error ?? { message: 'failed' });
     await load();
   };
 
@@ -127,13 +128,13 @@ export function GateAdminPage(_props: AdminPageProps) {
     if (!alive.current) return;
     setBusy(null);
     if (r.ok) setDownload((d) => (d?.state === 'running' && r.value.state !== 'running' ? d : r.value));
-    else setError(r.error.message);
+    else setError(r.error);
   };
 
   if (!summary) {
     return (
       <div className="admin-page" data-testid="admin-gate">
-        {error ? <AdminError message={error} /> : <p className="muted">{t('common.loading')}</p>}
+        {error ? <AdminError message={error.message} reason={error.reason} /> : <p className="muted">{t('common.loading')}</p>}
       </div>
     );
   }
@@ -154,7 +155,7 @@ export function GateAdminPage(_props: AdminPageProps) {
           {t('common.refresh')}
         </BigButton>
       </div>
-      {error ? <AdminError message={error} /> : null}
+      {error ? <AdminError message={error.message} reason={error.reason} testId="gate-admin-error" /> : null}
       {summary.timeZoneHint ? <TimeZoneNotice hint={summary.timeZoneHint} testId="gate-time-zone-hint" /> : null}
 
       <div className="admin-grid">
@@ -197,7 +198,9 @@ export function GateAdminPage(_props: AdminPageProps) {
                     header: t('gate.admin.deadUpload'),
                     cell: (item) => (
                       <>
-                        <div data-untranslated="true">{item.summary}</div>
+                        <div>
+                          <ReasonText reason={item.summaryCoded} english={item.summary} testId={`dead-summary-${item.id}`} />
+                        </div>
                         <div className="muted">{t('gate.admin.deadMeta', { time: when(item.createdAt), count: item.attempts })}</div>
                       </>
                     ),
@@ -206,9 +209,8 @@ export function GateAdminPage(_props: AdminPageProps) {
                     id: 'error',
                     header: t('gate.admin.deadError'),
                     className: 'dead-error',
-                    untranslated: true,
                     testId: (item) => `dead-error-${item.id}`,
-                    cell: (item) => item.lastError ?? '—',
+                    cell: (item) => (item.lastError === null ? '—' : <ReasonText reason={item.lastErrorCoded} english={item.lastError} />),
                   },
                   {
                     id: 'retry',
@@ -239,8 +241,8 @@ export function GateAdminPage(_props: AdminPageProps) {
             {when(sync.lastUploadAt)}
           </Row>
           {sync.lastError ? (
-            <Row label={t('gate.admin.lastError')} testId="gate-sync-error" untranslated>
-              {sync.lastError}
+            <Row label={t('gate.admin.lastError')}>
+              <ReasonText reason={sync.lastErrorCoded} english={sync.lastError} testId="gate-sync-error" />
             </Row>
           ) : null}
         </KeyValueCard>
@@ -282,8 +284,8 @@ export function GateAdminPage(_props: AdminPageProps) {
             </>
           ) : null}
           {last.error ? (
-            <Row label={t('gate.admin.errors')} testId="gate-download-error" untranslated>
-              {last.error}
+            <Row label={t('gate.admin.errors')}>
+              <ReasonText reason={last.errorCoded} english={last.error} testId="gate-download-error" />
             </Row>
           ) : null}
         </KeyValueCard>
@@ -307,8 +309,8 @@ export function GateAdminPage(_props: AdminPageProps) {
             {when(scanner.lastScanAt)}
           </Row>
           {scanner.error ? (
-            <Row label={t('gate.admin.error')} testId="gate-scanner-error" untranslated>
-              {scanner.error}
+            <Row label={t('gate.admin.error')}>
+              <ReasonText reason={scanner.errorCoded} english={scanner.error} testId="gate-scanner-error" />
             </Row>
           ) : null}
         </KeyValueCard>

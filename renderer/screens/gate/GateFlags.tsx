@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { GateFlag, GateFlagPage } from '../../../preload/contract';
+import type { BoothError, GateFlag, GateFlagPage } from '../../../preload/contract';
 import { BigButton } from '../../components/BigButton';
 import { Icon } from '../../components/Icon';
 import { PagedList } from '../../components/PagedList';
@@ -32,7 +32,7 @@ export interface GateFlagsProps {
   when(iso: string | null): string;
   /** After a resolve: reload the summary. */
   onChanged(): Promise<void>;
-  onError(message: string): void;
+  onError(error: Pick<BoothError, 'message' | 'reason'>): void;
 }
 
 export function GateFlags({ firstPage, adminCall, when, onChanged, onError }: GateFlagsProps) {
@@ -63,7 +63,7 @@ export function GateFlags({ firstPage, adminCall, when, onChanged, onError }: Ga
     setBusy(true);
     const r = await adminCall('gate:flags', { before: Math.min(nextBefore, shown.at(-1)?.id ?? nextBefore) });
     setBusy(false);
-    if (!r.ok) return onError(r.error.message);
+    if (!r.ok) return onError(r.error);
     setLoadedBelow(lastFirst);
     setMore((m) => ({ flags: [...(m?.flags ?? []), ...r.value.flags], nextBefore: r.value.nextBefore }));
   };
@@ -73,7 +73,7 @@ export function GateFlags({ firstPage, adminCall, when, onChanged, onError }: Ga
     const text = note.trim();
     const r = await adminCall('gate:resolve-flag', text ? { id: flag.id, note: text } : { id: flag.id });
     setBusy(false);
-    if (!r.ok) return onError(r.error.message);
+    if (!r.ok) return onError(r.error);
     setGone((g) => new Set([...g, flag.id]));
     setResolving(null);
     setNote('');

@@ -299,10 +299,10 @@ export function PayoutAdminPage(_props: AdminPageProps) {
                   <>
                     <div>{t('payout.admin.unreadableSummary')}</div>
                     {/* What the validator said and what the server sent: the peer's data, shown as it is. */}
-                    <div data-testid="unreadable-problem" data-untranslated="true">
+                    <div data-testid="unreadable-problem" data-untranslated="true" data-quoted="true">
                       {j.problem}
                     </div>
-                    <div className="muted mono unreadable__excerpt" data-untranslated="true">
+                    <div className="muted mono unreadable__excerpt" data-untranslated="true" data-quoted="true">
                       {j.excerpt}
                     </div>
                   </>
@@ -344,7 +344,7 @@ export function PayoutAdminPage(_props: AdminPageProps) {
                     {t(`payout.admin.hopperError.${hopper.lastErrorKind}`)}
                   </span>
                   {/* The device's or the OS's own words. */}
-                  <span className="muted block" data-untranslated="true">
+                  <span className="muted block" data-untranslated="true" data-quoted="true">
                     {hopper.lastError}
                   </span>
                 </>

@@ -10,7 +10,9 @@
 import { Fragment } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BootInfo, BootProblem } from '../../../preload/contract';
+import { localeOf } from '../../app/i18n';
 import { Icon } from '../../components/Icon';
+import { expectationWords } from './expectationWords';
 
 /** A dotted field path that may wrap after each dot, never inside a name. */
 function BreakAtDots({ text }: { text: string }) {
@@ -87,7 +89,8 @@ function wordsFor(problem: BootProblem, t: T): Words {
 const untranslated = (yes: boolean) => (yes ? { 'data-untranslated': 'true' } : {});
 
 export function ProblemScreen({ boot }: { boot: BootInfo }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const locale = localeOf(i18n.resolvedLanguage);
   const problem = boot.problem;
   const state = boot.state;
   const words = problem ? wordsFor(problem, t) : null;
@@ -152,9 +155,9 @@ export function ProblemScreen({ boot }: { boot: BootInfo }) {
                       <td className="mono problem-table__field" data-testid="issue-field">
                         <BreakAtDots text={issue.field} />
                       </td>
-                      {/* What the validator expects, worded by main in English. */}
-                      <td data-testid="issue-expected" data-untranslated="true">
-                        {issue.expected}
+                      {/* What the field expects, in the screen's language (main's English from an older host). */}
+                      <td data-testid="issue-expected" data-kind={issue.expectedCoded?.kind} {...untranslated(!issue.expectedCoded)}>
+                        {issue.expectedCoded ? expectationWords(issue.expectedCoded, t, locale) : issue.expected}
                       </td>
                     </tr>
                   ))}
@@ -166,7 +169,7 @@ export function ProblemScreen({ boot }: { boot: BootInfo }) {
         {words?.detail ? (
           <section className="problem__detail">
             <h2>{t('problem.detail')}</h2>
-            <p data-testid="problem-detail" data-untranslated="true">
+            <p data-testid="problem-detail" data-untranslated="true" data-quoted="true">
               {words.detail}
             </p>
           </section>

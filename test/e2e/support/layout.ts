@@ -2,8 +2,9 @@
  * Checks a screen the way a person looks at it, at the three sizes Pi kiosks
  * use: nothing sticks out of the viewport or out of its own box, the status
  * bar is one row (and a small share of a 7" screen), and an Indonesian screen
- * shows no English from the catalogue. Text main sends in English to the
- * attendant is marked `data-untranslated` by the screen and left out.
+ * shows no English from the catalogue, nor main's English as the only words:
+ * what the screen quotes from outside (device, OS, server, log, config) is
+ * marked `data-untranslated` and `data-quoted` and left out.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -86,6 +87,23 @@ export async function englishOnScreen(page: Page, fragments = englishFragments()
   const patterns = fragments.map((f) => [f, new RegExp(`(?<![\\p{L}\\p{N}])${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'u')] as const);
   for (const text of texts) for (const [f, re] of patterns) if (re.test(text)) found.add(`"${f}" in "${text.slice(0, 120)}"`);
   return [...found];
+}
+
+/**
+ * Text main sent in English and the screen shows as the only words: a visible
+ * `data-untranslated` part that is not quoted text from outside (the device's,
+ * the OS's or the server's words, a log, the config, marked `data-quoted`,
+ * shown beneath our own words). Such a part is main's own sentence: it must
+ * travel as a code the screen translates.
+ */
+export function untranslatedSentences(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('[data-untranslated="true"]:not([data-quoted="true"])')]
+      .filter((el) => el instanceof HTMLElement && el.checkVisibility() && el.closest('details:not([open]) > :not(summary)') === null)
+      .map((el) => (el.textContent ?? '').trim())
+      .filter((text) => text !== '')
+      .map((text) => `"${text.slice(0, 120)}"`),
+  );
 }
 
 /**
@@ -205,6 +223,7 @@ export async function checkScreen(page: Page, lang: 'en' | 'id', where: string, 
     for (const p of await adminTabsProblems(page)) problems.push(`${at}: ${p}`);
     for (const p of (await options.each?.(size)) ?? []) problems.push(`${at}: ${p}`);
     if (lang === 'id') for (const p of await englishOnScreen(page, fragments)) problems.push(`${at}: English ${p}`);
+    if (lang === 'id') for (const p of await untranslatedSentences(page)) problems.push(`${at}: main's English shown alone ${p}`);
     if (options.shot && size.name !== '1920x1080') await screenshot(page, `${options.shot}-${lang}-${size.name}`);
   }
   await page.setViewportSize({ width: 800, height: 480 });
