@@ -50,15 +50,12 @@ function moduleDir(): string {
 }
 
 /**
- * resources/update-keys of this build: beside the bundle in a package
- * (resources/ is packed with it), or in the source checkout.
+ * resources/update-keys of this build (electron-builder packs resources/
+ * into the app beside dist/).
  */
 export function defaultKeyDir(): string {
-  const candidates = [
-    path.join(moduleDir(), '..', 'resources', 'update-keys'),
-    path.join(moduleDir(), '..', '..', 'resources', 'update-keys'),
-  ];
-  return candidates.find((c) => fs.existsSync(c)) ?? candidates[1]!;
+  // main/updates/ in a checkout, dist/main/ in the bundle: the app's root is two folders up.
+  return path.join(moduleDir(), '..', '..', 'resources', 'update-keys');
 }
 
 /** A new Ed25519 key pair: the private key as PKCS#8 PEM, the public as SPKI PEM. */
