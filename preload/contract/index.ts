@@ -8,6 +8,7 @@ import { adminHandlers, type AdminEvents, type AdminValues } from './admin';
 import { gateHandlers, type GateEvents, type GateValues } from './gate';
 import { kioskHandlers, type KioskEvents, type KioskValues } from './kiosk';
 import { payoutHandlers, type PayoutEvents, type PayoutValues } from './payout';
+import { updatesHandlers, type UpdatesEvents, type UpdatesValues } from './updates';
 import type { Result } from './result';
 
 export * from './result';
@@ -16,12 +17,14 @@ export type * from './kiosk';
 export type * from './admin';
 export type * from './gate';
 export type * from './payout';
+export type * from './updates';
 
 export const handlerSchemas = {
   ...kioskHandlers,
   ...adminHandlers,
   ...gateHandlers,
   ...payoutHandlers,
+  ...updatesHandlers,
 };
 
 export type HandlerSchemas = typeof handlerSchemas;
@@ -31,10 +34,10 @@ export type HandlerArgs<N extends HandlerName> = z.input<HandlerSchemas[N]>;
 /** Arguments as a handler receives them, validated and with defaults applied. */
 export type HandlerParsedArgs<N extends HandlerName> = z.output<HandlerSchemas[N]>;
 
-type AllValues = KioskValues & AdminValues & GateValues & PayoutValues;
+type AllValues = KioskValues & AdminValues & GateValues & PayoutValues & UpdatesValues;
 export type HandlerValue<N extends HandlerName> = N extends keyof AllValues ? AllValues[N] : never;
 
-export type EventMap = KioskEvents & AdminEvents & GateEvents & PayoutEvents;
+export type EventMap = KioskEvents & AdminEvents & GateEvents & PayoutEvents & UpdatesEvents;
 export type EventName = keyof EventMap;
 export const eventNames: readonly EventName[] = [
   'kiosk:status',
@@ -45,6 +48,7 @@ export const eventNames: readonly EventName[] = [
   'sync:status',
   'payout:progress',
   'payout:status',
+  'updates:status',
 ];
 
 export const isHandlerName = (name: unknown): name is HandlerName =>

@@ -16,6 +16,7 @@ import { PayoutAdminPage } from '../screens/payout/PayoutAdminPage';
 import { PAYOUT_SESSION_ROUTE, PayoutService } from '../screens/payout/PayoutService';
 import { PayoutSessionScreen } from '../screens/payout/PayoutSessionScreen';
 import { PayoutStart } from '../screens/payout/PayoutStart';
+import { UpdatesAdminPage } from '../screens/updates/UpdatesAdminPage';
 import type { Route } from './router';
 
 export interface ModulePurpose {
@@ -70,4 +71,5 @@ export interface AdminPageProps {
 export const adminPages: Readonly<Record<string, ComponentType<AdminPageProps>>> = {
   gate: GateAdminPage,
   payout: PayoutAdminPage,
+  updates: UpdatesAdminPage,
 };
