@@ -4,7 +4,7 @@
  * scanning meanwhile sees no delay).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { digestFile, type FileDigest } from './file-check';
+import { digestFileSync, type FileDigest } from './file-check';
 
 export type HashWorkerMessage = { type: 'progress'; bytes: number } | { type: 'done'; digest: FileDigest } | { type: 'error'; message: string };
 
@@ -12,12 +12,14 @@ const port = parentPort;
 if (!port) throw new Error('hash-worker must run in a worker thread');
 const { file } = workerData as { file: string };
 let reported = 0;
-digestFile(file, (bytes) => {
-  if (bytes - reported >= 16 * 1024 * 1024) {
-    reported = bytes;
-    port.postMessage({ type: 'progress', bytes } satisfies HashWorkerMessage);
-  }
-}).then(
-  (digest) => port.postMessage({ type: 'done', digest } satisfies HashWorkerMessage),
-  (error: unknown) => port.postMessage({ type: 'error', message: (error as Error).message } satisfies HashWorkerMessage),
-);
+try {
+  const digest = digestFileSync(file, (bytes) => {
+    if (bytes - reported >= 16 * 1024 * 1024) {
+      reported = bytes;
+      port.postMessage({ type: 'progress', bytes } satisfies HashWorkerMessage);
+    }
+  });
+  port.postMessage({ type: 'done', digest } satisfies HashWorkerMessage);
+} catch (error) {
+  port.postMessage({ type: 'error', message: (error as Error).message } satisfies HashWorkerMessage);
+}

@@ -213,6 +213,13 @@ export function createUpdater(deps: UpdaterDeps): Updater {
     // Signed by a pinned key: its release time is trusted from now on (after judging this one).
     state.trustTime(new Date(release.releasedAt));
     const available = { version: release.version, releasedAt: release.releasedAt, expiresAt: release.expiresAt, rolloutPercent: release.rolloutPercent, size: release.size };
+    // The fleet admin withdrew the staged version (rollout 0, expired): it does not install.
+    const staged = readStaged();
+    if (staged && staged.version === release.version && decision.kind !== 'take' && decision.kind !== 'up-to-date') {
+      fs.rmSync(stagedDir, { recursive: true, force: true });
+      record('refused', staged.version, 'withdrawn', `${staged.version} is no longer offered to this kiosk: the staged copy is dropped`);
+      set({ staged: null });
+    }
     if (decision.kind === 'refused') return refused(decision.refusal.code, decision.refusal.message, release.version);
     set({ available });
     if (decision.kind === 'up-to-date') {

@@ -13,11 +13,13 @@ import { coreBenches } from './core';
 import { gateBenches } from './gate';
 import { payoutBenches } from './payout';
 import { progress } from './format';
+import { updateBenches } from './update';
 
 const suites: Record<string, Readonly<Record<string, () => Promise<void>>>> = {
   core: coreBenches,
   gate: gateBenches,
   payout: payoutBenches,
+  update: updateBenches,
 };
 const benchNames = Object.values(suites).flatMap((benches) => Object.keys(benches));
 

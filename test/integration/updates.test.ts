@@ -255,6 +255,17 @@ describe('updates: refused, with the reason', () => {
     expect(await refusedCode(plain)).toBe('failed:insecure-url');
   });
 
+  it('drops a staged release the fleet admin withdrew (rollout 0)', async () => {
+    const t = await setup();
+    t.publish('0.3.0');
+    expect((await t.updater.check()).kind).toBe('staged');
+    t.publish('0.3.0', { rolloutPercent: 0 });
+    expect(await t.updater.check()).toEqual({ kind: 'not-in-rollout', version: '0.3.0' });
+    expect(stagedFiles(t.dir)).toEqual([]);
+    expect(t.updater.staged()).toBeNull();
+    expect(createUpdateStateStore(t.store.db).history(5).some((h) => h.code === 'withdrawn')).toBe(true);
+  });
+
   it('waits outside the rollout without downloading', async () => {
     const t = await setup();
     t.publish('0.3.0', { rolloutPercent: 0 });
