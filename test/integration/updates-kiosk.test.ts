@@ -12,6 +12,8 @@ import { hashPin } from '../../main/config';
 import type { KioskModule } from '../../main/modules/module';
 import type { StagedRelease } from '../../main/updates/updater';
 import type { UpdatesStatus } from '../../preload/contract';
+import { startCloudSim } from '../cloud-sim/server';
+import { gateKiosk, ref, TODAY } from '../support/gate';
 import { testKiosk } from '../support/kiosk';
 import { sha512Base64, signedManifest, testKey, testRelease } from '../support/releases';
 import { tempDir } from '../support/temp';
@@ -119,6 +121,23 @@ describe('updates in the kiosk', () => {
     expect(fs.readFileSync(path.join(dir, 'updates/ready'), 'utf8').trim()).toBe('0.0.0-test');
     await t.kiosk.runJob('updates.check');
     expect((await t.status()).problem).toMatchObject({ kind: 'refused', code: 'reverted-before', version: '0.3.0' });
+  });
+
+  it('the real gate holds an install while a customer chooses how many persons enter, and while the admission waits to upload', async () => {
+    const cloud = await startCloudSim({ tickets: [{ bookingDate: TODAY, referenceNo: ref(1), attractions: { A: { pax: 3, used: 0 } } }] });
+    cleanups.push(() => cloud.close());
+    const g = await gateKiosk(tempDir(), cloud, { updates: { baseUrl: 'https://127.0.0.1:9/updates/', maintenanceWindow: { start: '00:00', end: '00:00' } } });
+    cleanups.push(() => g.kiosk.stop());
+    await g.sync();
+    const blockers = async () => (await g.invoke<UpdatesStatus>('updates:status')).blockers.map((b) => b.code);
+    expect(await blockers()).toEqual([]);
+    const scan = await g.scan(ref(1));
+    expect(scan.kind).toBe('valid');
+    expect(await blockers()).toEqual(['busy']);
+    await g.invoke('gate:admit', { scanId: scan.kind === 'valid' ? scan.scanId : '', persons: 2 });
+    expect(await blockers()).toEqual(['uploads-queued']);
+    await g.sync();
+    expect(await blockers()).toEqual([]);
   });
 
   it('is off without updates.baseUrl: no jobs, the page says so', async () => {
