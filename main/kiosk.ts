@@ -14,6 +14,7 @@ import { moduleFactories, type ModuleFactory, type ModuleHostOptions } from './m
 import type { Platform } from './platform';
 import { createScheduler } from './schedule';
 import { openStore, type Store } from './store';
+import { createUpdatesModule, type UpdatesOptions } from './updates';
 import { createOutbox } from './sync';
 
 /** The host's options; per module (`gate`, `payout`): wiring such as a demo scanner or a simulated hopper. */
@@ -25,6 +26,8 @@ export interface KioskOptions extends ModuleHostOptions {
   demoPin?: string;
   /** Replaces the factory of a module named in the config (tests: a module with a failing job or an extra route). */
   moduleFactories?: Partial<Record<ModuleName, ModuleFactory>>;
+  /** Signed updates (kiosk-wide): the host's restart, and for tests the pinned keys and the update host's CA. */
+  updates?: UpdatesOptions;
 }
 
 export interface Kiosk {
@@ -83,6 +86,9 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
   });
   const ctx: ModuleContext = { config, platform, store, events, cloud, outbox, admin };
   modules = config.modules.map((name) => (options.moduleFactories?.[name] ?? moduleFactories[name])(ctx, options));
+  // Kiosk-wide, after the configured modules: it installs only when none of them is busy.
+  const configured = modules;
+  modules = [...configured, createUpdatesModule(ctx, { ...options.updates, busy: () => configured.flatMap((m) => m.busy?.() ?? []) })];
 
   // Only the modules that run contribute routes: another module's route is a 404 like any unknown path.
   const lanApi = config.lanApi.enabled

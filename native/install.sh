@@ -4,7 +4,14 @@
 #
 #   sudo native/install.sh booth-0.1.0-arm64.deb        (preferred)
 #   sudo native/install.sh booth-0.1.0-arm64.AppImage
-#   options: --no-enable   install but do not enable/start the kiosk service
+#   options: --no-enable        install but do not enable/start the kiosk service
+#            --manifest FILE    the signed manifest.json (default: manifest.json beside the package)
+#            --verify-only      check the package against its signed manifest, install nothing
+#
+# The package is installed only when a signed manifest vouches for it: signed
+# by a key pinned in the app (resources/update-keys, or BOOTH_UPDATE_KEY_DIR),
+# naming this file, its size and SHA-512, product booth and this machine's arch
+# (`booth release sign` makes it; docs/operations.md, "Shipping a release").
 #
 # Run it from a checkout or from a copy of the native/ folder. It is safe to
 # run again (updates). See docs/operations.md.
@@ -18,23 +25,65 @@ DATA_DIR=/var/lib/booth
 KIOSK_USER=booth
 ENABLE=1
 PACKAGE=
+MANIFEST=
+VERIFY_ONLY=0
+KEY_DIR=${BOOTH_UPDATE_KEY_DIR:-$HERE/../resources/update-keys}
 
 say() { printf '%s\n' "booth-install: $*"; }
 die() { printf '%s\n' "booth-install: $*" >&2; exit 1; }
 
-for arg in "$@"; do
-  case "$arg" in
+while [ $# -gt 0 ]; do
+  case "$1" in
     --no-enable) ENABLE=0 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
-    -*) die "unknown option $arg" ;;
-    *) PACKAGE=$arg ;;
+    --verify-only) VERIFY_ONLY=1 ;;
+    --manifest) [ $# -ge 2 ] || die "--manifest needs a file"; MANIFEST=$2; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -*) die "unknown option $1" ;;
+    *) PACKAGE=$1 ;;
   esac
+  shift
 done
 
-[ "$(id -u)" = 0 ] || die "run as root (sudo $0 ...)"
+# The signed manifest must vouch for the package (as the kiosk's updater demands).
+verify_package() {
+  [ -n "$MANIFEST" ] || MANIFEST=$(dirname "$PACKAGE")/manifest.json
+  [ -f "$MANIFEST" ] || die "no signed manifest for $PACKAGE ($MANIFEST is missing): only a file a fleet admin signed is installed (booth release sign)"
+  command -v openssl >/dev/null || die "openssl is needed to check the manifest's signature (apt-get install openssl)"
+  ls "$KEY_DIR"/*.pub >/dev/null 2>&1 || die "no pinned update keys in $KEY_DIR"
+  vdir=$(mktemp -d)
+  # Base64 and hex hold no spaces: the envelope without whitespace is one line.
+  tr -d ' \n\r\t' < "$MANIFEST" > "$vdir/envelope"
+  sed -n 's/.*"signed":"\([A-Za-z0-9+/=]*\)".*/\1/p' "$vdir/envelope" | base64 -d > "$vdir/signed" 2>/dev/null || true
+  sed 's/{"keyId"/\n{"keyId"/g' "$vdir/envelope" | sed -n 's/^{"keyId":"\([0-9a-f]\{16\}\)","sig":"\([A-Za-z0-9+/=]*\)".*/\1 \2/p' > "$vdir/sigs"
+  signer=
+  # A key's id: the first 16 hex digits of SHA-256 over its raw 32 bytes (the end of its DER form).
+  for pub in "$KEY_DIR"/*.pub; do
+    id=$(openssl pkey -pubin -in "$pub" -outform DER 2>/dev/null | tail -c 32 | sha256sum | cut -c 1-16)
+    sig=$(sed -n "s/^$id \(.*\)$/\1/p" "$vdir/sigs" | head -n 1)
+    [ -n "$sig" ] || continue
+    printf '%s' "$sig" | base64 -d > "$vdir/sig" 2>/dev/null || continue
+    if openssl pkeyutl -verify -pubin -inkey "$pub" -rawin -in "$vdir/signed" -sigfile "$vdir/sig" >/dev/null 2>&1; then signer=$id; break; fi
+  done
+  [ -n "$signer" ] || { rm -rf "$vdir"; die "refusing $PACKAGE: $MANIFEST is not signed by a key pinned in $KEY_DIR"; }
+  field() { tr -d '\n' < "$vdir/signed" | sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\)\"\{0,1\}[,}].*/\1/p"; }
+  [ "$(field product)" = booth ] || die "refusing $PACKAGE: the manifest is for product $(field product)"
+  [ "$(field file)" = "$(basename "$PACKAGE")" ] || die "refusing $PACKAGE: the manifest vouches for $(field file)"
+  [ "$(field size)" = "$(wc -c < "$PACKAGE" | tr -d ' ')" ] || die "refusing $PACKAGE: its size is not the signed $(field size) bytes"
+  [ "$(field sha512)" = "$(openssl dgst -sha512 -binary "$PACKAGE" | base64 -w 0)" ] || die "refusing $PACKAGE: its SHA-512 is not the one signed"
+  case "$(field arch):$(uname -m)" in
+    arm64:aarch64|x64:x86_64) ;;
+    *) die "refusing $PACKAGE: it is signed for $(field arch), this machine is $(uname -m)" ;;
+  esac
+  say "$PACKAGE: signed by $signer, booth $(field version) for $(field arch), size and SHA-512 match"
+  rm -rf "$vdir"
+}
+
 [ -n "$PACKAGE" ] || die "which package? usage: sudo $0 booth-<version>-arm64.deb|.AppImage"
 [ -f "$PACKAGE" ] || die "$PACKAGE not found"
-for f in booth-kiosk.service pam.d-booth-kiosk 99-booth-serial.rules booth; do
+verify_package
+[ "$VERIFY_ONLY" = 1 ] && exit 0
+[ "$(id -u)" = 0 ] || die "run as root (sudo $0 ...)"
+for f in booth-kiosk.service pam.d-booth-kiosk 99-booth-serial.rules booth booth-launcher; do
   [ -f "$HERE/$f" ] || die "$HERE/$f is missing (run this script from Booth's native/ folder)"
 done
 
@@ -114,6 +163,8 @@ else
   install -m 0644 "$HERE/99-booth-serial.rules" /etc/udev/rules.d/99-booth-serial.rules
 fi
 install -m 0755 "$HERE/booth" /usr/local/bin/booth
+install -d -m 0755 /usr/local/lib/booth
+install -m 0755 "$HERE/booth-launcher" /usr/local/lib/booth/booth-launcher
 udevadm control --reload-rules || true
 udevadm trigger --subsystem-match=tty || true
 systemctl daemon-reload

@@ -20,6 +20,7 @@ const entries = [
   { in: 'main/headless/cli.ts', out: 'main/headless.cjs' },
   // Worker threads: bundled next to the main bundle (see main/gate/import-runner.ts).
   { in: 'main/gate/import-worker.ts', out: 'main/gate-import-worker.cjs' },
+  { in: 'main/updates/hash-worker.ts', out: 'main/updates-hash-worker.cjs' },
   // The sandboxed preload must be one file that requires nothing but 'electron'.
   { in: 'preload/index.ts', out: 'preload/index.cjs' },
 ];

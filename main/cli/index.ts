@@ -6,6 +6,7 @@
  */
 import { runApiFingerprint, type ApiFingerprintIo } from './api-fingerprint';
 import { runApiKey, type ApiKeyIo } from './api-key';
+import { runRelease } from './release';
 import { runSetPin, type SetPinIo } from './set-pin';
 
 export type CliIo = SetPinIo & ApiKeyIo & ApiFingerprintIo;
@@ -14,6 +15,7 @@ const commands: Record<string, (args: readonly string[], io: CliIo) => Promise<n
   'set-pin': runSetPin,
   'api-key': runApiKey,
   'api-fingerprint': runApiFingerprint,
+  release: runRelease,
 };
 
 /**

@@ -321,6 +321,29 @@ export const intakeSchema = z.strictObject({
   recentPackets: z.number().int().min(10).max(500).default(50).describe('Packets listed on the intake board.'),
 });
 
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'a time of day as "HH:MM" (24 h)' });
+
+export const updatesSchema = z.strictObject({
+  baseUrl: baseUrl
+    .refine((v) => v.startsWith('https://'), { error: 'an https:// URL (updates never come over plain http)' })
+    .nullable()
+    .default(null)
+    .describe('Where releases are published, ending in "/": the kiosk reads {baseUrl}<channel>/<arch>/manifest.json. https only. null: this kiosk does not look for updates. See docs/operations.md, "Shipping a release".'),
+  channel: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { error: 'lowercase letters, digits and -' }).default('stable').describe('The release channel this kiosk follows (a folder under baseUrl).'),
+  checkIntervalMinutes: seconds(5, 10_080).default(60).describe('How often the kiosk looks for a release (admin can also check now).'),
+  requestTimeoutSeconds: seconds(1, 300).default(30).describe('Time limit of the manifest request.'),
+  stallSeconds: seconds(1, 600).default(60).describe('A download that receives nothing for this long is given up (it resumes at the next check).'),
+  maxBytesPerSecond: z.number().int().min(10_000).nullable().default(null).describe('Bandwidth cap of update downloads; null: none.'),
+  maintenanceWindow: z
+    .strictObject({ start: clockTime.default('02:00'), end: clockTime.default('05:00') })
+    .prefault({})
+    .describe('When a staged release installs by itself, in the venue time zone (end before start: across midnight). The attendant can install at any idle moment.'),
+  reportEndpoint: endpoint
+    .nullable()
+    .default('kiosk/update-events')
+    .describe('Booth adds: update decisions are reported (POST, through the upload queue) to this path under api.baseUrl; null: not reported.'),
+});
+
 const prefault = <T extends z.ZodType>(schema: T) => schema.prefault({} as z.input<T>);
 
 export const configSchema = z.strictObject({
@@ -344,6 +367,7 @@ export const configSchema = z.strictObject({
   lanApi: prefault(lanApiSchema),
   sessions: prefault(sessionsSchema),
   intake: prefault(intakeSchema),
+  updates: prefault(updatesSchema),
   /** Demo profile only: simulated devices started by the host. */
   demo: z
     .strictObject({ scannerSimulator: z.boolean().default(false), tickets: z.number().int().min(0).max(100_000).default(1000) })

@@ -130,6 +130,8 @@ function main(): void {
         isPackaged: app.isPackaged,
         defaultDataDir: app.getPath('userData'),
         logToConsole: !app.isPackaged || process.env.BOOTH_LOG_CONSOLE === '1',
+        // The kiosk stops cleanly; booth-launcher (under systemd) swaps in the staged release and starts it.
+        restartForUpdate: () => app.quit(),
       });
       host.then(
         (running) => {

@@ -338,6 +338,7 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
     id: 'gate',
     handlers,
     adminPage: { id: 'gate', title: 'Gate' },
+    busy: () => (pending && clock.monotonicMs() <= pending.expiresAt ? ['a customer is choosing how many persons enter'] : []),
     adminWarnings: () => {
       const hint = zoneCheck.current();
       return hint ? [{ kind: 'gate.time-zone', hint }] : [];

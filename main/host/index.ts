@@ -45,6 +45,8 @@ export interface HostOptions {
   defaultDataDir: string | null;
   /** Mirror the log on stderr. */
   logToConsole: boolean;
+  /** Ends the app so the launcher (native/booth-launcher) can swap in a staged release; absent: the host cannot restart itself. */
+  restartForUpdate?: () => void;
 }
 
 export interface RunningKiosk {
@@ -283,6 +285,7 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
       demo,
       ...(demo ? { demoPin: DEMO_PIN } : {}),
       ...(demoScan ? { gate: { demoScan } } : {}),
+      ...(options.restartForUpdate ? { updates: { restart: options.restartForUpdate } } : {}),
     });
     kiosk.start();
     return { handlers: kiosk.handlers, events: kiosk.events, boot: kiosk.boot, log, kiosk, stop: () => kiosk.stop() };

@@ -28,15 +28,24 @@ export interface ModuleContext {
   admin: AdminModule;
 }
 
+/** Capabilities every kiosk runs, whatever its config's `modules` say (created by main/kiosk.ts). */
+export type KioskWideName = 'updates';
+
 /** What a running module gives the composition root. */
 export interface KioskModule {
-  id: ModuleName;
+  id: ModuleName | KioskWideName;
   /** Contract handlers ("<module>:<verb>"), joined with every other module's. */
   handlers?: HandlerMap;
   /** Its page in admin mode (the renderer shows the component registered under this id). */
   adminPage?: AdminPageInfo;
   /** What the attendant should look at, shown at the top of the admin overview. */
   adminWarnings?(): AdminWarning[];
+  /**
+   * Why the kiosk must not restart now (a customer mid-flow, a payout running
+   * or owed), in words for the log and the attendant; empty when it may.
+   * The updater installs a release only when every module says none.
+   */
+  busy?(): string[];
   /** Scheduled jobs (one scheduler for the kiosk). */
   jobs?: JobSpec[];
   /** Its LAN API routes (served only when the module runs and lanApi.enabled); see main/api/. */

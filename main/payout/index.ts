@@ -204,6 +204,15 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
     id: 'payout',
     handlers,
     adminPage: { id: 'payout', title: 'Payout' },
+    busy: () => {
+      const reasons: string[] = [];
+      const current = session.current();
+      if (current && (current.state === 'waiting-payment' || current.state === 'paying-out')) reasons.push(`a customer's payout is on screen (${current.reference})`);
+      if (sql.openSteps.all().length > 0) reasons.push('a payout is running or being counted');
+      const owed = owedList().length;
+      if (owed > 0) reasons.push(`${owed} payout(s) owed, waiting for the attendant`);
+      return reasons;
+    },
     jobs: [
       { name: 'payout.status', intervalMs: 5_000, run: () => publishStatus() },
       {

@@ -10,6 +10,7 @@
  */
 import type Database from 'better-sqlite3';
 import { moduleSchemas } from '../modules/schemas';
+import { updatesMigrations } from '../updates/migrations';
 import { coreMigrations } from './core-migrations';
 
 /** One step of the schema, as the runner applies it (in one transaction with its user_version). */
@@ -87,6 +88,8 @@ export function joinMigrations(sources: readonly MigrationSource[]): Migration[]
 export const migrations: readonly Migration[] = joinMigrations([
   { owner: 'core', migrations: coreMigrations },
   ...Object.entries(moduleSchemas).map(([owner, schema]) => ({ owner, migrations: schema.migrations })),
+  // Kiosk-wide (not a config-named module): the updater runs on every kiosk.
+  { owner: 'updates', migrations: updatesMigrations },
 ]);
 
 export const APP_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;

@@ -20,6 +20,7 @@ import { SessionsAdminPage } from '../screens/sessions/SessionsAdminPage';
 import { SessionsBoard } from '../screens/sessions/SessionsBoard';
 import { IntakeAdminPage } from '../screens/intake/IntakeAdminPage';
 import { IntakeBoard } from '../screens/intake/IntakeBoard';
+import { UpdatesAdminPage } from '../screens/updates/UpdatesAdminPage';
 import type { Route } from './router';
 
 export interface ModulePurpose {
@@ -80,4 +81,5 @@ export const adminPages: Readonly<Record<string, ComponentType<AdminPageProps>>>
   payout: PayoutAdminPage,
   sessions: SessionsAdminPage,
   intake: IntakeAdminPage,
+  updates: UpdatesAdminPage,
 };

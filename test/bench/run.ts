@@ -15,6 +15,7 @@ import { payoutBenches } from './payout';
 import { sessionsBenches } from './sessions';
 import { intakeBenches } from './intake';
 import { progress } from './format';
+import { updateBenches } from './update';
 
 const suites: Record<string, Readonly<Record<string, () => Promise<void>>>> = {
   core: coreBenches,
@@ -22,6 +23,7 @@ const suites: Record<string, Readonly<Record<string, () => Promise<void>>>> = {
   payout: payoutBenches,
   sessions: sessionsBenches,
   intake: intakeBenches,
+  update: updateBenches,
 };
 const benchNames = Object.values(suites).flatMap((benches) => Object.keys(benches));
 

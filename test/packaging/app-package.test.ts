@@ -329,7 +329,8 @@ module.exports = {
   it('the systemd unit runs that executable under cage, restarts for ever and does not wait for the network', () => {
     const unit = fs.readFileSync(path.join(root, 'native', 'booth-kiosk.service'), 'utf8');
     expect(fs.existsSync(path.join(appOut(), 'booth'))).toBe(true);
-    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/cage .*-- \/opt\/Booth\/booth\b/m);
+    // through the update launcher (native/booth-launcher), which runs /opt/Booth/booth or a verified release
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/cage .*-- \/usr\/local\/lib\/booth\/booth-launcher \/opt\/Booth\/booth /m);
     expect(unit).toMatch(/^Restart=always$/m);
     expect(unit).toMatch(/^User=booth$/m);
     expect(unit).toMatch(/^StartLimitIntervalSec=0$/m);
@@ -342,5 +343,6 @@ module.exports = {
     }
     execFileSync('sh', ['-n', path.join(root, 'native', 'install.sh')]);
     execFileSync('sh', ['-n', path.join(root, 'native', 'booth')]);
+    execFileSync('sh', ['-n', path.join(root, 'native', 'booth-launcher')]);
   });
 });

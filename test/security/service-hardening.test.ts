@@ -55,7 +55,7 @@ describe('booth-kiosk.service', () => {
     // V8's JIT needs writable code; this must not creep in.
     expect(directives('MemoryDenyWriteExecute')).toEqual([]);
     const exec = directives('ExecStart')[0] ?? '';
-    expect(exec).toMatch(/^\/usr\/bin\/cage (?!.*\s-s\b).*-- \/opt\/Booth\/booth\b/);
+    expect(exec).toMatch(/^\/usr\/bin\/cage (?!.*\s-s\b).*-- \/usr\/local\/lib\/booth\/booth-launcher \/opt\/Booth\/booth /);
     expect(unit).toMatch(/^# .*No -s: .*Ctrl\+Alt\+F/m);
     // Electron's profile is not in /home, which ProtectHome hides.
     expect(directives('Environment')).toEqual(expect.arrayContaining(['HOME=/var/lib/booth', 'XDG_CONFIG_HOME=/var/lib/booth/.config']));

@@ -12,6 +12,7 @@ import { moduleSchemas } from '../../main/modules/schemas';
 import { APP_SCHEMA_VERSION, joinMigrations, openStore, type Migration, type ModuleMigration } from '../../main/store';
 import { coreMigrations } from '../../main/store/core-migrations';
 import { migrations } from '../../main/store/migrations';
+import { updatesMigrations } from '../../main/updates/migrations';
 import { tempDir } from '../support/temp';
 import { migrationsBeforeModules } from './fixtures/migrations-before-modules';
 
@@ -78,6 +79,7 @@ describe('migrations per module, one ordered run', () => {
       { owner: 'core', migrations: coreMigrations },
       { owner: 'lockers', migrations: [lockers] },
       ...Object.entries(moduleSchemas).map(([owner, schema]) => ({ owner, migrations: schema.migrations })),
+      { owner: 'updates', migrations: updatesMigrations },
     ]);
     expect(joined.map((m) => m.version)).toEqual([...migrations.map((m) => m.version), next]);
 
