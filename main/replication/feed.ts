@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { FeedTable } from './tables';
+import { CURRENT_SEQ_SQL } from './triggers';
 
 export type FeedOp = 'insert' | 'update' | 'delete';
 export type Row = Record<string, unknown>;
@@ -71,6 +72,7 @@ const emptyByTable = <T>(tables: readonly FeedTable[], make: () => T): Record<st
 export function createFeed(db: Database.Database, tables: readonly FeedTable[]): Feed {
   const byName = new Map(tables.map((t) => [t.table, t]));
   const counter = db.prepare('SELECT value FROM counters WHERE name = ?').pluck();
+  const currentSeq = db.prepare(CURRENT_SEQ_SQL).pluck();
   const entries = db.prepare('SELECT seq, table_name, row_id, op FROM replication_feed WHERE seq > ? ORDER BY seq LIMIT ?');
   const rowStatements = new Map(tables.map((t) => [t.table, db.prepare(`SELECT ${t.selectList} FROM "${t.table}" WHERE ${t.idSql('')} = ?`)]));
   const sinceStatements = new Map(
@@ -90,7 +92,7 @@ export function createFeed(db: Database.Database, tables: readonly FeedTable[]):
 
   return {
     tables,
-    seq: () => counter.get('replication') as number,
+    seq: () => currentSeq.get() as number,
     floor: () => counter.get('replication.floor') as number,
     entriesAfter,
     rowNow,

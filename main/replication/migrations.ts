@@ -13,18 +13,18 @@ export const replicationMigrations: readonly ModuleMigration[] = [
     up(db) {
       db.exec(`
         -- One row per committed change of a replicated table, written by its
-        -- triggers in the change's own transaction. seq comes from the counter
-        -- 'replication' (never reused, whatever is deleted); row_id is the row's
-        -- public id (ANY: an integer id stays an integer).
+        -- triggers in the change's own transaction: seq is one past the newest
+        -- (or past the floor), row_id the row's public id (ANY: an integer id
+        -- stays an integer).
         CREATE TABLE replication_feed (
           seq INTEGER PRIMARY KEY,
           table_name TEXT NOT NULL,
           row_id ANY NOT NULL,
           op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete'))
         ) STRICT;
-        -- The feed's sequence, and its floor: every seq at or below the floor may
-        -- have been pruned, so a replica behind it needs a full export.
-        INSERT INTO counters (name, value) VALUES ('replication', 0), ('replication.floor', 0);
+        -- The feed's floor: every seq at or below it may have been pruned, so a
+        -- replica behind it needs a full export. Seqs never go back below it.
+        INSERT INTO counters (name, value) VALUES ('replication.floor', 0);
         -- Where the sequence stood when (kiosk clock): retention prunes up to a mark old enough.
         CREATE TABLE replication_marks (
           seq INTEGER PRIMARY KEY,

@@ -8,6 +8,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
+import { CURRENT_SEQ_SQL } from './triggers';
 
 const CHUNK = 10_000;
 
@@ -18,7 +19,7 @@ export interface PruneResult {
 
 export async function pruneFeed(db: Database.Database, now: Date, retentionMs: number): Promise<PruneResult> {
   const counter = db.prepare('SELECT value FROM counters WHERE name = ?').pluck();
-  const seq = counter.get('replication') as number;
+  const seq = db.prepare(CURRENT_SEQ_SQL).pluck().get() as number;
   db.prepare('INSERT OR IGNORE INTO replication_marks (seq, at) VALUES (?, ?)').run(seq, now.toISOString());
   const cutoff = new Date(now.getTime() - retentionMs).toISOString();
   const mark = db.prepare('SELECT seq FROM replication_marks WHERE at <= ? ORDER BY seq DESC LIMIT 1').pluck().get(cutoff) as number | undefined;

@@ -6,17 +6,23 @@
  * is dropped; a table declared for the first time has its existing rows
  * entered in the feed (as inserts) in the same transaction as its triggers.
  *
- * The seq is the counter 'replication' in the `counters` table (one row,
- * one small page), never MAX(seq)+1: pruning or deleting never makes a seq
- * come back.
+ * The next seq is one past the newest in the feed, or past the floor when
+ * retention pruned everything: the feed's rightmost page is written by the
+ * change anyway, and the floor (counter 'replication.floor') is only read,
+ * so a change writes one page more than before, not two (a counter row
+ * bumped per change would be its own page: docs/benchmarks.md). No seq comes
+ * back: Booth deletes feed rows only by retention, which raises the floor
+ * past them in the same transaction.
  */
 import type Database from 'better-sqlite3';
 import type { FeedTable } from './tables';
 
 const BACKFILLED_KEY = 'replication.tables';
 
-const NEXT_SEQ = "UPDATE counters SET value = value + 1 WHERE name = 'replication'";
-const SEQ = "(SELECT value FROM counters WHERE name = 'replication')";
+/** The feed's current seq: the newest change, or the floor when there is none above it. */
+export const CURRENT_SEQ_SQL =
+  "SELECT MAX(COALESCE((SELECT MAX(seq) FROM replication_feed), 0), (SELECT value FROM counters WHERE name = 'replication.floor'))";
+const NEXT_SEQ = `(${CURRENT_SEQ_SQL}) + 1`;
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /** The three triggers of a table, by name. */
@@ -24,16 +30,16 @@ function triggersOf(t: FeedTable): Map<string, string> {
   const name = (op: string) => `replication_${t.table}_${op}`;
   const on = `"${t.table}"`;
   const entry = (id: string, op: string, when = '') =>
-    `INSERT INTO replication_feed (seq, table_name, row_id, op) SELECT ${SEQ}, ${literal(t.table)}, ${id}, '${op}'${when};`;
+    `INSERT INTO replication_feed (seq, table_name, row_id, op) SELECT ${NEXT_SEQ}, ${literal(t.table)}, ${id}, '${op}'${when};`;
   const idChanged = ` WHERE ${t.idSql('OLD.')} IS NOT ${t.idSql('NEW.')}`;
   return new Map([
-    [name('insert'), `CREATE TRIGGER "${name('insert')}" AFTER INSERT ON ${on} BEGIN ${NEXT_SEQ}; ${entry(t.idSql('NEW.'), 'insert')} END`],
+    [name('insert'), `CREATE TRIGGER "${name('insert')}" AFTER INSERT ON ${on} BEGIN ${entry(t.idSql('NEW.'), 'insert')} END`],
     [
       name('update'),
       // An update that changes the id takes the old id away: a delete of it first.
-      `CREATE TRIGGER "${name('update')}" AFTER UPDATE ON ${on} BEGIN ${NEXT_SEQ} AND ${t.idSql('OLD.')} IS NOT ${t.idSql('NEW.')}; ${entry(t.idSql('OLD.'), 'delete', idChanged)} ${NEXT_SEQ}; ${entry(t.idSql('NEW.'), 'update')} END`,
+      `CREATE TRIGGER "${name('update')}" AFTER UPDATE ON ${on} BEGIN ${entry(t.idSql('OLD.'), 'delete', idChanged)} ${entry(t.idSql('NEW.'), 'update')} END`,
     ],
-    [name('delete'), `CREATE TRIGGER "${name('delete')}" AFTER DELETE ON ${on} BEGIN ${NEXT_SEQ}; ${entry(t.idSql('OLD.'), 'delete')} END`],
+    [name('delete'), `CREATE TRIGGER "${name('delete')}" AFTER DELETE ON ${on} BEGIN ${entry(t.idSql('OLD.'), 'delete')} END`],
   ]);
 }
 
@@ -70,13 +76,10 @@ export function installFeedTriggers(db: Database.Database, tables: readonly Feed
     for (const [, sql] of missing) db.exec(sql);
     // Rows that were there before their table replicated get their seqs now, in the triggers' transaction.
     for (const t of toBackfill) {
-      const added = db
-        .prepare(
-          `INSERT INTO replication_feed (seq, table_name, row_id, op)
-           SELECT ${SEQ} + ROW_NUMBER() OVER (), ${literal(t.table)}, ${t.idSql('')}, 'insert' FROM "${t.table}"`,
-        )
-        .run().changes;
-      db.prepare("UPDATE counters SET value = value + ? WHERE name = 'replication'").run(added);
+      db.prepare(
+        `INSERT INTO replication_feed (seq, table_name, row_id, op)
+         SELECT (${CURRENT_SEQ_SQL}) + ROW_NUMBER() OVER (), ${literal(t.table)}, ${t.idSql('')}, 'insert' FROM "${t.table}"`,
+      ).run();
     }
     db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(
       BACKFILLED_KEY,

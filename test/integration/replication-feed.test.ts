@@ -23,7 +23,7 @@ interface Entry {
   op: string;
 }
 const feedOf = (db: Database.Database) => db.prepare('SELECT seq, table_name, row_id, op FROM replication_feed ORDER BY seq').all() as Entry[];
-const seqOf = (db: Database.Database) => db.prepare("SELECT value FROM counters WHERE name = 'replication'").pluck().get() as number;
+const seqOf = (db: Database.Database) => createFeed(db, []).seq();
 const schemaOf = (db: Database.Database) => db.prepare('SELECT type, name, sql FROM sqlite_schema ORDER BY name').all();
 
 const admission = (id: string, at = '2026-01-01T10:00:00.000Z') =>
@@ -68,14 +68,16 @@ describe('replication feed', () => {
     raw.close();
   });
 
-  it('never gives a seq twice: deleting the newest row or pruning the whole feed does not bring its seq back', async () => {
+  it('never gives a seq twice: deleting the newest row, or retention pruning the whole feed, does not bring a seq back', async () => {
     const file = path.join(tempDir(), 'booth.db');
     const store = await openStore({ file, log });
     const { db } = store;
     db.exec(admission('a'));
     db.exec(admission('b'));
     db.exec("DELETE FROM admissions WHERE id = 'b'");
-    db.exec('DELETE FROM replication_feed'); // as retention could, down to nothing
+    // Retention pruning the whole feed, up to its newest change.
+    expect(await pruneFeed(db, new Date('2026-03-01T00:00:00.000Z'), 0)).toEqual({ pruned: 3, floor: 3 });
+    expect(feedOf(db)).toEqual([]);
     db.exec(admission('c'));
     expect(feedOf(db)).toEqual([{ seq: 4, table_name: 'admissions', row_id: 'c', op: 'insert' }]);
     // An id changed in place: the old id is deleted, the new one written.
