@@ -12,6 +12,7 @@ import { createDispatcher, createEventBus, HandlerError, type Dispatcher, type E
 import type { KioskModule, ModuleContext } from './modules/module';
 import { moduleFactories, type ModuleFactory, type ModuleHostOptions } from './modules/registry';
 import type { Platform } from './platform';
+import { createReplication } from './replication';
 import { createScheduler } from './schedule';
 import { openStore, type Store } from './store';
 import { createOutbox } from './sync';
@@ -84,6 +85,9 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
   const ctx: ModuleContext = { config, platform, store, events, cloud, outbox, admin };
   modules = config.modules.map((name) => (options.moduleFactories?.[name] ?? moduleFactories[name])(ctx, options));
 
+  // The change feed of every module's replicated tables (kiosk-wide: whichever modules run).
+  const replication = createReplication({ store, clock: platform.clock, log: log.scope('replication') });
+
   // Only the modules that run contribute routes: another module's route is a 404 like any unknown path.
   const lanApi = config.lanApi.enabled
     ? createLanApi({
@@ -93,6 +97,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
         log: log.scope('lan-api'),
         routes: [
           { owner: 'kiosk', routes: kioskRoutes({ scheduler, audit: (action, detail) => admin.audit(action, detail) }) },
+          { owner: 'replication', routes: replication.apiRoutes },
           ...modules.flatMap((m) => (m.apiRoutes ? [{ owner: m.id, routes: m.apiRoutes }] : [])),
         ],
       })
@@ -137,7 +142,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
     },
   });
   scheduler.add({ name: 'admin.idle', intervalMs: 1000, run: () => admin.checkIdle() });
-  for (const job of modules.flatMap((m) => m.jobs ?? [])) scheduler.add(job);
+  for (const job of [...replication.jobs, ...modules.flatMap((m) => m.jobs ?? [])]) scheduler.add(job);
 
   let stopped = false;
   return {
