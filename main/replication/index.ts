@@ -11,6 +11,7 @@ import type { ScopedLog } from '../log';
 import type { JobSpec } from '../schedule';
 import type { Store } from '../store';
 import { createFeed, type Feed } from './feed';
+import { liveRoutes } from './live';
 import { pruneFeed } from './retention';
 import { replicationRoutes } from './routes';
 
@@ -36,6 +37,7 @@ export function createReplication(deps: { store: Store; clock: Clock; log: Scope
     feed,
     apiRoutes: (app) => {
       replicationRoutes(app, { feed, clock, file: store.file, schemaVersion: () => store.schemaVersion() });
+      liveRoutes(app, { feed, log });
     },
     jobs: [
       {
