@@ -12,12 +12,14 @@
 import { coreBenches } from './core';
 import { gateBenches } from './gate';
 import { payoutBenches } from './payout';
+import { replicaBenches } from './replica';
 import { progress } from './format';
 
 const suites: Record<string, Readonly<Record<string, () => Promise<void>>>> = {
   core: coreBenches,
   gate: gateBenches,
   payout: payoutBenches,
+  replica: replicaBenches,
 };
 const benchNames = Object.values(suites).flatMap((benches) => Object.keys(benches));
 
