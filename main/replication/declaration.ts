@@ -21,6 +21,8 @@ export interface ReplicatedTableDeclaration {
   updatedAt?: string;
   /** The entity its live events are named after, `<entity>:created` (default: the table's name). */
   entity?: string;
+  /** Event names of the seed's own that differ from `<entity>:<created|updated|deleted>`, e.g. `{ insert: 'payload:received' }`. */
+  eventNames?: Partial<Record<'insert' | 'update' | 'delete', string>>;
 }
 
 /** A table's name alone (it has `id`, `created_at`, `updated_at`), or how its rows present them. */

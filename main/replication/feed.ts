@@ -57,7 +57,6 @@ export interface LiveEvent {
   row: Row;
 }
 
-const EVENT_VERB: Record<FeedOp, string> = { insert: 'created', update: 'updated', delete: 'deleted' };
 
 interface EntryRow {
   seq: number;
@@ -132,7 +131,7 @@ export function createFeed(db: Database.Database, tables: readonly FeedTable[]):
           const row = e.op === 'delete' ? undefined : rowNow(t, e.rowId);
           // A row deleted since this change is sent as a delete (its own delete follows).
           const op: FeedOp = row ? e.op : 'delete';
-          events.push({ event: `${t.entity}:${EVENT_VERB[op]}`, table: t.table, op, seq: e.seq, row: row ?? { id: e.rowId } });
+          events.push({ event: t.eventName(op), table: t.table, op, seq: e.seq, row: row ?? { id: e.rowId } });
         }
         return { events, last: page.entries.at(-1)?.seq ?? after, more: page.more };
       });

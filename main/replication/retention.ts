@@ -17,8 +17,16 @@ export interface PruneResult {
   floor: number;
 }
 
+/**
+ * A Pi boots with its clock at 1970 until the network sets it: a mark made
+ * then would look decades old once the clock is right, and prune changes a
+ * replica may still need. No mark and no pruning before this date.
+ */
+const CLOCK_PLAUSIBLE_FROM = Date.parse('2024-01-01T00:00:00Z');
+
 export async function pruneFeed(db: Database.Database, now: Date, retentionMs: number): Promise<PruneResult> {
   const counter = db.prepare('SELECT value FROM counters WHERE name = ?').pluck();
+  if (now.getTime() < CLOCK_PLAUSIBLE_FROM) return { pruned: 0, floor: counter.get('replication.floor') as number };
   const seq = db.prepare(CURRENT_SEQ_SQL).pluck().get() as number;
   db.prepare('INSERT OR IGNORE INTO replication_marks (seq, at) VALUES (?, ?)').run(seq, now.toISOString());
   const cutoff = new Date(now.getTime() - retentionMs).toISOString();

@@ -15,6 +15,8 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export interface FeedTable {
   table: string;
   entity: string;
+  /** The live event's name for a change of this table. */
+  eventName(op: 'insert' | 'update' | 'delete'): string;
   /** The id columns (one: its value; several: joined by ":"). */
   idColumns: readonly string[];
   /** The id as SQL, its columns prefixed (`NEW.`, `OLD.`, or '' for the table itself). */
@@ -54,9 +56,12 @@ export function resolveTables(db: Database.Database, declared: readonly Replicat
     const own = columns.filter((c) => c !== 'id' && c !== 'created_at' && c !== 'updated_at').map(quote);
     const pk = info.filter((c) => c.pk > 0).map((c) => c.name);
     const idIsKey = idColumns.length === 1 && pk.length === 1 && pk[0] === idColumns[0];
+    const entity = decl.entity ?? table;
+    const verbs = { insert: 'created', update: 'updated', delete: 'deleted' } as const;
     return {
       table,
-      entity: decl.entity ?? table,
+      entity,
+      eventName: (op) => decl.eventNames?.[op] ?? `${entity}:${verbs[op]}`,
       idColumns,
       idSql,
       selectList: [`${idSql('')} AS "id"`, ...own, `${createdAtSql} AS "created_at"`, `${updatedAtSql} AS "updated_at"`].join(', '),

@@ -149,6 +149,37 @@ describe('replication feed', () => {
     const feed = createFeed(db, store.replicatedTables);
     expect(feed.floor()).toBe(2);
     expect(feedOf(db).map((e) => e.row_id)).toEqual(['c']);
+    // A clock still at 1970 (a Pi before the network set it) neither marks nor prunes:
+    // its mark would look decades old once the clock is right.
+    db.exec(admission('d'));
+    expect(await pruneFeed(db, new Date(0), 0)).toEqual({ pruned: 0, floor: 2 });
+    expect(db.prepare('SELECT COUNT(*) FROM replication_marks WHERE at < ?').pluck().get('2000-01-01')).toBe(0);
+    store.close();
+  });
+
+  it('names live events after the declared entity, with the seed\'s own names where a module gives them', async () => {
+    const file = path.join(tempDir(), 'booth.db');
+    const buffer: Migration = {
+      version: migrations.at(-1)!.version + 1,
+      name: 'a payload buffer (as intake would have)',
+      up: (db) => db.exec('CREATE TABLE payload_buffer (id INTEGER PRIMARY KEY, payload TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL) STRICT'),
+    };
+    const store = await openStore({
+      file,
+      log,
+      migrations: [...migrations, buffer],
+      replicatedTables: [...replicatedTables, { table: 'payload_buffer', entity: 'payload', eventNames: { insert: 'payload:received' } }],
+    });
+    const at = '2026-01-01T00:00:00.000Z';
+    store.db.prepare('INSERT INTO payload_buffer (payload, created_at, updated_at) VALUES (?, ?, ?)').run('hxb:B1:LF1:UHF1', at, at);
+    store.db.prepare("UPDATE payload_buffer SET payload = 'processed' WHERE id = 1").run();
+    store.db.exec(admission('a'));
+    const feed = createFeed(store.db, store.replicatedTables);
+    expect(feed.liveEvents(0, 10).events.map((e) => [e.event, e.table, e.op])).toEqual([
+      ['payload:received', 'payload_buffer', 'insert'],
+      ['payload:updated', 'payload_buffer', 'update'],
+      ['admission:created', 'admissions', 'insert'],
+    ]);
     store.close();
   });
 });
