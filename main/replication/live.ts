@@ -10,7 +10,7 @@
  */
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { sendError, type ApiApp } from '../api/server';
+import { sendError, type ApiApp } from '../api';
 import type { ScopedLog } from '../log';
 import type { Feed } from './feed';
 import { cursorProblem } from './routes';

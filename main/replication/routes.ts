@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { sendError, type ApiApp } from '../api/server';
+import { sendError, type ApiApp } from '../api';
 import type { Clock } from '../clock';
 import { fullExportJson } from './export';
 import type { Feed } from './feed';

@@ -9,9 +9,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { ScopedLog } from '../log';
+// The feed's data-only files, not '../replication' (its index serves routes: the store stays below them).
 import type { ReplicatedTable } from '../replication/declaration';
-import { installFeedTriggers, hasFeed } from '../replication/triggers';
 import { resolveTables, type FeedTable } from '../replication/tables';
+import { hasFeed, installFeedTriggers } from '../replication/triggers';
 import { APP_SCHEMA_VERSION, migrations as defaultMigrations, replicatedTables as declaredTables, type Migration } from './migrations';
 
 export { APP_SCHEMA_VERSION, joinMigrations, type Migration, type MigrationSource, type ModuleMigration } from './migrations';
