@@ -121,6 +121,20 @@ describe('live replication events', () => {
     ]);
   });
 
+  it('closes a client with 4410 when retention pruned changes it had not been sent yet (it must do a full export)', async () => {
+    const k = await liveKiosk();
+    const live = await k.connect('/api/sync/live?after=0');
+    await once(live.socket, 'open');
+    // A change and its pruning in one turn of the event loop: the client never had it.
+    k.admit('pruned-unsent');
+    const pruning = pruneFeed(k.db, k.clock.now(), 0);
+    const [code, reason] = (await once(live.socket, 'close')) as [number, Buffer];
+    await pruning;
+    expect(code).toBe(4410);
+    expect(String(reason)).toMatch(/full export/);
+    expect(live.events).toEqual([]);
+  });
+
   it('without after= it sends only what commits from then on; many clients each get every change once, in order', async () => {
     const k = await liveKiosk();
     k.admit('before');
