@@ -12,6 +12,7 @@ import { createDispatcher, createEventBus, HandlerError, type Dispatcher, type E
 import type { KioskModule, ModuleContext } from './modules/module';
 import { moduleFactories, type ModuleFactory, type ModuleHostOptions } from './modules/registry';
 import type { Platform } from './platform';
+import { createReplication } from './replication';
 import { createScheduler } from './schedule';
 import { openStore, type Store } from './store';
 import { createUpdatesModule, type UpdatesOptions } from './updates';
@@ -90,6 +91,9 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
   const configured = modules;
   modules = [...configured, createUpdatesModule(ctx, { ...options.updates, busy: () => configured.flatMap((m) => m.busy?.() ?? []) })];
 
+  // The change feed of every module's replicated tables (kiosk-wide: whichever modules run).
+  const replication = createReplication({ store, clock: platform.clock, log: log.scope('replication') });
+
   // Only the modules that run contribute routes: another module's route is a 404 like any unknown path.
   const lanApi = config.lanApi.enabled
     ? createLanApi({
@@ -106,6 +110,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
               cronJobName: modules.flatMap((m) => m.jobs ?? []).find((j) => j.reportsAsCronJob)?.name,
             }),
           },
+          { owner: 'replication', routes: replication.apiRoutes },
           ...modules.flatMap((m) => (m.apiRoutes ? [{ owner: m.id, routes: m.apiRoutes }] : [])),
         ],
       })
@@ -150,7 +155,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
     },
   });
   scheduler.add({ name: 'admin.idle', intervalMs: 1000, run: () => admin.checkIdle() });
-  for (const job of modules.flatMap((m) => m.jobs ?? [])) scheduler.add(job);
+  for (const job of [...replication.jobs, ...modules.flatMap((m) => m.jobs ?? [])]) scheduler.add(job);
 
   let stopped = false;
   return {

@@ -10,6 +10,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import rateLimit from '@fastify/rate-limit';
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { LanApiStatus } from '../../preload/contract';
 import type { BoothConfig } from '../config';
@@ -94,6 +95,10 @@ async function buildServer(options: LanApiOptions, certificate: { certificate: s
   }) as unknown as FastifyInstance;
   app.server.maxConnections = MAX_CONNECTIONS;
   app.decorateRequest('apiKeyId', null);
+  // WebSocket routes (the replication's live feed). Registered before the key
+  // check: its own hook marks an upgrade request, so an upgrade refused by the
+  // key check (401, before any handshake) has its connection closed after the answer.
+  await app.register(fastifyWebsocket, { options: { maxPayload: 4096 } });
 
   // Only the checker: the answer (and its order before the key check) is ours.
   await app.register(rateLimit, { global: false });

@@ -127,5 +127,13 @@ const migrations: readonly ModuleMigration[] = [
 export const gateSchema: ModuleSchema = {
   migrations,
   // Local facts an office replica would copy; tickets come from the cloud, downloads are bookkeeping.
-  replicatedTables: ['admissions', 'gate_flags'],
+  // Admissions keep their time in `at`; a flag changes when it is updated or resolved.
+  replicatedTables: [
+    { table: 'admissions', createdAt: 'at', updatedAt: 'at', entity: 'admission' },
+    {
+      table: 'gate_flags',
+      updatedAt: "MAX(created_at, COALESCE(updated_at, ''), COALESCE(resolved_at, ''))",
+      entity: 'gate_flag',
+    },
+  ],
 };

@@ -14,6 +14,7 @@ import type { BoothConfig, ModuleName } from '../config';
 import type { EventBus, HandlerMap } from '../dispatch';
 import type { Platform } from '../platform';
 import type { JobSpec } from '../schedule';
+import type { ReplicatedTable } from '../replication/declaration';
 import type { ModuleMigration, Store } from '../store';
 import type { Outbox } from '../sync';
 
@@ -64,6 +65,10 @@ export interface KioskModule {
  */
 export interface ModuleSchema {
   migrations: readonly ModuleMigration[];
-  /** Tables a replica of this kiosk would copy: the module's own tables only (nothing replicates them yet). */
-  replicatedTables?: readonly string[];
+  /**
+   * Tables an office replica copies (main/replication): the module's own
+   * tables only, never secrets. A name alone when the table has `id`,
+   * `created_at` and `updated_at`; else how its rows present them.
+   */
+  replicatedTables?: readonly ReplicatedTable[];
 }

@@ -115,5 +115,19 @@ const migrations: readonly ModuleMigration[] = [
 export const payoutSchema: ModuleSchema = {
   migrations,
   // The ledger an office replica would copy: transactions, job deliveries, motor commands.
-  replicatedTables: ['payout_transactions', 'payout_jobs', 'payout_steps'],
+  // Their times are the latest of the moments each records; a job delivery is keyed by job id and retry.
+  replicatedTables: [
+    {
+      table: 'payout_transactions',
+      updatedAt: "MAX(created_at, COALESCE(resolved_at, ''), COALESCE(hand_counted_at, ''))",
+      entity: 'payout_transaction',
+    },
+    { table: 'payout_jobs', idColumns: ['job_id', 'retry_count'], createdAt: 'received_at', updatedAt: 'received_at', entity: 'payout_job' },
+    {
+      table: 'payout_steps',
+      createdAt: 'started_at',
+      updatedAt: "MAX(started_at, COALESCE(finished_at, ''), COALESCE(counted_by_hand_at, ''))",
+      entity: 'payout_step',
+    },
+  ],
 };

@@ -10,7 +10,11 @@ import Database from 'better-sqlite3';
 import type { CodedReason } from '../../preload/contract';
 import { z } from 'zod';
 import type { ScopedLog } from '../log';
-import { APP_SCHEMA_VERSION, migrations as defaultMigrations, type Migration } from './migrations';
+// The feed's data-only files, not '../replication' (its index serves routes: the store stays below them).
+import type { ReplicatedTable } from '../replication/declaration';
+import { resolveTables, type FeedTable } from '../replication/tables';
+import { hasFeed, installFeedTriggers } from '../replication/triggers';
+import { APP_SCHEMA_VERSION, migrations as defaultMigrations, replicatedTables as declaredTables, type Migration } from './migrations';
 
 export { APP_SCHEMA_VERSION, joinMigrations, type Migration, type MigrationSource, type ModuleMigration } from './migrations';
 
@@ -33,6 +37,8 @@ export interface Store {
   readonly db: Database.Database;
   readonly file: string;
   readonly kioskId: string;
+  /** The tables whose changes feed replicas, resolved at open (none in a database without the feed). */
+  readonly replicatedTables: readonly FeedTable[];
   schemaVersion(): number;
   sizeBytes(): number;
   getSetting<T>(key: string, schema: z.ZodType<T>): T | undefined;
@@ -48,6 +54,8 @@ export interface OpenStoreOptions {
   migrations?: readonly Migration[];
   /** Called with the backup's path when one was written. */
   onBackup?: (backupFile: string) => void;
+  /** The tables whose changes feed replicas (default: every module's declared ones). */
+  replicatedTables?: readonly ReplicatedTable[];
 }
 
 const isCorruption = (error: unknown): boolean => {
@@ -215,6 +223,18 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     }
   }
 
+  // The change feed's triggers, as the modules declare them now (main/replication/triggers.ts).
+  let replicatedTables: FeedTable[] = [];
+  if (hasFeed(db)) {
+    try {
+      replicatedTables = resolveTables(db, options.replicatedTables ?? declaredTables);
+      installFeedTriggers(db, replicatedTables);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
   const kioskId = db.transaction(() => {
     const row = db.prepare('SELECT value FROM meta WHERE key = ?').get('kiosk_id') as { value: string } | undefined;
     if (row) return row.value;
@@ -234,6 +254,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     db,
     file,
     kioskId,
+    replicatedTables,
     schemaVersion: () => db.pragma('user_version', { simple: true }) as number,
     sizeBytes: () =>
       ['', '-wal'].reduce((sum, s) => sum + (fs.existsSync(file + s) ? fs.statSync(file + s).size : 0), 0),

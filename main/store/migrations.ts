@@ -11,6 +11,8 @@
 import type Database from 'better-sqlite3';
 import { moduleSchemas } from '../modules/schemas';
 import { updatesMigrations } from '../updates/migrations';
+import type { ReplicatedTable } from '../replication/declaration';
+import { replicationMigrations } from '../replication/migrations';
 import { coreMigrations } from './core-migrations';
 
 /** One step of the schema, as the runner applies it (in one transaction with its user_version). */
@@ -84,12 +86,19 @@ export function joinMigrations(sources: readonly MigrationSource[]): Migration[]
     });
 }
 
-/** Every migration of this build, in the order they run. */
-export const migrations: readonly Migration[] = joinMigrations([
+/** Every owner's migrations: the core's, the change feed's (main/replication), each module's. */
+export const migrationSources: readonly MigrationSource[] = [
   { owner: 'core', migrations: coreMigrations },
+  { owner: 'replication', migrations: replicationMigrations },
   ...Object.entries(moduleSchemas).map(([owner, schema]) => ({ owner, migrations: schema.migrations })),
   // Kiosk-wide (not a config-named module): the updater runs on every kiosk.
   { owner: 'updates', migrations: updatesMigrations },
-]);
+];
+
+/** Every migration of this build, in the order they run. */
+export const migrations: readonly Migration[] = joinMigrations(migrationSources);
 
 export const APP_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;
+
+/** Every module's replicated tables (main/replication), in registry order: the store installs their feed triggers at open. */
+export const replicatedTables: readonly ReplicatedTable[] = Object.values(moduleSchemas).flatMap((schema) => schema.replicatedTables ?? []);

@@ -19,6 +19,20 @@ describe('quick benchmarks', () => {
     for (const line of lines) expect(line.value).toBeGreaterThan(0);
   });
 
+  it('replica prints the kiosk side\'s figures: full export against its reference, and RSS, lag and admissions during a big export', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'replica'], {
+      cwd: root,
+      env: { ...process.env, BENCH_QUICK: '1' },
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
+    expect(lines.map((l) => l.bench)).toEqual(['replica.full_export', 'replica.export_rss', 'replica.export_lag', 'replica.export_admit.p99']);
+    expect(lines[0]!.ref).toBeTruthy();
+    for (const line of lines.slice(1)) expect(line.value).toBeGreaterThanOrEqual(0);
+  }, 300_000);
+
   it('gate and payout print every figure of BENCHMARKS.md, each with its reference where it has one', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'gate', 'payout'], {
       cwd: root,

@@ -14,6 +14,7 @@ import { gateBenches } from './gate';
 import { payoutBenches } from './payout';
 import { sessionsBenches } from './sessions';
 import { intakeBenches } from './intake';
+import { replicaBenches } from './replica';
 import { progress } from './format';
 import { updateBenches } from './update';
 
@@ -24,6 +25,7 @@ const suites: Record<string, Readonly<Record<string, () => Promise<void>>>> = {
   sessions: sessionsBenches,
   intake: intakeBenches,
   update: updateBenches,
+  replica: replicaBenches,
 };
 const benchNames = Object.values(suites).flatMap((benches) => Object.keys(benches));
 

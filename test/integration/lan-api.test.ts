@@ -77,7 +77,7 @@ describe('LAN API', () => {
     expect(Object.keys(body.cronJob)).toEqual(['isRunning', 'nextRun']);
     expect(body.cronJob.isRunning).toBe(true);
     expect(body.cronJob.nextRun).toMatch(ISO);
-    expect(body.jobs.map((j) => j.name).sort()).toEqual(['admin.idle', 'cloud.probe', 'gate.retention', 'gate.sync']);
+    expect(body.jobs.map((j) => j.name).sort()).toEqual(['admin.idle', 'cloud.probe', 'gate.retention', 'gate.sync', 'replication.retention']);
     for (const job of body.jobs) expect(Object.keys(job)).toEqual(['name', 'isRunning', 'lastRun', 'lastError', 'nextRun']);
     const retention = body.jobs.find((j) => j.name === 'gate.retention')!;
     expect(retention).toMatchObject({ isRunning: false, lastError: null });

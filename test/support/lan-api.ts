@@ -68,3 +68,20 @@ export async function callApi(request: ApiRequest, host = '127.0.0.1'): Promise<
     req.end(request.body);
   });
 }
+
+/**
+ * A WebSocket to the LAN API as an office replica opens it: TLS first, the
+ * fingerprint checked, and only then the upgrade request with the key.
+ */
+export async function openApiSocket(request: { port: number; fingerprint: string; path: string; key?: string }): Promise<import('ws').WebSocket> {
+  const { WebSocket } = await import('ws');
+  const socket = tls.connect({ host: '127.0.0.1', port: request.port, rejectUnauthorized: false });
+  await once(socket, 'secureConnect');
+  const seen = socket.getPeerCertificate().fingerprint256;
+  if (seen !== request.fingerprint) {
+    socket.destroy();
+    throw new PinMismatchError(`certificate fingerprint ${seen} is not the pinned ${request.fingerprint}`);
+  }
+  const headers: Record<string, string> = request.key === undefined ? {} : { 'X-API-Key': request.key };
+  return new WebSocket(`wss://127.0.0.1:${request.port}${request.path}`, { headers, createConnection: () => socket, rejectUnauthorized: false });
+}

@@ -11,8 +11,7 @@ import { memoryLogger } from '../../main/log';
 import { moduleSchemas } from '../../main/modules/schemas';
 import { APP_SCHEMA_VERSION, joinMigrations, openStore, type Migration, type ModuleMigration } from '../../main/store';
 import { coreMigrations } from '../../main/store/core-migrations';
-import { migrations } from '../../main/store/migrations';
-import { updatesMigrations } from '../../main/updates/migrations';
+import { migrationSources, migrations } from '../../main/store/migrations';
 import { tempDir } from '../support/temp';
 import { migrationsBeforeModules } from './fixtures/migrations-before-modules';
 
@@ -65,7 +64,8 @@ describe('migrations per module, one ordered run', () => {
   it("declares as replicated only tables the module's own migrations create", () => {
     for (const [name, schema] of Object.entries(moduleSchemas)) {
       const own = tablesCreatedBy(schema.migrations);
-      expect(schema.replicatedTables ?? [], name).toEqual((schema.replicatedTables ?? []).filter((t) => own.includes(t)));
+      const declared = (schema.replicatedTables ?? []).map((t) => (typeof t === 'string' ? t : t.table));
+      expect(declared, name).toEqual(declared.filter((t) => own.includes(t)));
     }
   });
 
@@ -75,12 +75,7 @@ describe('migrations per module, one ordered run', () => {
 
     const next = APP_SCHEMA_VERSION + 1;
     const lockers: ModuleMigration = { version: next, name: 'lockers', up: (db) => db.exec('CREATE TABLE lockers (id TEXT PRIMARY KEY) STRICT') };
-    const joined = joinMigrations([
-      { owner: 'core', migrations: coreMigrations },
-      { owner: 'lockers', migrations: [lockers] },
-      ...Object.entries(moduleSchemas).map(([owner, schema]) => ({ owner, migrations: schema.migrations })),
-      { owner: 'updates', migrations: updatesMigrations },
-    ]);
+    const joined = joinMigrations([...migrationSources, { owner: 'lockers', migrations: [lockers] }]);
     expect(joined.map((m) => m.version)).toEqual([...migrations.map((m) => m.version), next]);
 
     let backup = '';
