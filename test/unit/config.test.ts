@@ -104,7 +104,7 @@ describe('config', () => {
       sync_interval: 'no such setting: did you mean services.syncIntervalSeconds?',
       kiosk_name: 'no such setting: did you mean kioskName?',
       TimeZone: 'no such setting: did you mean timeZone?',
-      baseUrl: 'no such setting: did you mean api.baseUrl, payout.baseUrl, sessions.baseUrl or updates.baseUrl?',
+      baseUrl: 'no such setting: did you mean api.baseUrl, payout.baseUrl or sessions.baseUrl?',
       kiosk_id: 'no such setting: Booth makes the kiosk id once and keeps it in its database (admin shows it)',
       pin: 'no such setting: the PIN is never in the config; set it with booth set-pin, which writes admin.pinHash',
       colour: 'no such setting (check the spelling; see docs/config.md)',
