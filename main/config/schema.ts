@@ -340,8 +340,8 @@ export const updatesSchema = z.strictObject({
     .describe('When a staged release installs by itself, in the venue time zone (end before start: across midnight). The attendant can install at any idle moment.'),
   reportEndpoint: endpoint
     .nullable()
-    .default('kiosk/update-events')
-    .describe('Booth adds: update decisions are reported (POST, through the upload queue) to this path under api.baseUrl; null: not reported.'),
+    .default(null)
+    .describe('Booth adds (not in the cloud contract, so off unless the venue cloud has such an endpoint): update decisions are reported (POST, through the upload queue) to this path under api.baseUrl, e.g. "kiosk/update-events"; null: kept in the log and admin only.'),
 });
 
 const prefault = <T extends z.ZodType>(schema: T) => schema.prefault({} as z.input<T>);

@@ -25,7 +25,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function setup(options: { busy?: string[]; window?: { start: string; end: string }; dir?: string } = {}) {
+async function setup(options: { busy?: string[]; window?: { start: string; end: string }; dir?: string; reportEndpoint?: string | null } = {}) {
   const server = await startUpdateServer();
   cleanups.push(() => server.close());
   const file = Buffer.alloc(300_000, 7);
@@ -42,7 +42,7 @@ async function setup(options: { busy?: string[]; window?: { start: string; end: 
     {
       modules: ['gate'],
       admin: { pinHash: await hashPin('2468', { N: 1024, r: 8, p: 1 }) },
-      updates: { baseUrl: server.baseUrl, maintenanceWindow: options.window ?? { start: '02:00', end: '05:00' } },
+      updates: { baseUrl: server.baseUrl, reportEndpoint: options.reportEndpoint === undefined ? 'kiosk/update-events' : options.reportEndpoint, maintenanceWindow: options.window ?? { start: '02:00', end: '05:00' } },
       timeZone: 'UTC',
     },
     {},
@@ -85,6 +85,14 @@ describe('updates in the kiosk', () => {
     expect(t.outbox().map((p) => p.event)).toEqual(['staged', 'installing']);
     expect(t.outbox()[0]).toMatchObject({ kioskId: t.kiosk.store.kioskId, version: '0.3.0', running: '0.0.0-test', channel: 'stable', arch: 'arm64' });
     expect((await t.status()).history.map((h) => h.event)).toEqual(['installing', 'staged', 'downloading']);
+  });
+
+  it('reports nothing to the cloud unless updates.reportEndpoint is set (CONTRACTS.md has no such endpoint): the decisions stay in admin and the log', async () => {
+    const t = await setup({ reportEndpoint: null });
+    await t.kiosk.runJob('updates.check');
+    expect((await t.status()).phase).toBe('staged');
+    expect(t.outbox()).toEqual([]);
+    expect((await t.status()).history.map((h) => h.event)).toEqual(['staged', 'downloading']);
   });
 
   it('outside the window it waits; the attendant installs now (after check now), never with uploads queued', async () => {
