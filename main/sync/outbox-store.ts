@@ -25,6 +25,12 @@ export interface OutboxKind {
   onAcknowledged(item: OutboxItem, seq: number): void;
   /** One line for the attendant. */
   describe(payload: unknown): string;
+  /**
+   * The kind's own retry policy (e.g. seed 003's notify: 3, 6, 12 s): the delay
+   * after the n-th failed attempt, for its first attempts; after them the
+   * outbox's backoff (the offline queue: for as long as it takes).
+   */
+  retryDelaysMs?: readonly number[];
 }
 
 export interface NewOutboxItem {

@@ -10,6 +10,7 @@ import { kioskHandlers, type KioskEvents, type KioskValues } from './kiosk';
 import { payoutHandlers, type PayoutEvents, type PayoutValues } from './payout';
 import { sessionsHandlers, type SessionsEvents, type SessionsValues } from './sessions';
 import { intakeEventNames, intakeHandlers, type IntakeEvents, type IntakeValues } from './intake';
+import { bookingsHandlers, type BookingsEvents, type BookingsValues } from './bookings';
 import type { Result } from './result';
 
 export * from './result';
@@ -20,6 +21,7 @@ export type * from './gate';
 export type * from './payout';
 export type * from './sessions';
 export type * from './intake';
+export type * from './bookings';
 
 export const handlerSchemas = {
   ...kioskHandlers,
@@ -28,6 +30,7 @@ export const handlerSchemas = {
   ...payoutHandlers,
   ...sessionsHandlers,
   ...intakeHandlers,
+  ...bookingsHandlers,
 };
 
 export type HandlerSchemas = typeof handlerSchemas;
@@ -37,10 +40,10 @@ export type HandlerArgs<N extends HandlerName> = z.input<HandlerSchemas[N]>;
 /** Arguments as a handler receives them, validated and with defaults applied. */
 export type HandlerParsedArgs<N extends HandlerName> = z.output<HandlerSchemas[N]>;
 
-type AllValues = KioskValues & AdminValues & GateValues & PayoutValues & SessionsValues & IntakeValues;
+type AllValues = KioskValues & AdminValues & GateValues & PayoutValues & SessionsValues & IntakeValues & BookingsValues;
 export type HandlerValue<N extends HandlerName> = N extends keyof AllValues ? AllValues[N] : never;
 
-export type EventMap = KioskEvents & AdminEvents & GateEvents & PayoutEvents & SessionsEvents & IntakeEvents;
+export type EventMap = KioskEvents & AdminEvents & GateEvents & PayoutEvents & SessionsEvents & IntakeEvents & BookingsEvents;
 
 export type EventName = keyof EventMap;
 export const eventNames: readonly EventName[] = [
@@ -54,6 +57,7 @@ export const eventNames: readonly EventName[] = [
   'payout:status',
   'sessions:board',
   ...intakeEventNames,
+  'bookings:board',
 ];
 
 export const isHandlerName = (name: unknown): name is HandlerName =>
