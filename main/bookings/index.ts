@@ -190,8 +190,15 @@ export function createBookingsModule(ctx: ModuleContext, options: BookingsOption
     adminWarnings: () => (diskLow ? [{ kind: 'bookings.disk-low' as const }] : []),
     jobs: [
       { name: SYNC_JOB, intervalMs: settings.syncIntervalSeconds * 1000, runAtStart: true, run: async () => void (await sync()) },
-      // Matches end between syncs.
-      { name: 'bookings.videos', intervalMs: 30_000, run: () => scheduleVideos() },
+      // Matches end between syncs; tasks whose retry is due run.
+      {
+        name: 'bookings.videos',
+        intervalMs: 30_000,
+        run: () => {
+          scheduleVideos();
+          videos.pipeline.wake();
+        },
+      },
     ],
     apiRoutes: bookingsApiRoutes({ db, requestVideo }),
     start() {
