@@ -174,6 +174,34 @@ describe('bookings: the query API (seed 003) over HTTPS', () => {
     expect((await callApi({ port, fingerprint, path: '/api/bookings' })).status).toBe(401);
   });
 
+  it('POST /api/request-booking-video makes a video per camera for the booking playing now on that field', async () => {
+    // 10:00 venue time: booking 1 plays 09:30-11:00 on field 1; field 2 has only a finished one.
+    sim.setDay(TODAY, [booking(1, { start_time: '09:30:00', end_time: '11:00:00' }), booking(2, { field_id: 2 })]);
+    const cams = tempDir();
+    const k = await start({
+      lanApi: { enabled: true, port: 0, apiKeyHashes: [hashApiKey(KEY)] },
+      bookings: { cameras: [{ name: 'CAM_A', fieldId: 1, folder: cams }, { name: 'CAM_B', fieldId: 1, folder: cams }, { name: 'CAM_C', fieldId: 2, folder: cams }] },
+    });
+    await k.sync();
+    await k.kiosk.lanApi!.start();
+    const post = (body: string) => callApi({ port: k.kiosk.lanApi!.address()!.port, fingerprint: k.kiosk.lanApi!.status().fingerprint!, key: KEY, method: 'POST', path: '/api/request-booking-video', body });
+    const ok = await post('{"field_id":1}');
+    expect(ok.status).toBe(202);
+    expect(ok.body).toMatchObject({ status: 'success', booking_id: 'BK-000001' });
+    expect((ok.body as { videos: unknown[] }).videos).toHaveLength(2);
+    const videos = k.videos('BK-000001');
+    expect(videos.map((v) => [v.camera, v.trigger, v.clip_start, v.clip_end])).toEqual([
+      ['CAM_A', 'manual', '2026-01-15T02:30:00.000Z', '2026-01-15T03:00:00.000Z'],
+      ['CAM_B', 'manual', '2026-01-15T02:30:00.000Z', '2026-01-15T03:00:00.000Z'],
+    ]);
+    expect(await post('{"field_id":2}')).toMatchObject({ status: 404, body: { status: 'error', message: 'no booking is playing on field 2 now' } });
+    expect(await post('{"field_id":9}')).toMatchObject({ status: 404 });
+    expect(await post('{"field_id":"x"}')).toMatchObject({ status: 400 });
+    expect(await post('{}')).toMatchObject({ status: 400 });
+    await k.invoke('admin:unlock', { pin: '2468' });
+    expect((await k.invoke<{ action: string }[]>('admin:audit', {})).map((a) => a.action)).toContain('bookings.request-video');
+  });
+
   it('is 404 on a kiosk that does not run the bookings module', async () => {
     const { testKiosk } = await import('../support/kiosk');
     const t = await testKiosk(tempDir(), { modules: ['gate'], services: { probeIntervalSeconds: 3600 }, lanApi: { enabled: true, port: 0, apiKeyHashes: [hashApiKey(KEY)] } });
