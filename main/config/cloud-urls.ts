@@ -26,6 +26,9 @@ export function cloudUrlsInUse(config: BoothConfig): CloudUrlInUse[] {
   if (config.modules.includes('sessions') && config.sessions.baseUrl !== null) {
     urls.push({ field: 'sessions.baseUrl', url: config.sessions.baseUrl, allowInsecureHttp: config.sessions.allowInsecureHttp });
   }
+  if (config.modules.includes('bookings') && config.bookings.baseUrl !== null) {
+    urls.push({ field: 'bookings.baseUrl', url: config.bookings.baseUrl, allowInsecureHttp: config.bookings.allowInsecureHttp });
+  }
   return urls;
 }
 

@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { z } from 'zod';
 
-export const knownModules = ['gate', 'payout', 'sessions', 'intake'] as const;
+export const knownModules = ['gate', 'payout', 'sessions', 'intake', 'bookings'] as const;
 export type ModuleName = (typeof knownModules)[number];
 
 const seconds = (min: number, max: number) => z.number().min(min).max(max);
@@ -344,6 +344,46 @@ export const updatesSchema = z.strictObject({
     .describe('Booth adds (not in the cloud contract, so off unless the venue cloud has such an endpoint): update decisions are reported (POST, through the upload queue) to this path under api.baseUrl, e.g. "kiosk/update-events"; null: kept in the log and admin only.'),
 });
 
+const bookingCameraSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'letters, digits, _ and - (at most 40): it becomes part of the video\'s storage path' }).describe('The camera\'s name, e.g. "CAMERA_A" (part of videos/<booking_id>/<camera>/...).'),
+  fieldId: z.number().int().min(0).describe('The field (field_id of the bookings) this camera films.'),
+  folder: z.string().min(1).max(500).describe('Folder of the camera\'s recorded segment files, each named by its start time in the venue time zone (e.g. 2025-01-23_10-00-00.mp4 or 20250123T100000.ts).'),
+});
+
+export const bookingsSchema = cloudSection({
+  baseUrl: baseUrl.nullable().default(null).describe('Base URL of the booking platform ending in "/"; null means api.baseUrl.'),
+  listEndpoint: endpoint.default('bookings').describe('The day\'s bookings (GET ?date=YYYY-MM-DD, answered {"data":[...]}).'),
+  videoEndpoint: endpoint.default('video-notify').describe('Each finished match video is POSTed here through the outbox.'),
+  syncIntervalSeconds: seconds(10, 86_400).default(300).describe('How often the day\'s bookings are downloaded (the seed: 5 minutes).'),
+  retentionDays: z.number().int().min(1).max(3_650).default(90).describe('Bookings older than this are deleted with their finished videos (rows and local files).'),
+  cameras: z
+    .array(bookingCameraSchema)
+    .max(64)
+    .default([])
+    .refine((list) => new Set(list.map((c) => c.name)).size === list.length, { error: 'camera names must differ' })
+    .describe('The cameras recording the fields; a booking gets one video per camera of its field.'),
+  videoDir: z.string().max(500).nullable().default(null).describe('Where clips are made before their upload (deleted once uploaded and notified); null: "videos" in the data folder.'),
+  endGraceSeconds: seconds(0, 3_600).default(60).describe('How long after a booking ends its video is started (the segment covering the end must be written).'),
+  lookbackHours: seconds(1, 24 * 14).default(24).describe('Bookings that ended longer ago than this get no video (their segments are likely gone).'),
+  diskFloorMb: z.number().int().min(0).max(1_000_000).default(2_048).describe('Processing pauses while the free space where clips are made is below this, and the attendant is told.'),
+  ffmpegPath: z.string().min(1).max(500).default('ffmpeg').describe('The ffmpeg program (Debian package ffmpeg).'),
+  ffprobePath: z.string().min(1).max(500).default('ffprobe').describe('The ffprobe program (same package).'),
+  processTimeoutSeconds: seconds(5, 6 * 3_600).default(1_800).describe('An ffmpeg run longer than this is stopped and counts as a failed try.'),
+  previewHeight: z.number().int().min(90).max(1_080).default(360).describe('Height in pixels of the low-resolution preview.'),
+  s3: z
+    .strictObject({
+      endpoint: z.string().url().nullable().default(null).describe('S3-compatible endpoint, e.g. https://<account>.r2.cloudflarestorage.com; null: AWS S3 of the region.'),
+      region: z.string().min(1).max(40).default('auto').describe('Region ("auto" for Cloudflare R2).'),
+      bucket: z.string().min(3).max(63).default('videos').describe('Bucket the clips go to.'),
+      accessKeyId: z.string().max(200).default('').describe('Access key id.'),
+      secretAccessKey: z.string().max(200).default('').describe('Secret access key.'),
+      forcePathStyle: z.boolean().default(true).describe('Path-style URLs (bucket in the path), as R2 and most S3-compatible servers accept.'),
+      publicBaseUrl: z.string().url().nullable().default(null).describe('Public URL the objects are served from, ending in "/" (mp4_url = this + the object key); null: the endpoint + bucket.'),
+      partSizeMb: z.number().int().min(5).max(512).default(8).describe('Multipart part size (S3\'s least is 5 MB).'),
+    })
+    .prefault({}),
+}, 'bookings.baseUrl');
+
 const prefault = <T extends z.ZodType>(schema: T) => schema.prefault({} as z.input<T>);
 
 export const configSchema = z.strictObject({
@@ -368,6 +408,7 @@ export const configSchema = z.strictObject({
   sessions: prefault(sessionsSchema),
   intake: prefault(intakeSchema),
   updates: prefault(updatesSchema),
+  bookings: prefault(bookingsSchema),
   /** Demo profile only: simulated devices started by the host. */
   demo: z
     .strictObject({ scannerSimulator: z.boolean().default(false), tickets: z.number().int().min(0).max(100_000).default(1000) })

@@ -10,6 +10,7 @@ import { createCcTalkHopper, createLoraReceiver, createSerialScanner } from '../
 import { createIntakeModule, type IntakeOptions } from '../intake';
 import { createPayoutModule, type PayoutOptions } from '../payout';
 import { createSessionsModule } from '../sessions';
+import { createBookingsModule, type BookingsOptions } from '../bookings';
 import type { KioskModule, ModuleContext } from './module';
 
 /** What a host passes to modules (tests: a simulated hopper; the demo: its scanner), by module. */
@@ -17,6 +18,7 @@ export interface ModuleHostOptions {
   gate?: GateOptions;
   payout?: PayoutOptions;
   intake?: IntakeOptions;
+  bookings?: BookingsOptions;
 }
 
 export type ModuleFactory = (ctx: ModuleContext, host: ModuleHostOptions) => KioskModule;
@@ -26,6 +28,7 @@ export const moduleFactories: Record<ModuleName, ModuleFactory> = {
   payout: (ctx, host) => createPayoutModule(ctx, withHopper(ctx, host.payout)),
   sessions: (ctx) => createSessionsModule(ctx),
   intake: (ctx, host) => createIntakeModule(ctx, { createReceiver: loraReceiverFor(ctx), ...host.intake }),
+  bookings: (ctx, host) => createBookingsModule(ctx, host.bookings),
 };
 
 /** The configured serial LoRa receiver (intake.receiver). */

@@ -10,6 +10,7 @@ import { gateSchema } from '../gate/migrations';
 import { payoutSchema } from '../payout/migrations';
 import { sessionsSchema } from '../sessions/migrations';
 import { intakeSchema } from '../intake/migrations';
+import { bookingsSchema } from '../bookings/migrations';
 import type { ModuleSchema } from './module';
 
 export const moduleSchemas: Record<ModuleName, ModuleSchema> = {
@@ -17,4 +18,5 @@ export const moduleSchemas: Record<ModuleName, ModuleSchema> = {
   payout: payoutSchema,
   sessions: sessionsSchema,
   intake: intakeSchema,
+  bookings: bookingsSchema,
 };

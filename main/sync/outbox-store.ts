@@ -28,6 +28,12 @@ export interface OutboxKind {
   describe(payload: unknown): string;
   /** The same for the attendant's screen, in its language (without it the screen shows `describe`'s English). */
   summary?(payload: unknown): CodedReason;
+  /**
+   * The kind's own retry policy (e.g. seed 003's notify: 3, 6, 12 s): the delay
+   * after the n-th failed attempt, for its first attempts; after them the
+   * outbox's backoff (the offline queue: for as long as it takes).
+   */
+  retryDelaysMs?: readonly number[];
 }
 
 export interface NewOutboxItem {

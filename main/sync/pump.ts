@@ -82,6 +82,8 @@ export function createOutboxPump(deps: OutboxPumpDeps) {
   function transientDelay(sent: Sent, result: Extract<SendResult, { outcome: 'transient' }>): number {
     const id = sent.item.id;
     if (result.resendAfterMs !== undefined) return result.resendAfterMs;
+    const own = sent.kind.retryDelaysMs;
+    if (own && sent.attempts <= own.length) return Math.max(own[sent.attempts - 1]!, result.retryAfterMs ?? 0);
     const quick = quickRetries.get(id) ?? 0;
     if (result.retryAfterMs === null && quick < config.api.retryAttempts) {
       quickRetries.set(id, quick + 1);

@@ -22,7 +22,7 @@ export interface AdminPageInfo {
 }
 
 /** Something a module asks the attendant to look at, shown at the top of the overview. */
-export type AdminWarning = { kind: 'gate.time-zone'; hint: TimeZoneHint } | { kind: 'sessions.clock-untrusted' };
+export type AdminWarning = { kind: 'gate.time-zone'; hint: TimeZoneHint } | { kind: 'sessions.clock-untrusted' } | { kind: 'bookings.disk-low' };
 
 /** The kiosk's LAN API as the attendant sees it: whether it runs, where, and the fingerprint clients pin. */
 export interface LanApiStatus {

@@ -11,6 +11,7 @@ import { payoutHandlers, type PayoutEvents, type PayoutValues } from './payout';
 import { sessionsHandlers, type SessionsEvents, type SessionsValues } from './sessions';
 import { intakeEventNames, intakeHandlers, type IntakeEvents, type IntakeValues } from './intake';
 import { updatesHandlers, type UpdatesEvents, type UpdatesValues } from './updates';
+import { bookingsHandlers, type BookingsEvents, type BookingsValues } from './bookings';
 import type { Result } from './result';
 
 export * from './result';
@@ -22,6 +23,7 @@ export type * from './payout';
 export type * from './sessions';
 export type * from './intake';
 export type * from './updates';
+export type * from './bookings';
 
 export const handlerSchemas = {
   ...kioskHandlers,
@@ -31,6 +33,7 @@ export const handlerSchemas = {
   ...sessionsHandlers,
   ...intakeHandlers,
   ...updatesHandlers,
+  ...bookingsHandlers,
 };
 
 export type HandlerSchemas = typeof handlerSchemas;
@@ -40,10 +43,10 @@ export type HandlerArgs<N extends HandlerName> = z.input<HandlerSchemas[N]>;
 /** Arguments as a handler receives them, validated and with defaults applied. */
 export type HandlerParsedArgs<N extends HandlerName> = z.output<HandlerSchemas[N]>;
 
-type AllValues = KioskValues & AdminValues & GateValues & PayoutValues & SessionsValues & IntakeValues & UpdatesValues;
+type AllValues = KioskValues & AdminValues & GateValues & PayoutValues & SessionsValues & IntakeValues & UpdatesValues & BookingsValues;
 export type HandlerValue<N extends HandlerName> = N extends keyof AllValues ? AllValues[N] : never;
 
-export type EventMap = KioskEvents & AdminEvents & GateEvents & PayoutEvents & SessionsEvents & IntakeEvents & UpdatesEvents;
+export type EventMap = KioskEvents & AdminEvents & GateEvents & PayoutEvents & SessionsEvents & IntakeEvents & UpdatesEvents & BookingsEvents;
 
 export type EventName = keyof EventMap;
 export const eventNames: readonly EventName[] = [
@@ -58,6 +61,7 @@ export const eventNames: readonly EventName[] = [
   'sessions:board',
   ...intakeEventNames,
   'updates:status',
+  'bookings:board',
 ];
 
 export const isHandlerName = (name: unknown): name is HandlerName =>

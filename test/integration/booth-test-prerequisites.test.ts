@@ -37,7 +37,7 @@ function freshMachine() {
 const runBooth = (dir: string, env: NodeJS.ProcessEnv, args: string[]) =>
   spawnSync('/bin/bash', [path.join(dir, 'booth'), ...args], { cwd: dir, env, encoding: 'utf8' });
 
-describe('./booth test on a machine without chromium and socat', () => {
+describe('./booth test on a machine without chromium, socat and ffmpeg', () => {
   it('stops at once with one line naming the packages and the command that installs them', () => {
     const { dir, env } = freshMachine();
     const run = runBooth(dir, env, ['test']);
@@ -47,7 +47,7 @@ describe('./booth test on a machine without chromium and socat', () => {
     expect(lines).toHaveLength(1);
     const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
     expect(lines[0]).toBe(
-      `booth test: the tests need the Debian packages chromium socat (not found: ${env.BOOTH_CHROMIUM}, socat on PATH); install them with: ${sudo}apt-get install -y chromium socat`,
+      `booth test: the tests need the Debian packages chromium socat ffmpeg (not found: ${env.BOOTH_CHROMIUM}, socat on PATH, ffmpeg and ffprobe on PATH); install them with: ${sudo}apt-get install -y chromium socat ffmpeg`,
     );
     // Nothing was fetched, installed or run before that.
     expect(fs.existsSync(path.join(dir, 'calls'))).toBe(false);
@@ -58,6 +58,7 @@ describe('./booth test on a machine without chromium and socat', () => {
   it('names only what is missing, and goes on when both are there', () => {
     const { dir, bin, env, installFake } = freshMachine();
     const withChromium = { ...env, BOOTH_CHROMIUM: installFake('chromium') };
+    for (const tool of ['ffmpeg', 'ffprobe']) fs.symlinkSync(installFake(tool), path.join(bin, tool));
     const onlySocat = runBooth(dir, withChromium, ['test']);
     expect(onlySocat.status).toBe(1);
     expect(onlySocat.stderr.trimEnd()).toMatch(/^booth test: the tests need the Debian packages socat \(not found: socat on PATH\); install them with: (sudo )?apt-get install -y socat$/);
@@ -76,7 +77,7 @@ describe('./booth test on a machine without chromium and socat', () => {
     fs.symlinkSync('/bin/bash', path.join(bin, 'bash'));
     const run = spawnSync(process.execPath, [path.join(root, 'scripts', 'test-all.mjs')], { cwd: root, env, encoding: 'utf8' });
     expect(run.status).toBe(1);
-    expect(run.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^booth test: the tests need the Debian packages chromium socat .*apt-get install -y chromium socat$/)]);
+    expect(run.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^booth test: the tests need the Debian packages chromium socat ffmpeg .*apt-get install -y chromium socat ffmpeg$/)]);
     expect(run.stderr).not.toContain('typecheck');
   });
 

@@ -101,7 +101,7 @@ describe('config', () => {
     ).toEqual({
       api_base_url: 'no such setting: did you mean api.baseUrl?',
       fetch_interval: 'no such setting: did you mean services.fetchIntervalSeconds?',
-      sync_interval: 'no such setting: did you mean services.syncIntervalSeconds?',
+      sync_interval: 'no such setting: did you mean services.syncIntervalSeconds or bookings.syncIntervalSeconds?',
       kiosk_name: 'no such setting: did you mean kioskName?',
       TimeZone: 'no such setting: did you mean timeZone?',
       baseUrl: 'no such setting: did you mean api.baseUrl, payout.baseUrl or sessions.baseUrl?',
@@ -136,7 +136,7 @@ describe('config', () => {
     });
     expect(byField).toEqual({
       kioskName: 'text in quotes (1 to 40 characters)',
-      modules: 'a list in [ ] (at most 4 items), each one of gate, payout, sessions, intake',
+      modules: 'a list in [ ] (at most 5 items), each one of gate, payout, sessions, intake, bookings',
       'services.fetchIntervalSeconds': 'a number from 5 to 86400',
       'services.fetchEnabled': 'true or false',
       'admin.maxTries': 'a whole number from 1 to 20',
@@ -148,7 +148,7 @@ describe('config', () => {
       'payout.currency': 'text in quotes (1 to 8 characters)',
       'logging.maxSizeBytes': 'a whole number of at least 10000',
     });
-    expect(expectedByField({ modules: ['gate', 'rides'] })).toEqual({ 'modules.1': 'one of gate, payout, sessions, intake' });
+    expect(expectedByField({ modules: ['gate', 'rides'] })).toEqual({ 'modules.1': 'one of gate, payout, sessions, intake, bookings' });
     expect(expectedByField('[1, 2]')).toEqual({ '(top level)': 'the settings in { }, as in docs/config.md' });
     for (const text of Object.values(byField)) expect(text).not.toMatch(/Invalid|received|expected|>=|<=|safeint|\bint\b|"CR"\|/);
   });

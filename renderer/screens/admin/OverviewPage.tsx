@@ -185,6 +185,10 @@ export function OverviewPage({ overview, adminCall }: { overview: AdminOverview;
       {overview.warnings.map((w) =>
         w.kind === 'gate.time-zone' ? (
           <TimeZoneNotice key={w.kind} hint={w.hint} testId="ov-time-zone-hint" />
+        ) : w.kind === 'bookings.disk-low' ? (
+          <Notice key={w.kind} kind="warning" testId="ov-bookings-disk-low">
+            {t('bookings.admin.diskLow')}
+          </Notice>
         ) : (
           <Notice key={w.kind} kind="warning" testId="ov-sessions-clock">
             {t('sessions.admin.clockUntrusted')}

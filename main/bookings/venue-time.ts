@@ -1,0 +1,37 @@
+/**
+ * Bookings carry the venue's wall-clock date and times (CONTRACTS.md:
+ * "dates and times are the venue's time zone"); the clips are cut on UTC
+ * instants. Pure functions.
+ */
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The venue zone's offset from UTC at `at`, in ms (UTC+7 → 25 200 000). */
+function zoneOffsetMs(at: number, timeZone: string): number {
+  let format = offsetFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    offsetFormats.set(timeZone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(new Date(at)).map((p) => [p.type, p.value]));
+  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour) % 24, Number(parts.minute), Number(parts.second));
+  return asUtc - Math.floor(at / 1000) * 1000;
+}
+
+/** The UTC instant of a venue wall-clock time (`date` YYYY-MM-DD, `time` HH:MM[:SS]). */
+export function venueTimeToUtc(date: string, time: string, timeZone: string): Date {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const [hh, mm, ss = 0] = time.split(':').map(Number) as [number, number, number?];
+  const naive = Date.UTC(y, m - 1, d, hh, mm, ss);
+  // Two passes settle the offset across a daylight-saving change.
+  let guess = naive - zoneOffsetMs(naive, timeZone);
+  guess = naive - zoneOffsetMs(guess, timeZone);
+  return new Date(guess);
+}
+
+/** The start and end of a booking as UTC instants; an end at or before the start is on the next day (a match past midnight). */
+export function bookingSpan(b: { date: string; start_time: string; end_time: string }, timeZone: string): { start: Date; end: Date } {
+  const start = venueTimeToUtc(b.date, b.start_time, timeZone);
+  let end = venueTimeToUtc(b.date, b.end_time, timeZone);
+  if (end.getTime() <= start.getTime()) end = new Date(end.getTime() + 24 * 3_600_000);
+  return { start, end };
+}

@@ -1,0 +1,213 @@
+/**
+ * Bookings (seed 003) through the real kiosk and the booking-platform
+ * simulator over HTTP: the sync (raw JSON, last_sync_at, malformed records
+ * skipped with their key, faults), cancellation cascading to the videos and
+ * their tasks in one transaction, retention, and the query API over HTTPS.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hashApiKey } from '../../main/api';
+import { startBookingSim, type BookingSim } from '../cloud-sim/bookings';
+import { booking, TODAY, venue } from '../support/bookings';
+import { callApi } from '../support/lan-api';
+import { tempDir } from '../support/temp';
+
+let sim: BookingSim;
+const running: { stop(): Promise<void> }[] = [];
+beforeEach(async () => {
+  sim = await startBookingSim();
+});
+afterEach(async () => {
+  while (running.length) await running.pop()!.stop();
+  await sim.stop();
+});
+
+const start = async (...args: Parameters<typeof venue> extends [unknown, unknown, ...infer R] ? R : never) => {
+  const k = await venue(tempDir(), sim, ...args);
+  running.push(k.kiosk);
+  k.kiosk.start();
+  return k;
+};
+
+describe('bookings: sync', () => {
+  it('stores the day\'s bookings with their raw JSON and last sync time, keeps unknown fields, and skips a malformed record naming its key', async () => {
+    sim.setDay(TODAY, [
+      booking(1, { court_surface: 'vinyl' }),
+      { ...booking(2), booking_id: 123456 },
+      { ...booking(3), start_time: '25:00:00' },
+      { ...booking(4), field_id: 'one' },
+      { user_name: 'no id at all' },
+      booking(5, { status: 'refunded' }),
+    ]);
+    const k = await start();
+    await k.sync();
+    const one = k.bookingRow('BK-000001')!;
+    expect(one).toMatchObject({ order_detail_id: 701, field_id: 1, date: TODAY, start_time: '08:00:00', end_time: '09:00:00', status: 'success', field_name: 'Lapangan A', user_name: 'Player 1' });
+    expect(JSON.parse(one.raw_json as string)).toMatchObject({ court_surface: 'vinyl' });
+    expect(one.last_sync_at).toBe('2026-01-15T03:00:00.000Z');
+    expect(k.bookingRow('123456')).toMatchObject({ order_detail_id: 702 });
+    expect(k.bookingRow('BK-000003')).toBeUndefined();
+    expect(k.bookingRow('BK-000004')).toBeUndefined();
+    // An unknown status is kept as it is, and logged.
+    expect(k.bookingRow('BK-000005')).toMatchObject({ status: 'refunded' });
+    const lines = k.log.lines.join('\n');
+    expect(lines).toMatch(/booking BK-000003 skipped: start_time/);
+    expect(lines).toMatch(/booking BK-000004 skipped: field_id/);
+    expect(lines).toMatch(/booking \? skipped/);
+    expect(lines).toMatch(/BK-000005: unknown status "refunded"/);
+
+    // The next sync updates in place and moves last_sync_at; a changed record changes updated_at.
+    k.clock.advance(5 * 60_000);
+    sim.setDay(TODAY, [booking(1, { court_surface: 'vinyl', end_time: '09:30:00' }), { ...booking(2), booking_id: 123456 }]);
+    await k.sync();
+    expect(k.bookingRow('BK-000001')).toMatchObject({ end_time: '09:30:00', updated_at: '2026-01-15T03:05:00.000Z', last_sync_at: '2026-01-15T03:05:00.000Z', created_at: '2026-01-15T03:00:00.000Z' });
+    expect(k.bookingRow('123456')).toMatchObject({ updated_at: '2026-01-15T03:00:00.000Z', last_sync_at: '2026-01-15T03:05:00.000Z' });
+    expect(k.db.prepare('SELECT COUNT(*) AS n FROM bookings').get()).toEqual({ n: 3 });
+  });
+
+  it('asks for the venue\'s today and keeps what it has when the platform fails; syncs again on demand', async () => {
+    sim.setDay(TODAY, [booking(1)]);
+    const k = await start();
+    await k.sync();
+    sim.faults.failNext.list = 1;
+    sim.setDay(TODAY, [booking(1, { status: 'cancelled' })]);
+    await k.sync();
+    expect(k.bookingRow('BK-000001')).toMatchObject({ status: 'success' });
+    await k.invoke('admin:unlock', { pin: '2468' });
+    expect(await k.invoke('bookings:admin-summary')).toMatchObject({ lastSync: { error: 'the booking platform answered HTTP 500' } });
+    const summary = await k.invoke<{ lastSync: { error: string | null; received: number | null } }>('bookings:sync-now');
+    expect(summary.lastSync).toMatchObject({ error: null, received: 1 });
+    expect(k.bookingRow('BK-000001')).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('a booking cancelled by the platform cancels its videos and their pending steps in the same transaction', async () => {
+    // 10:00 venue time: booking 1 plays 09:30-11:00 on field 1, filmed by two cameras.
+    sim.setDay(TODAY, [booking(1, { start_time: '09:30:00', end_time: '11:00:00' }), booking(2, { start_time: '09:30:00', end_time: '11:00:00', field_id: 2 })]);
+    const cams = tempDir();
+    const k = await start({ bookings: { cameras: [{ name: 'CAM_A', fieldId: 1, folder: cams }, { name: 'CAM_B', fieldId: 1, folder: cams }, { name: 'CAM_C', fieldId: 2, folder: cams }] } });
+    await k.sync();
+    expect(await k.invoke('bookings:request-video', { fieldId: 1 })).toMatchObject({ requested: true, bookingId: 'BK-000001', videos: 2 });
+    expect(await k.invoke('bookings:request-video', { fieldId: 2 })).toMatchObject({ requested: true, videos: 1 });
+    expect(k.videos('BK-000001')).toHaveLength(2);
+
+    sim.setDay(TODAY, [booking(1, { start_time: '09:30:00', end_time: '11:00:00', status: 'cancelled' }), booking(2, { start_time: '09:30:00', end_time: '11:00:00', field_id: 2 })]);
+    await k.sync();
+    for (const v of k.videos('BK-000001')) expect(v).toMatchObject({ state: 'cancelled', error: 'booking cancelled' });
+    const ids = k.videos('BK-000001').map((v) => v.id);
+    const tasks = k.tasks();
+    expect(tasks.filter((t) => ids.includes(t.subject)).map((t) => t.state)).toEqual(['cancelled', 'cancelled']);
+    // Booking 2's video goes on.
+    expect(tasks.find((t) => !ids.includes(t.subject))!.state).not.toBe('cancelled');
+    expect(k.log.lines.join('\n')).toMatch(/booking BK-000001 \(2 videos cancelled\) cancelled by the platform/);
+  });
+
+  it('deletes bookings older than the retention with their finished videos and files, keeping one still under way', async () => {
+    const old = '2025-10-01'; // 106 days before today
+    const k = await start({ bookings: { retentionDays: 90 } });
+    const dir = path.join(tempDir(), 'clip');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'v1.mp4'), 'x');
+    const insert = k.db.prepare(
+      `INSERT INTO bookings (booking_id, date, status, field_id, created_at, updated_at, last_sync_at) VALUES (?, ?, 'success', 1, 'x', 'x', 'x')`,
+    );
+    const video = k.db.prepare(
+      `INSERT INTO booking_videos (id, booking_id, camera, field_id, trigger, clip_start, clip_end, state, local_dir, created_at, updated_at)
+       VALUES (?, ?, 'CAM_A', 1, 'schedule', 'x', 'x', ?, ?, 'x', 'x')`,
+    );
+    insert.run('OLD-1', old);
+    video.run('v1', 'OLD-1', 'ready', dir);
+    insert.run('OLD-2', old);
+    video.run('v2', 'OLD-2', 'uploading', null);
+    insert.run('RECENT', '2025-12-01');
+    sim.setDay(TODAY, []);
+    await k.sync();
+    expect(k.bookingRow('OLD-1')).toBeUndefined();
+    expect(k.videos('OLD-1')).toEqual([]);
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(k.bookingRow('OLD-2')).toBeDefined();
+    expect(k.bookingRow('RECENT')).toBeDefined();
+  });
+});
+
+const KEY = 'bookings-test-key';
+
+describe('bookings: the query API (seed 003) over HTTPS', () => {
+  it('answers the four routes with the seed\'s shape and filters', async () => {
+    sim.setDay(TODAY, [
+      booking(1),
+      booking(2, { status: 'cancelled' }),
+      booking(3, { date: TODAY, start_time: '10:00:00', end_time: '12:00:00' }),
+      ...Array.from({ length: 120 }, (_, i) => booking(100 + i, { start_time: '13:00:00', end_time: '14:00:00' })),
+    ]);
+    const k = await start({ lanApi: { enabled: true, port: 0, apiKeyHashes: [hashApiKey(KEY)] } });
+    await k.sync();
+    await k.kiosk.lanApi!.start();
+    const port = k.kiosk.lanApi!.address()!.port;
+    const fingerprint = k.kiosk.lanApi!.status().fingerprint!;
+    const get = (p: string) => callApi({ port, fingerprint, key: KEY, path: p });
+
+    const all = await get('/api/bookings');
+    expect(all.status).toBe(200);
+    const body = all.body as { status: string; count: number; data: Record<string, unknown>[] };
+    expect(body.status).toBe('success');
+    expect(body.count).toBe(100);
+    expect(body.data).toHaveLength(100);
+    const one = (await get('/api/bookings/BK-000001')).body as typeof body;
+    expect(one.count).toBe(1);
+    expect(Object.keys(one.data[0]!)).toEqual(['id', 'bookingId', 'orderDetailId', 'fieldId', 'date', 'startTime', 'endTime', 'status', 'fieldName', 'userName', 'userPhone', 'createdAt', 'updatedAt', 'rawJson', 'lastSyncAt']);
+    expect(one.data[0]).toMatchObject({ bookingId: 'BK-000001', orderDetailId: 701, fieldId: 1, date: TODAY, startTime: '08:00:00', endTime: '09:00:00', status: 'success', fieldName: 'Lapangan A', userName: 'Player 1', userPhone: '081234567890', createdAt: '2026-01-15T03:00:00.000Z', lastSyncAt: '2026-01-15T03:00:00.000Z' });
+    expect(JSON.parse(one.data[0]!.rawJson as string)).toEqual(booking(1));
+
+    expect(((await get('/api/bookings?limit=50')).body as typeof body).count).toBe(50);
+    expect(((await get('/api/bookings?status=cancelled')).body as typeof body).data.map((b) => b.bookingId)).toEqual(['BK-000002']);
+    expect(((await get(`/api/bookings?date=${TODAY}&limit=500`)).body as typeof body).count).toBe(123);
+    expect(((await get('/api/bookings?date=2026-01-16')).body as typeof body).count).toBe(0);
+    expect(((await get('/api/bookings/status/cancelled')).body as typeof body).count).toBe(1);
+    expect(((await get('/api/bookings/status/success')).body as typeof body).count).toBe(122);
+    expect(((await get(`/api/bookings/date/${TODAY}`)).body as typeof body).count).toBe(123);
+
+    expect(await get('/api/bookings/NOPE')).toMatchObject({ status: 404, body: { status: 'error' } });
+    expect(await get('/api/bookings/date/15-01-2026')).toMatchObject({ status: 400, body: { status: 'error' } });
+    expect(await get('/api/bookings?limit=abc')).toMatchObject({ status: 400 });
+    expect(await get(`/api/bookings?status=${encodeURIComponent("' OR 1=1 --")}`)).toMatchObject({ status: 200, body: { count: 0 } });
+    expect((await callApi({ port, fingerprint, path: '/api/bookings' })).status).toBe(401);
+  });
+
+  it('POST /api/request-booking-video makes a video per camera for the booking playing now on that field', async () => {
+    // 10:00 venue time: booking 1 plays 09:30-11:00 on field 1; field 2 has only a finished one.
+    sim.setDay(TODAY, [booking(1, { start_time: '09:30:00', end_time: '11:00:00' }), booking(2, { field_id: 2 })]);
+    const cams = tempDir();
+    const k = await start({
+      lanApi: { enabled: true, port: 0, apiKeyHashes: [hashApiKey(KEY)] },
+      bookings: { cameras: [{ name: 'CAM_A', fieldId: 1, folder: cams }, { name: 'CAM_B', fieldId: 1, folder: cams }, { name: 'CAM_C', fieldId: 2, folder: cams }] },
+    });
+    await k.sync();
+    await k.kiosk.lanApi!.start();
+    const post = (body: string) => callApi({ port: k.kiosk.lanApi!.address()!.port, fingerprint: k.kiosk.lanApi!.status().fingerprint!, key: KEY, method: 'POST', path: '/api/request-booking-video', body });
+    const ok = await post('{"field_id":1}');
+    expect(ok.status).toBe(202);
+    expect(ok.body).toMatchObject({ status: 'success', booking_id: 'BK-000001' });
+    expect((ok.body as { videos: unknown[] }).videos).toHaveLength(2);
+    const videos = k.videos('BK-000001');
+    expect(videos.map((v) => [v.camera, v.trigger, v.clip_start, v.clip_end])).toEqual([
+      ['CAM_A', 'manual', '2026-01-15T02:30:00.000Z', '2026-01-15T03:00:00.000Z'],
+      ['CAM_B', 'manual', '2026-01-15T02:30:00.000Z', '2026-01-15T03:00:00.000Z'],
+    ]);
+    expect(await post('{"field_id":2}')).toMatchObject({ status: 404, body: { status: 'error', message: 'no booking is playing on field 2 now' } });
+    expect(await post('{"field_id":9}')).toMatchObject({ status: 404 });
+    expect(await post('{"field_id":"x"}')).toMatchObject({ status: 400 });
+    expect(await post('{}')).toMatchObject({ status: 400 });
+    await k.invoke('admin:unlock', { pin: '2468' });
+    expect((await k.invoke<{ action: string }[]>('admin:audit', {})).map((a) => a.action)).toContain('bookings.request-video');
+  });
+
+  it('is 404 on a kiosk that does not run the bookings module', async () => {
+    const { testKiosk } = await import('../support/kiosk');
+    const t = await testKiosk(tempDir(), { modules: ['gate'], services: { probeIntervalSeconds: 3600 }, lanApi: { enabled: true, port: 0, apiKeyHashes: [hashApiKey(KEY)] } });
+    running.push(t.kiosk);
+    await t.kiosk.lanApi!.start();
+    const r = await callApi({ port: t.kiosk.lanApi!.address()!.port, fingerprint: t.kiosk.lanApi!.status().fingerprint!, key: KEY, path: '/api/bookings' });
+    expect(r.status).toBe(404);
+  });
+});
