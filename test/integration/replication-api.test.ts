@@ -23,6 +23,7 @@ const TABLES = [
   'payout_transactions', 'payout_jobs', 'payout_steps',
   'session_resources', 'sessions',
   'batches', 'cattle', 'pens', 'lora_payload_buffer',
+  'bookings', 'booking_videos',
 ];
 const noRows = Object.fromEntries(TABLES.map((table) => [table, 0]));
 
