@@ -248,7 +248,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const putSetting = db.prepare(
     'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
   );
-  const insertAudit = db.prepare('INSERT INTO audit (at, action, detail, detail_coded) VALUES (?, ?, ?, ?)');
+  // Prepared at first use: a store opened with only the older migrations (the upgrade tests) has no detail_coded yet.
+  let insertAudit: Database.Statement | null = null;
 
   return {
     db,
@@ -279,6 +280,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       putSetting.run(key, JSON.stringify(value), at.toISOString());
     },
     audit(action, detail, at, coded = null) {
+      insertAudit ??= db.prepare('INSERT INTO audit (at, action, detail, detail_coded) VALUES (?, ?, ?, ?)');
       insertAudit.run(at.toISOString(), action, detail, coded ? JSON.stringify(coded) : null);
     },
     close: () => db.close(),
