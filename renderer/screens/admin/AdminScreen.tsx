@@ -115,7 +115,7 @@ export function AdminScreen() {
 
   return (
     <main className="screen admin" data-testid="screen-admin">
-      {/* One row at every size: the tabs scroll sideways if ever they must, Exit stays in view. */}
+      {/* One row in landscape; in portrait the tabs may take a second row (height to spare) rather than hide. Exit stays in view. */}
       <nav className="admin__tabs" aria-label={t('admin.title')}>
         <div className="admin__tablist">
           {tabs.map((tb) => (
