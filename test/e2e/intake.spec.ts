@@ -86,3 +86,23 @@ for (const lang of LANGS) {
     expect(problems).toEqual([]);
   });
 }
+
+test('the intake demo (`--demo intake`): the simulated receiver feeds the board, the demo pens take an animal', async ({ page, hosts }) => {
+  const pty: PtyPair = await createPtyPair(hosts.tempDir());
+  open.push(pty);
+  const host = await hosts.start({ extraArgs: ['--demo', 'intake'], env: { BOOTH_DEMO_LORA_PATH: pty.devicePath } });
+  await page.goto(host.url);
+  await expect(page.getByTestId('intake-board')).toBeVisible();
+  await expect(page.getByTestId('intake-receiver')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 });
+  const radio: LoraSimulator = await openLoraSimulator(pty.simPath);
+  open.push(radio);
+  await radio.send('hxb:DEMO-1:LF777:UHF888');
+  await expect(page.getByTestId('batch-count-DEMO-1')).toHaveText('1 head');
+  await page.getByTestId('intake-search-input').fill('LF777');
+  await page.getByTestId('intake-search-go').click();
+  await expect(page.getByTestId('intake-animal')).toContainText('LF777');
+  const quarantine = page.locator('[data-testid^="pen-"]', { hasText: 'Quarantine' });
+  await quarantine.click();
+  await expect(page.getByTestId('intake-animal-pen')).toHaveText('in Quarantine');
+  await unlockAdmin(page, '2468');
+});

@@ -6,6 +6,9 @@
  * end, maintenance, today's use as a chart), at the three Pi sizes in both
  * languages.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { startCloudSim } from '../cloud-sim/server';
 import { expect, test, unlockAdmin } from './support/fixtures';
 import { kioskConfig } from './support/host';
 import { checkScreen } from './support/layout';
@@ -99,3 +102,30 @@ for (const lang of ['en', 'id'] as const) {
     expect(problems).toEqual([]);
   });
 }
+
+test('the café demo (`--demo cafe`): its PCs on the board, a session booked in the customer app pulled and reported back', async ({ page, hosts }) => {
+  const sim = await startCloudSim();
+  try {
+    const booking = sim.sessions.book({ systemId: 'PC03', minutes: 45 });
+    // Where a real kiosk's config would be, a gate's: --demo runs the café anyway, in a folder of its own.
+    const dataDir = hosts.tempDir();
+    fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify(await kioskConfig({ extra: { modules: ['gate'] } })));
+    const host = await hosts.start({ dataDir, extraArgs: ['--demo', 'cafe'], env: { BOOTH_DEMO_CLOUD_URL: sim.apiUrl } });
+    await page.goto(host.url);
+    await expect(page.getByTestId('sessions-board')).toBeVisible();
+    await expect(page.getByTestId('demo-marker')).toBeVisible();
+    for (const name of ['PC01', 'PC06', 'PS5']) await expect(page.getByTestId(`board-${name}`)).toBeVisible();
+    await expect(page.getByTestId('board-PC03')).toHaveAttribute('data-status', 'Active', { timeout: 15_000 });
+    await expect.poll(() => sim.sessions.systems.get('PC03'), { timeout: 15_000 }).toMatchObject({ status: 'Active', activeBooking: booking.id });
+
+    // The demo PIN opens admin; the attendant starts a session, and the cloud hears of it.
+    await unlockAdmin(page, '2468');
+    await page.getByTestId('admin-tab-sessions').click();
+    await page.getByTestId('sessions-start-PC01-30').click();
+    await expect(page.getByTestId('sessions-admin-PC01')).toHaveAttribute('data-status', 'Active');
+    await expect.poll(() => sim.sessions.systems.get('PC01')?.status, { timeout: 15_000 }).toBe('Active');
+    expect(fs.existsSync(path.join(dataDir, 'demo-cafe', 'booth.db'))).toBe(true);
+  } finally {
+    await sim.close();
+  }
+});
