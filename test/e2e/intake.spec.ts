@@ -83,6 +83,10 @@ for (const lang of LANGS) {
     await page.locator('[data-testid^="reprocess-"]').click();
     await expect(page.getByTestId('intake-failed').locator('[data-code="conflict"]')).toHaveCount(1);
     problems.push(...(await checkScreen(page, lang, 'admin intake page', { scroll: true, shot: 'screens-admin-intake' })));
+    await page.getByTestId('admin-tab-audit').click();
+    const reprocessed = page.locator('[data-testid="audit-row"][data-action="intake.reprocess"]');
+    await expect(reprocessed).toContainText(lang === 'id' ? 'Payload diproses ulang' : 'Payload reprocessed');
+    await expect(reprocessed.locator('[data-untranslated]')).toHaveCount(0);
     expect(problems).toEqual([]);
   });
 }

@@ -96,6 +96,15 @@ for (const lang of ['en', 'id'] as const) {
     await page.getByTestId('sessions-maintenance-PC05').click();
     await expect(page.getByTestId('sessions-admin-PC05')).toHaveAttribute('data-status', 'Maintenance');
     const problems = await checkScreen(page, lang, 'sessions admin', { scroll: true, shot: 'sessions-admin' });
+    // The audit page words each action and its detail in the kiosk's language.
+    await page.getByTestId('admin-tab-audit').click();
+    const started = page.locator('[data-testid="audit-row"][data-action="sessions.start"]');
+    await expect(started).toHaveCount(2);
+    await expect(started.first()).toContainText(lang === 'id' ? 'Sesi dimulai' : 'Session started');
+    await expect(started.first()).toContainText(lang === 'id' ? 'PC02: 3 menit' : 'PC02: 3 minutes');
+    await expect(page.locator('[data-testid="audit-row"][data-action="sessions.maintenance"]')).toContainText(lang === 'id' ? 'PC05: dalam perawatan' : 'PC05: in maintenance');
+    await expect(page.locator('[data-testid="audit-row"][data-action^="sessions."] [data-untranslated]')).toHaveCount(0);
+    problems.push(...(await checkScreen(page, lang, 'audit with sessions', { scroll: true })));
     await page.getByTestId('admin-exit').click();
     await expect(page.getByTestId('board-PC02')).toHaveAttribute('data-warning', '5');
     problems.push(...(await checkScreen(page, lang, 'sessions board', { shot: 'sessions-board' })));
