@@ -8,6 +8,7 @@
  * `batch:created`, `cattle:created`, ...) go out through the kiosk's events
  * after each commit, for the screen and the replica.
  */
+import { codedReasonSchema, type CodedReason } from '../../preload/contract';
 import type { AnimalView, IntakeAdminSummary, IntakeBoard, LoraReceiverStatus, PayloadRow, PenRow, PenSummary } from '../../preload/contract';
 import { venueDate } from '../clock';
 import { crashPoint } from '../crash-points';
@@ -38,6 +39,17 @@ const noReceiver: LoraReceiverStatus = {
   lastSnr: null,
 };
 
+/** The stored reason of a failed payload, when it is one this build knows (a row from before version 17 has none). */
+function failureReason(row: PayloadRow): CodedReason | null {
+  if (row.error_reason === null) return null;
+  try {
+    const parsed = codedReasonSchema.safeParse(JSON.parse(row.error_reason));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
 export function createIntakeModule(ctx: ModuleContext, options: IntakeOptions = {}): KioskModule {
   const { config, platform, store, events, admin } = ctx;
   const db = store.db;
@@ -66,7 +78,13 @@ export function createIntakeModule(ctx: ModuleContext, options: IntakeOptions = 
       rssi: packet.rssi,
       snr: packet.snr,
       ...(lengthWrong
-        ? { failure: { code: 'length' as const, message: `the receiver announced ${packet.announcedLength} bytes, the data has ${Buffer.byteLength(packet.payload, 'utf8')}` } }
+        ? {
+            failure: {
+              code: 'length' as const,
+              message: `the receiver announced ${packet.announcedLength} bytes, the data has ${Buffer.byteLength(packet.payload, 'utf8')}`,
+              reason: { code: 'intake-length' as const, params: { announced: packet.announcedLength ?? 0, actual: Buffer.byteLength(packet.payload, 'utf8') } },
+            },
+          }
         : {}),
     });
   };
@@ -87,7 +105,7 @@ export function createIntakeModule(ctx: ModuleContext, options: IntakeOptions = 
 
   const animal = (id: number): AnimalView => {
     const row = sql.animal.get(id) as AnimalView | undefined;
-    if (!row) throw new HandlerError('failed', `No animal #${id}.`);
+    if (!row) throw new HandlerError('failed', `No animal #${id}.`, { code: 'intake-no-animal', params: { id } });
     return row;
   };
 
@@ -107,7 +125,7 @@ export function createIntakeModule(ctx: ModuleContext, options: IntakeOptions = 
       const before = animal(cattleId);
       if (penId !== null) {
         const pen = sql.pen.get(penId) as PenRow | undefined;
-        if (!pen || pen.active !== 1) throw new HandlerError('failed', `No pen #${penId} on this kiosk.`);
+        if (!pen || pen.active !== 1) throw new HandlerError('failed', `No pen #${penId} on this kiosk.`, { code: 'intake-no-pen', params: { id: penId } });
       }
       if (before.pen_id === penId) return before;
       // Committed (FULL sync) before the screen hears of it.
@@ -120,7 +138,7 @@ export function createIntakeModule(ctx: ModuleContext, options: IntakeOptions = 
       const todayStart = new Date(clock.now().getTime() - 24 * 3_600_000).toISOString();
       return {
         receiver: receiverStatus(),
-        failed: sql.failedPackets.all(100) as PayloadRow[],
+        failed: (sql.failedPackets.all(100) as PayloadRow[]).map((row) => ({ ...row, reason: failureReason(row) })),
         failedTotal: sql.countByStatus.get('failed') as number,
         waiting: sql.countByStatus.get('received') as number,
         processedToday: sql.processedSince.get(todayStart) as number,
@@ -130,7 +148,7 @@ export function createIntakeModule(ctx: ModuleContext, options: IntakeOptions = 
     'intake:reprocess': ({ id }) => {
       admin.requireSession();
       const requeued = sql.requeue.get(clock.now().toISOString(), id) as PayloadRow | undefined;
-      if (!requeued) throw new HandlerError('failed', `Payload #${id} is not failed.`);
+      if (!requeued) throw new HandlerError('failed', `Payload #${id} is not failed.`, { code: 'intake-not-failed', params: { id } });
       admin.audit('intake.reprocess', String(id));
       events.emit('payload:updated', { table: 'lora_payload_buffer', op: 'update', row: requeued });
       return worker.processOne(id) ?? requeued;

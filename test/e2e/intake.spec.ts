@@ -77,6 +77,11 @@ for (const lang of LANGS) {
     await unlockAdmin(page);
     await page.getByTestId('admin-tab-intake').click();
     await expect(page.getByTestId('intake-failed').locator('[data-code="conflict"]')).toHaveCount(1);
+    // Why, in the screen's language: the same animal already in the other batch.
+    const why = page.locator('[data-testid^="failed-reason-"]');
+    await expect(why).toHaveAttribute('data-code', 'intake-tags-elsewhere');
+    await expect(why).not.toHaveAttribute('data-untranslated', 'true');
+    await expect(why).toContainText(lang === 'id' ? 'bukan dari batch BATCH002' : 'not of batch BATCH002');
     await expect(page.getByTestId('signal-chart')).toBeVisible();
     await expect(page.getByTestId('intake-admin-lines')).toHaveText(lang === 'id' ? '6 paket, 1 baris lain' : '6 packets, 1 other lines');
     // Reprocessing a conflict that still stands keeps it failed (never an overwrite).
