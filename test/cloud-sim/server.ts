@@ -309,7 +309,6 @@ export async function startCloudSim(options: StartCloudSimOptions = {}): Promise
       const body = sessions.pullBody(state.sessionsPullFault, closing.signal);
       reply.header('Content-Type', 'application/json; charset=utf-8');
       if ('text' in body) return reply.send(body.text);
-      if (body.length !== undefined) reply.header('Content-Length', String(body.length));
       return reply.send(body.stream);
     }
     if (endpointOf(request) !== state.fetchEndpoint) {

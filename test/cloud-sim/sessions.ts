@@ -113,7 +113,7 @@ export class SessionsSim {
   }
 
   /** The pull's answer body: its text, or a stream for the hostile kinds. */
-  pullBody(fault: SessionsPullFault, closing: AbortSignal): { text: string } | { stream: Readable; length?: number } {
+  pullBody(fault: SessionsPullFault, closing: AbortSignal): { text: string } | { stream: Readable } {
     const count = (chunk: string) => {
       this.pullBytesSent += Buffer.byteLength(chunk);
       return chunk;
@@ -134,7 +134,8 @@ export class SessionsSim {
           for (let i = 0; i < units; i++) yield count(unit);
           yield count(tail);
         }
-        return { stream: Readable.from(chunks()), length: head.length + unit.length * units + tail.length };
+        // Chunked, without Content-Length: the size shows only as it is read.
+        return { stream: Readable.from(chunks()) };
       }
       case 'slow': {
         // Headers at once, then a byte a second for ever: only the client's own deadline ends it.
