@@ -187,7 +187,7 @@ export const gateSchema = z.strictObject({
 });
 
 export const scannerSchema = z.strictObject({
-  path: z.string().max(500).nullable().default(null).describe('Serial device of the ticket scanner; prefer /dev/serial/by-id/... or the udev name /dev/booth-scanner. null: keyboard-wedge scanner only.'),
+  path: z.string().max(500).nullable().default(null).describe('Serial device of the ticket scanner (on a kiosk that runs intake and no gate: the intake board\'s tag scanner); prefer /dev/serial/by-id/... or the udev name /dev/booth-scanner. null: keyboard-wedge scanner only.'),
   baudRate: z.number().int().min(1200).max(921_600).default(9600).describe('Serial speed.'),
   terminator: z.enum(['CR', 'LF', 'CRLF']).default('CR').describe('What ends one scan on the serial line (carriage return, line feed, or both).'),
   reconnectMaxSeconds: seconds(1, 600).default(30).describe('Longest wait between reconnect attempts after the scanner is unplugged.'),

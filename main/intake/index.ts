@@ -22,7 +22,24 @@ import { createIntakeWorker } from './worker';
 export { AUTO_CREATED_NOTE } from './worker';
 export { parsePayload, MAX_PAYLOAD_LENGTH } from './payload';
 
+/** A serial scanner's lines (the registry: devices.scanner, when no gate takes it). */
+export interface IntakeScanner {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface IntakeScanLine {
+  text: string;
+  overlong: boolean;
+  controlBytes: boolean;
+}
+
+/** What a scanned ear tag may be: as the tag search takes it (printable, at most 256). */
+const SCANNED_TAG = /^[\x21-\x7e][\x20-\x7e]{0,255}$/;
+
 export interface IntakeOptions {
+  /** Builds the tag scanner; absent: the board's keyboard-wedge input only. */
+  createScanner?: (onLine: (line: IntakeScanLine) => void) => IntakeScanner;
   /** Builds the receiver (the registry: the configured serial one); absent: API only. */
   createReceiver?: (onPacket: (packet: ReceivedPacket) => void, onConnectionChange: (status: LoraReceiverStatus) => void) => LoraReceiver;
 }
@@ -90,6 +107,12 @@ export function createIntakeModule(ctx: ModuleContext, options: IntakeOptions = 
   };
   const receiver = options.createReceiver?.(onPacket, (status) => events.emit('intake:receiver', status));
   const receiverStatus = (): LoraReceiverStatus => receiver?.status() ?? noReceiver;
+  // A scanned tag goes to the board's search, as a typed one does; what is not a tag is logged, never shown.
+  const scanner = options.createScanner?.((line) => {
+    const tag = line.text.trim();
+    if (line.overlong || line.controlBytes || !SCANNED_TAG.test(tag)) return log.warn(`scanner line ignored: not a tag (${line.text.length} characters)`);
+    events.emit('intake:scanned', { tag });
+  });
 
   /** The configured pens in the table: new ones added, changed capacities kept, removed ones retired (never deleted). */
   const syncPens = db.transaction(() => {
@@ -171,8 +194,10 @@ export function createIntakeModule(ctx: ModuleContext, options: IntakeOptions = 
       // What a crash left received is processed now, before new packets come.
       worker.wake();
       receiver?.start();
+      scanner?.start();
     },
     async stop() {
+      await scanner?.stop();
       await receiver?.stop();
       worker.stop();
     },

@@ -156,6 +156,8 @@ export interface IntakeEvents {
   'batch:created': IntakeChange<'batches', BatchRow>;
   'cattle:created': IntakeChange<'cattle', CattleRow>;
   'cattle:updated': IntakeChange<'cattle', CattleRow>;
+  /** A tag read by the serial scanner (devices.scanner, when the kiosk runs no gate): the board searches it. */
+  'intake:scanned': { tag: string };
 }
 
-export const intakeEventNames = ['intake:receiver', 'payload:received', 'payload:updated', 'batch:created', 'cattle:created', 'cattle:updated'] as const;
+export const intakeEventNames = ['intake:receiver', 'payload:received', 'payload:updated', 'batch:created', 'cattle:created', 'cattle:updated', 'intake:scanned'] as const;

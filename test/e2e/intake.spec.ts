@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { openLoraSimulator, type LoraSimulator } from '../sim/lora-sim';
 import { createPtyPair, type PtyPair } from '../sim/pty';
+import { openScannerSimulator, type ScannerSimulator } from '../sim/scanner-sim';
 import { expect, test, unlockAdmin } from './support/fixtures';
 import { kioskConfig } from './support/host';
 import { checkScreen } from './support/layout';
@@ -114,4 +115,37 @@ test('the intake demo (`--demo intake`): the simulated receiver feeds the board,
   await quarantine.click();
   await expect(page.getByTestId('intake-animal-pen')).toHaveText('in Quarantine');
   await unlockAdmin(page, '2468');
+});
+
+test('a serial scanner (devices.scanner) finds the animal on the intake board, as a typed tag does', async ({ page, hosts }) => {
+  const radioPty: PtyPair = await createPtyPair(hosts.tempDir());
+  const scannerPty: PtyPair = await createPtyPair(hosts.tempDir());
+  open.push(radioPty, scannerPty);
+  const config = await kioskConfig({
+    kioskName: 'Barn Gate',
+    extra: {
+      modules: ['intake'],
+      screen: { idleTimeoutSeconds: 600 },
+      devices: { scanner: { path: scannerPty.devicePath } },
+      intake: { receiver: { path: radioPty.devicePath }, pens: [{ name: 'Pen A' }] },
+    },
+  });
+  const host = await hosts.start({ config });
+  await page.goto(host.url);
+  await expect(page.getByTestId('intake-receiver')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 });
+  const radio: LoraSimulator = await openLoraSimulator(radioPty.simPath);
+  open.push(radio);
+  await radio.send('hxb:BATCH009:LF9001:UHF9002');
+  await expect(page.getByTestId('batch-count-BATCH009')).toHaveText('1 head');
+  const scanner: ScannerSimulator = await openScannerSimulator(scannerPty.simPath);
+  open.push(scanner);
+  // The field is not focused: the tag comes over the serial line, not the keyboard. Scanned until the port is open.
+  await expect(async () => {
+    await scanner.write('UHF9002');
+    await expect(page.getByTestId('intake-animal')).toContainText('LF9001', { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(page.getByTestId('intake-search-input')).toHaveValue('UHF9002');
+  // A line that is not a tag (control bytes) changes nothing on the screen.
+  await scanner.writeRaw('\u0001\u0002junk\r');
+  await expect(page.getByTestId('intake-animal')).toContainText('LF9001');
 });
