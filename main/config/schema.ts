@@ -253,7 +253,7 @@ export const sessionsSchema = cloudSection({
     .max(2_000)
     .default([])
     .refine((list) => new Set(list.map((r) => r.id ?? r.name)).size === list.length, { error: 'each resource once (ids, or names where no id is given, must differ)' })
-    .describe('The resources sessions run on (the café\'s PCs). Added or renamed at start; one removed from here stays in the database with its history.'),
+    .describe('The resources sessions run on (the café\'s PCs). Added or renamed at start; one removed from here is retired at start (off the board, its history kept; not while a session runs on it). The attendant adds, renames and retires further ones in admin.'),
   presetMinutes: z.array(z.number().int().min(1).max(1_440)).min(1).max(8).default([30, 60, 120]).describe('Durations the attendant starts or extends a session with in one touch.'),
   maxMinutes: z.number().int().min(1).max(10_080).default(1_440).describe('Longest session (start or extend).'),
   warningMinutes: z.array(z.number().min(0.1).max(120)).max(4).default([5, 1]).describe('The board warns when a session has this little time left.'),

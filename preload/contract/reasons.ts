@@ -58,6 +58,8 @@ export const reasonCodeSchema = z.enum([
   'sessions-no-session',
   'sessions-too-long',
   'sessions-resource-active',
+  'sessions-name-taken',
+  'sessions-from-config',
   // why a LoRa payload failed (intake: lora_payload_buffer.error_reason)
   'intake-empty',
   'intake-too-long',

@@ -138,3 +138,44 @@ test('the café demo (`--demo cafe`): its PCs on the board, a session booked in 
     await sim.close();
   }
 });
+
+test('the attendant adds, renames and retires a station in admin (in Bahasa Indonesia); the board follows and the audit says it', async ({ page, hosts }) => {
+  const host = await hosts.start({ config: await cafe('id') });
+  await page.goto(host.url);
+  await unlockAdmin(page);
+  await page.getByTestId('admin-tab-sessions').click();
+  await expect(page.getByTestId('sessions-resource-PC01')).toHaveAttribute('data-origin', 'config');
+  await expect(page.getByTestId('sessions-rename-PC01')).toHaveCount(0);
+
+  await page.getByTestId('sessions-resource-name').fill('PS5 #2');
+  await page.getByTestId('sessions-resource-kind').fill('konsol');
+  await page.getByTestId('sessions-resource-add').click();
+  await expect(page.getByTestId('sessions-admin-PS5 #2')).toHaveAttribute('data-status', 'Available');
+  await expect(page.getByTestId('sessions-resource-name')).toHaveValue('');
+  // A name in use is refused, in the screen's language.
+  await page.getByTestId('sessions-resource-name').fill('pc02');
+  await page.getByTestId('sessions-resource-add').click();
+  await expect(page.getByTestId('sessions-admin-error')).toContainText('Sudah ada stasiun bernama PC02');
+  const problems = await checkScreen(page, 'id', 'sessions resources', { scroll: true, shot: 'sessions-resources' });
+
+  await page.getByTestId('sessions-rename-PS5 #2').click();
+  await page.getByTestId('sessions-rename-name-PS5 #2').fill('PlayStation');
+  await page.getByTestId('sessions-rename-save-PS5 #2').click();
+  await expect(page.getByTestId('sessions-admin-PlayStation')).toBeVisible();
+  await page.getByTestId('admin-exit').click();
+  await expect(page.getByTestId('board-PlayStation')).toHaveAttribute('data-status', 'Available');
+
+  await unlockAdmin(page);
+  await page.getByTestId('admin-tab-sessions').click();
+  await page.getByTestId('sessions-retire-PlayStation').click();
+  await expect(page.getByTestId('sessions-resource-PlayStation')).toHaveCount(0);
+  await page.getByTestId('admin-tab-audit').click();
+  await expect(page.locator('[data-testid="audit-row"][data-action="sessions.resource-add"]')).toContainText('Stasiun ditambahkan');
+  await expect(page.locator('[data-testid="audit-row"][data-action="sessions.resource-rename"]')).toContainText('PS5 #2 menjadi PlayStation (konsol)');
+  await expect(page.locator('[data-testid="audit-row"][data-action="sessions.resource-retire"]')).toContainText('Stasiun dipensiunkan');
+  await expect(page.locator('[data-testid="audit-row"][data-action^="sessions.resource-"] [data-untranslated]')).toHaveCount(0);
+  await page.getByTestId('admin-exit').click();
+  await expect(page.getByTestId('board-PlayStation')).toHaveCount(0);
+  await expect(page.getByTestId('board-PC01')).toBeVisible();
+  expect(problems).toEqual([]);
+});

@@ -33,6 +33,9 @@ export const AUDIT_ACTIONS = [
   'sessions.move',
   'sessions.maintenance',
   'intake.reprocess',
+  'sessions.resource-add',
+  'sessions.resource-rename',
+  'sessions.resource-retire',
 ] as const;
 
 const known: ReadonlySet<string> = new Set(AUDIT_ACTIONS);
@@ -102,6 +105,14 @@ export function auditDetail(action: string, detail: string | null, t: TFunction)
     case 'sessions.maintenance':
       if ((m = /^(.+): (on|off)$/.exec(detail))) return { text: t(`admin.audit.details.maintenance.${m[2]}`, { name: m[1] }), translated: true };
       break;
+    case 'sessions.resource-add':
+      if ((m = /^(.+) \((.+)\)$/.exec(detail))) return { text: t('admin.audit.details.resourceNamed', { name: m[1], kind: m[2] }), translated: true };
+      break;
+    case 'sessions.resource-rename':
+      if ((m = /^(.+) to (.+) \((.+)\)$/.exec(detail))) return { text: t('admin.audit.details.resourceRenamed', { from: m[1], name: m[2], kind: m[3] }), translated: true };
+      break;
+    case 'sessions.resource-retire':
+      return { text: detail, translated: true };
     case 'intake.reprocess':
       if (/^\d+$/.test(detail)) return { text: t('admin.audit.details.payload', { id: detail }), translated: true };
       break;
