@@ -147,7 +147,7 @@ export const clockSchema = z.strictObject({
   trustedAtBoot: z
     .boolean()
     .default(false)
-    .describe('The wall clock is right from boot (a real-time clock, or set before Booth starts). Otherwise it is trusted only once the cloud\'s Date header agreed with it; until then timed sessions end by the monotonic clock, never early.'),
+    .describe('The wall clock is right from boot (a real-time clock, or set before Booth starts). Otherwise it is trusted once the OS set it from a time server (systemd-timesyncd\'s /run/systemd/timesync/synchronized exists) or the cloud\'s Date header agreed with it, and never while the cloud\'s Date header disagrees; until then timed sessions end by the monotonic clock, never early.'),
 });
 
 /**

@@ -38,7 +38,12 @@ export function createSessionsModule(ctx: ModuleContext): KioskModule {
 
   const trusted = () => {
     const c = cloud.state();
-    return isClockTrusted({ trustedAtBoot: config.clock.trustedAtBoot, cloudSkewMs: c.clockSkewMs, cloudWarning: c.clockWarning });
+    return isClockTrusted({
+      trustedAtBoot: config.clock.trustedAtBoot,
+      osSynchronized: clock.synchronized?.() ?? false,
+      cloudSkewMs: c.clockSkewMs,
+      cloudWarning: c.clockWarning,
+    });
   };
   const reports = createStatusReports({ outbox, clock, url: new URL(settings.statusEndpoint, base).toString() });
   let publishSoon: NodeJS.Timeout | null = null;
@@ -126,6 +131,15 @@ export function createSessionsModule(ctx: ModuleContext): KioskModule {
   };
 
   const unsubscribe = cloud.onChange(() => expiry.check());
+  // The OS's time sync sends no event: its flag is looked at on this beat, so a clock it set is trusted within seconds.
+  let trustedBefore: boolean | null = null;
+  const watchTrust = () => {
+    const now = trusted();
+    if (now === trustedBefore) return;
+    trustedBefore = now;
+    expiry.check();
+    changed();
+  };
 
   return {
     id: 'sessions',
@@ -137,6 +151,7 @@ export function createSessionsModule(ctx: ModuleContext): KioskModule {
         : [{ kind: 'sessions.clock-untrusted' }],
     jobs: [
       { name: SWEEP_JOB, intervalMs: settings.sweepIntervalSeconds * 1000, reportsAsCronJob: true, run: () => void expiry.sweep() },
+      { name: 'sessions.clock-trust', intervalMs: 5_000, run: watchTrust },
       ...(settings.pullEndpoint ? [{ name: 'sessions.pull', intervalMs: settings.pullIntervalSeconds * 1000, runAtStart: true, run: pull }] : []),
     ],
     apiRoutes: sessionsApiRoutes({

@@ -23,10 +23,11 @@ afterEach(async () => {
 
 const resources = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `PC${String(i + 1).padStart(2, '0')}` }));
 
-async function cafe(dir: string, patch: BoothConfigInput = {}, fetch?: HttpFetch, wallAtStart?: Date) {
+async function cafe(dir: string, patch: BoothConfigInput = {}, fetch?: HttpFetch, wallAtStart?: Date, clock?: ReturnType<typeof manualClock>) {
   const overrides: Partial<Platform> = {};
   if (fetch) overrides.fetch = fetch;
   if (wallAtStart) overrides.clock = manualClock(wallAtStart);
+  if (clock) overrides.clock = clock;
   const t = await testKiosk(
     dir,
     {
@@ -306,6 +307,31 @@ describe('sessions: expiry', () => {
     cloudDate = second.clock.now();
     await second.kiosk.runJob('cloud.probe');
     await waitFor('completed once the clock is trusted', () => second.session(id).status === 'Completed');
+    expect(second.consistent()).toBe(0);
+  });
+
+  it('trusts the wall clock once the OS set it from a time server (systemd-timesyncd), with no cloud: the time off then counts', async () => {
+    const dir = tempDir();
+    const first = await cafe(dir);
+    const id = await first.start('PC01', 30);
+    const offAt = first.clock.now().getTime();
+    await running.pop()!.stop();
+
+    // Booted 2 hours later, offline, with timesyncd not synchronized yet: the time off does not count (never early).
+    let synchronized = false;
+    const clock = Object.assign(manualClock(new Date(offAt + 2 * 3_600_000)), { synchronized: () => synchronized });
+    const second = await cafe(dir, {}, undefined, undefined, clock);
+    await second.kiosk.runJob('sessions.sweep');
+    await settle();
+    expect(second.session(id).status).toBe('Active');
+    expect((await second.invoke('sessions:board')).clockTrusted).toBe(false);
+
+    synchronized = true;
+    await second.kiosk.runJob('sessions.clock-trust');
+    await waitFor('completed once the OS says the clock is set', () => second.session(id).status === 'Completed');
+    expect((await second.invoke('sessions:board')).clockTrusted).toBe(true);
+    const overview = await second.invoke<{ warnings: { kind: string }[] }>('admin:overview');
+    expect(overview.warnings).not.toContainEqual({ kind: 'sessions.clock-untrusted' });
     expect(second.consistent()).toBe(0);
   });
 
