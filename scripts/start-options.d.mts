@@ -1,4 +1,5 @@
 /** Types for scripts/start-options.mjs (imported by TypeScript tests). */
+export declare const DEMO_PROFILES: string[];
 export declare function flagValue(args: readonly string[], name: string): string | undefined;
 export declare function startOptions(
   args: readonly string[],
@@ -14,4 +15,6 @@ export declare function startOptions(
   config: string;
   configNamed: boolean;
   demo: boolean;
+  demoProfile: string | null;
+  problem: string | null;
 };

@@ -4,10 +4,14 @@
 //   --data-dir DIR    the data folder: database, log, config.json (else BOOTH_DATA_DIR)
 //   --port N          the headless host's port (else BOOTH_PORT, else a free one)
 //   --headless        the headless host even where Electron is installed
+//   --demo NAME       a demo profile (gate, cafe, intake; else BOOTH_DEMO), even where the data folder has a config
 // Each also as --name=value. Everything but --headless and --port goes on to the kiosk.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
+/** The demo profiles main/host/demo.ts knows (`gate` is the default). */
+export const DEMO_PROFILES = ['gate', 'cafe', 'intake'];
 
 /** The value of the first `--name VALUE` or `--name=VALUE`, or undefined (as the kiosk host reads them). */
 export function flagValue(args, name) {
@@ -48,6 +52,7 @@ export function startOptions(args, env, { electron, home = os.homedir(), cwd = e
     : path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'booth');
   const dataDir = dataDirArg ? from(dataDirArg) : env.BOOTH_DATA_DIR ? from(env.BOOTH_DATA_DIR) : fallback;
   const config = configFile ?? path.join(dataDir, 'config.json');
+  const demoAsked = flagValue(args, '--demo') ?? (env.BOOTH_DEMO || null);
   // The kiosk gets the paths absolute: it runs in the checkout, not where ./booth was run.
   const others = ['--headless', '--port', '--config', '--data-dir'].reduce((rest, flag) => (flag === '--headless' ? rest.filter((a) => a !== flag) : withoutFlag(rest, flag)), args);
   const kioskArgs = [...others, ...(configArg ? ['--config', configFile] : []), ...(dataDirArg ? ['--data-dir', dataDir] : [])];
@@ -62,6 +67,15 @@ export function startOptions(args, env, { electron, home = os.homedir(), cwd = e
     /** The config the kiosk will read, and whether it was named (a named one that is missing is an error, not the demo). */
     config,
     configNamed: configFile !== null,
-    demo: configFile === null && !fs.existsSync(config),
+    demo: configFile === null && (demoAsked !== null || !fs.existsSync(config)),
+    /** The demo profile asked for (main/host/demo.ts), null for the default. */
+    demoProfile: demoAsked,
+    /** Why these flags cannot run, or null. */
+    problem:
+      demoAsked !== null && !DEMO_PROFILES.includes(demoAsked)
+        ? `unknown demo "${demoAsked}" (--demo or BOOTH_DEMO); known: ${DEMO_PROFILES.join(', ')}`
+        : demoAsked !== null && configFile !== null
+          ? '--demo runs a demo profile, --config a real kiosk: name one of them'
+          : null,
   };
 }

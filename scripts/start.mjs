@@ -45,6 +45,7 @@ async function main() {
   const electron = args.includes('--headless') ? null : findElectronBinary(root);
   const options = startOptions(args, process.env, { electron: Boolean(electron) });
   const { kioskArgs } = options;
+  if (options.problem) throw new Error(options.problem);
   if (options.port === null) throw new Error(`--port (or BOOTH_PORT) must be a port number, not "${options.portText}"`);
   if (options.configNamed && !fs.existsSync(options.config)) {
     throw new Error(`no config at ${options.config} (named by --config or BOOTH_CONFIG); see "Running with a real config" in README.md`);
@@ -58,18 +59,33 @@ async function main() {
   const env = { ...process.env };
   if (options.demo) {
     const tsx = ['--import', 'tsx'];
-    const sim = spawnLogged(process.execPath, [...tsx, path.join(root, 'test', 'cloud-sim', 'cli.ts'), '--port', process.env.BOOTH_DEMO_CLOUD_PORT ?? '0', '--tickets', '1000'], env);
+    const profile = options.demoProfile ?? 'gate';
+    const tickets = profile === 'gate' ? '1000' : '0';
+    const sim = spawnLogged(process.execPath, [...tsx, path.join(root, 'test', 'cloud-sim', 'cli.ts'), '--port', process.env.BOOTH_DEMO_CLOUD_PORT ?? '0', '--tickets', tickets, ...(profile === 'cafe' ? ['--cafe'] : [])], env);
     const [, apiUrl] = await waitForLine(sim, /^cloud-sim: (\S+)/, 'the cloud simulator');
     env.BOOTH_DEMO_CLOUD_URL = apiUrl;
-    // The demo scanner: a pty pair; the kiosk reads one end, demo scans are written to the other.
-    const ptyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'booth-demo-scanner-'));
-    // Its stdin stays open: the simulator ends when its input ends.
-    const scanner = spawnLogged(process.execPath, [...tsx, path.join(root, 'test', 'sim', 'scanner-sim.ts'), '--dir', ptyDir], env, 'pipe');
-    const [, devicePath] = await waitForLine(scanner, /^scanner-sim: (\S+)/, 'the scanner simulator');
-    env.BOOTH_DEMO_SCANNER_PATH = devicePath;
-    env.BOOTH_DEMO_SCANNER_SIM = path.join(ptyDir, 'sim');
+    let devices = '';
+    if (profile === 'gate') {
+      // The demo scanner: a pty pair; the kiosk reads one end, demo scans are written to the other.
+      const ptyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'booth-demo-scanner-'));
+      // Its stdin stays open: the simulator ends when its input ends.
+      const scanner = spawnLogged(process.execPath, [...tsx, path.join(root, 'test', 'sim', 'scanner-sim.ts'), '--dir', ptyDir], env, 'pipe');
+      const [, devicePath] = await waitForLine(scanner, /^scanner-sim: (\S+)/, 'the scanner simulator');
+      env.BOOTH_DEMO_SCANNER_PATH = devicePath;
+      env.BOOTH_DEMO_SCANNER_SIM = path.join(ptyDir, 'sim');
+      devices = `, a simulated scanner (${devicePath})`;
+    }
+    if (profile === 'intake') {
+      // The demo barn: a LoRa receiver on a pty pair that hears an animal every few seconds, with some noise.
+      const ptyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'booth-demo-lora-'));
+      const lora = spawnLogged(process.execPath, [...tsx, path.join(root, 'test', 'sim', 'lora-sim.ts'), '--dir', ptyDir], env, 'pipe');
+      const [, devicePath] = await waitForLine(lora, /^lora-sim: (\S+)/, 'the LoRa simulator');
+      env.BOOTH_DEMO_LORA_PATH = devicePath;
+      devices = `, a simulated LoRa receiver (${devicePath}, an animal every 4 s)`;
+    }
+    const what = { gate: '1000 tickets for today', cafe: 'the café\'s customer app booking a PC now and then', intake: 'nothing to download' }[profile];
     process.stderr.write(
-      `Demo profile: no config found, so a simulated cloud (${apiUrl}, 1000 tickets for today) and a simulated scanner (${devicePath}) run with the kiosk. Admin PIN: 2468.\n`,
+      `Demo profile "${profile}"${options.demoProfile ? '' : ' (no config found)'}: a simulated cloud (${apiUrl}, ${what})${devices} run with the kiosk. Admin PIN: 2468. Other demos: --demo gate|cafe|intake.\n`,
     );
   }
 

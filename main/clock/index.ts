@@ -1,17 +1,46 @@
 /**
  * Time for the kiosk. A Pi has no real-time clock, so timeouts and intervals use
- * the monotonic clock; the wall clock is compared with the cloud's Date header.
+ * the monotonic clock; the wall clock is compared with the cloud's Date header,
+ * and the OS may say it set the wall clock from the network (systemd-timesyncd).
  */
+import fs from 'node:fs';
+
 export interface Clock {
   /** Wall-clock time (may be wrong until the network sets it). */
   now(): Date;
   /** Milliseconds on a clock that never jumps; only differences mean anything. */
   monotonicMs(): number;
+  /** The OS set the wall clock from a time server since boot; absent: the OS cannot say. */
+  synchronized?(): boolean;
 }
+
+/** systemd-timesyncd creates it once it has set the clock (what systemd-time-wait-sync waits for); /run is empty at every boot. */
+export const TIMESYNC_FLAG_FILE = '/run/systemd/timesync/synchronized';
+
+/**
+ * Whether `file` exists: once it does, true for the rest of the run (a
+ * synchronized clock stays so); until then asked of the file system at most
+ * once a second, as callers ask often.
+ */
+export function syncFlag(file: string, monotonicMs: () => number): () => boolean {
+  let synced = false;
+  let checkedAt = Number.NEGATIVE_INFINITY;
+  return () => {
+    if (synced) return true;
+    const now = monotonicMs();
+    if (now - checkedAt < 1_000) return false;
+    checkedAt = now;
+    synced = fs.existsSync(file);
+    return synced;
+  };
+}
+
+const monotonic = () => performance.now();
 
 export const systemClock: Clock = {
   now: () => new Date(),
-  monotonicMs: () => performance.now(),
+  monotonicMs: monotonic,
+  synchronized: syncFlag(TIMESYNC_FLAG_FILE, monotonic),
 };
 
 /** A clock tests move by hand. */

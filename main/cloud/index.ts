@@ -13,6 +13,8 @@ import { isSkewWarning, skewFromDateHeader } from '../clock';
 import { allowedInsecureOrigins, isSecureCloudUrl, type BoothConfig } from '../config';
 import type { Platform } from '../platform';
 
+export { readTextCapped, ResponseTooLargeError } from './body';
+
 export interface CloudState {
   online: boolean | null;
   lastOnlineAt: string | null;

@@ -147,7 +147,7 @@ export const clockSchema = z.strictObject({
   trustedAtBoot: z
     .boolean()
     .default(false)
-    .describe('The wall clock is right from boot (a real-time clock, or set before Booth starts). Otherwise it is trusted only once the cloud\'s Date header agreed with it; until then timed sessions end by the monotonic clock, never early.'),
+    .describe('The wall clock is right from boot (a real-time clock, or set before Booth starts). Otherwise it is trusted once the OS set it from a time server (systemd-timesyncd\'s /run/systemd/timesync/synchronized exists) or the cloud\'s Date header agreed with it, and never while the cloud\'s Date header disagrees; until then timed sessions end by the monotonic clock, never early.'),
 });
 
 /**
@@ -187,7 +187,7 @@ export const gateSchema = z.strictObject({
 });
 
 export const scannerSchema = z.strictObject({
-  path: z.string().max(500).nullable().default(null).describe('Serial device of the ticket scanner; prefer /dev/serial/by-id/... or the udev name /dev/booth-scanner. null: keyboard-wedge scanner only.'),
+  path: z.string().max(500).nullable().default(null).describe('Serial device of the ticket scanner (on a kiosk that runs intake and no gate: the intake board\'s tag scanner); prefer /dev/serial/by-id/... or the udev name /dev/booth-scanner. null: keyboard-wedge scanner only.'),
   baudRate: z.number().int().min(1200).max(921_600).default(9600).describe('Serial speed.'),
   terminator: z.enum(['CR', 'LF', 'CRLF']).default('CR').describe('What ends one scan on the serial line (carriage return, line feed, or both).'),
   reconnectMaxSeconds: seconds(1, 600).default(30).describe('Longest wait between reconnect attempts after the scanner is unplugged.'),
@@ -253,7 +253,7 @@ export const sessionsSchema = cloudSection({
     .max(2_000)
     .default([])
     .refine((list) => new Set(list.map((r) => r.id ?? r.name)).size === list.length, { error: 'each resource once (ids, or names where no id is given, must differ)' })
-    .describe('The resources sessions run on (the café\'s PCs). Added or renamed at start; one removed from here stays in the database with its history.'),
+    .describe('The resources sessions run on (the café\'s PCs). Added or renamed at start; one removed from here is retired at start (off the board, its history kept; not while a session runs on it). The attendant adds, renames and retires further ones in admin.'),
   presetMinutes: z.array(z.number().int().min(1).max(1_440)).min(1).max(8).default([30, 60, 120]).describe('Durations the attendant starts or extends a session with in one touch.'),
   maxMinutes: z.number().int().min(1).max(10_080).default(1_440).describe('Longest session (start or extend).'),
   warningMinutes: z.array(z.number().min(0.1).max(120)).max(4).default([5, 1]).describe('The board warns when a session has this little time left.'),

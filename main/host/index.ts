@@ -9,13 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BootInfo, BootProblem, BootProblemCode, KioskStatus } from '../../preload/contract';
 import { systemClock } from '../clock';
-import { configSchema, issueLine, issueView, loadConfig, parseConfigText, resolveConfigPath, type BoothConfig } from '../config';
+import { configSchema, issueLine, issueView, loadConfig, resolveConfigPath } from '../config';
 import { createDispatcher, createEventBus, type Dispatcher, type EventBus } from '../dispatch';
 import { createKiosk, type Kiosk } from '../kiosk';
 import { createLogger, type Logger } from '../log';
 import type { Platform } from '../platform';
 import { StoreOpenError, type StoreErrorKind } from '../store';
 import { resolveDataDir } from './data-dir';
+import { askedDemo, demoConfig, demoDataDir, demoProfile, demoScanner } from './demo';
 
 export { resolveDataDir };
 
@@ -79,26 +80,6 @@ export function findAppRoot(start: string): string {
     if (parent === dir) throw new Error(`Booth's package.json not found above ${start}`);
     dir = parent;
   }
-}
-
-/**
- * The demo profile: resources/demo-config.json, pointed at the simulators that
- * scripts/start.mjs started (cloud on loopback, scanner on a pty pair).
- */
-function demoConfig(appRoot: string, env: NodeJS.ProcessEnv): BoothConfig {
-  const parsed = parseConfigText(fs.readFileSync(path.join(appRoot, 'resources', 'demo-config.json'), 'utf8'));
-  if (!parsed.ok) throw new Error(`resources/demo-config.json is invalid: ${parsed.issues.map(issueLine).join('; ')}`);
-  const config = parsed.config;
-  if (env.BOOTH_DEMO_CLOUD_URL) config.api.baseUrl = env.BOOTH_DEMO_CLOUD_URL;
-  if (env.BOOTH_DEMO_SCANNER_PATH) config.devices.scanner.path = env.BOOTH_DEMO_SCANNER_PATH;
-  return configSchema.parse(config);
-}
-
-/** Demo panel scans go in at the simulator's end of the scanner's pty, as a real scanner's bytes would. */
-function demoScanner(env: NodeJS.ProcessEnv): ((code: string) => Promise<void>) | undefined {
-  const simEnd = env.BOOTH_DEMO_SCANNER_SIM;
-  if (!simEnd) return undefined;
-  return (code) => fs.promises.writeFile(simEnd, `${code}\r`, { flag: 'a' });
 }
 
 /**
@@ -198,7 +179,10 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
   const loaded = loadConfig(configPath);
   // A config named on purpose that is not there is an error (a typo), never the demo.
   const configNamed = options.argv.some((a) => a === '--config' || a.startsWith('--config=')) || Boolean(options.env.BOOTH_CONFIG);
-  const demo = loaded.kind === 'missing' && !options.isPackaged && !configNamed;
+  // `--demo NAME` asks for a demo even where the data folder has a config (the demo's data lives apart).
+  const demoAsked = askedDemo(options.argv, options.env);
+  const demo = (loaded.kind === 'missing' || demoAsked !== null) && !options.isPackaged && !configNamed;
+  const profile = demoProfile(demo ? demoAsked : null);
 
   const baseBoot = {
     version,
@@ -221,7 +205,7 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
       console: options.logToConsole,
     });
 
-  if (loaded.kind === 'invalid') {
+  if (loaded.kind === 'invalid' && !demo) {
     const log = fallbackLog();
     for (const issue of loaded.issues) {
       log.scope('config').error(`config ${loaded.path}: ${issueLine(issue)}`);
@@ -251,8 +235,8 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
     }, log);
   }
 
-  const config = loaded.kind === 'ok' ? loaded.config : demoConfig(options.appRoot, options.env);
-  const kioskDataDir = demo ? path.join(dataDir, 'demo') : dataDir;
+  const config = !demo && loaded.kind === 'ok' ? loaded.config : demoConfig(options.appRoot, profile, options.env);
+  const kioskDataDir = demo ? demoDataDir(dataDir, profile) : dataDir;
   const logFile = path.resolve(kioskDataDir, config.logging.file);
   for (const dir of new Set([kioskDataDir, path.dirname(logFile)])) {
     const code = prepareFolder(dir);
@@ -268,7 +252,7 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
     backupCount: config.logging.backupCount,
     console: options.logToConsole,
   });
-  if (demo) log.info(`no config at ${configPath}: running the demo profile (data in ${kioskDataDir})`);
+  if (demo) log.info(`${demoAsked ? `--demo ${profile}` : `no config at ${configPath}`}: running the ${profile} demo profile (data in ${kioskDataDir})`);
   const platform: Platform = {
     version,
     isPackaged: options.isPackaged,
@@ -281,7 +265,7 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
   const demoScan = demo ? demoScanner(options.env) : undefined;
   try {
     const kiosk = await createKiosk(config, platform, {
-      configPath: loaded.kind === 'ok' ? loaded.path : null,
+      configPath: !demo && loaded.kind === 'ok' ? loaded.path : null,
       demo,
       ...(demo ? { demoPin: DEMO_PIN } : {}),
       ...(demoScan ? { gate: { demoScan } } : {}),

@@ -4,7 +4,7 @@
  * received to processed or failed in the transaction that writes its animal.
  */
 import type Database from 'better-sqlite3';
-import type { BatchRow, CattleRow, PayloadErrorCode, PayloadRow, PenRow } from '../../preload/contract';
+import type { BatchRow, CattleRow, CodedReason, PayloadErrorCode, PayloadRow, PenRow } from '../../preload/contract';
 import { STORED_PAYLOAD_LENGTH } from './payload';
 
 export interface IncomingPayload {
@@ -13,29 +13,29 @@ export interface IncomingPayload {
   rssi: number | null;
   snr: number | null;
   /** Known wrong on arrival (the radio's length disagrees): stored failed at once. */
-  failure?: { code: PayloadErrorCode; message: string };
+  failure?: { code: PayloadErrorCode; message: string; reason: CodedReason };
 }
 
 export function prepareIntakeSql(db: Database.Database) {
   return {
     insertPayload: db.prepare(
-      `INSERT INTO lora_payload_buffer (payload, channel, rssi, snr, received_at, status, error, error_code, created_at, updated_at)
-       VALUES (@payload, @channel, @rssi, @snr, @at, @status, @error, @errorCode, @at, @at) RETURNING *`,
+      `INSERT INTO lora_payload_buffer (payload, channel, rssi, snr, received_at, status, error, error_code, error_reason, created_at, updated_at)
+       VALUES (@payload, @channel, @rssi, @snr, @at, @status, @error, @errorCode, @errorReason, @at, @at) RETURNING *`,
     ),
     payload: db.prepare('SELECT * FROM lora_payload_buffer WHERE id = ?'),
     waitingIds: db.prepare("SELECT id FROM lora_payload_buffer WHERE status = 'received' ORDER BY id LIMIT ?").pluck(),
     markProcessed: db.prepare(
-      `UPDATE lora_payload_buffer SET status = 'processed', error = NULL, error_code = NULL, note = @note, batch_id = @batchId,
+      `UPDATE lora_payload_buffer SET status = 'processed', error = NULL, error_code = NULL, error_reason = NULL, note = @note, batch_id = @batchId,
          cattle_id = @cattleId, processed_at = @at, attempts = attempts + 1, updated_at = @at
        WHERE id = @id AND status = 'received' RETURNING *`,
     ),
     markFailed: db.prepare(
-      `UPDATE lora_payload_buffer SET status = 'failed', error = @error, error_code = @errorCode, note = NULL, batch_id = @batchId,
+      `UPDATE lora_payload_buffer SET status = 'failed', error = @error, error_code = @errorCode, error_reason = @errorReason, note = NULL, batch_id = @batchId,
          cattle_id = @cattleId, processed_at = @at, attempts = attempts + 1, updated_at = @at
        WHERE id = @id AND status = 'received' RETURNING *`,
     ),
     requeue: db.prepare(
-      "UPDATE lora_payload_buffer SET status = 'received', error = NULL, error_code = NULL, updated_at = ? WHERE id = ? AND status = 'failed' RETURNING *",
+      "UPDATE lora_payload_buffer SET status = 'received', error = NULL, error_code = NULL, error_reason = NULL, updated_at = ? WHERE id = ? AND status = 'failed' RETURNING *",
     ),
     batchByNumber: db.prepare('SELECT * FROM batches WHERE batch_number = ?'),
     batch: db.prepare('SELECT * FROM batches WHERE id = ?'),
@@ -94,6 +94,7 @@ export function bufferPayload(sql: IntakeSql, incoming: IncomingPayload, at: Dat
     status: incoming.failure ? 'failed' : 'received',
     error: incoming.failure?.message ?? null,
     errorCode: incoming.failure?.code ?? null,
+    errorReason: incoming.failure ? JSON.stringify(incoming.failure.reason) : null,
   }) as PayloadRow;
 }
 

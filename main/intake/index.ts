@@ -8,6 +8,7 @@
  * `batch:created`, `cattle:created`, ...) go out through the kiosk's events
  * after each commit, for the screen and the replica.
  */
+import { codedReasonSchema, type CodedReason } from '../../preload/contract';
 import type { AnimalView, IntakeAdminSummary, IntakeBoard, LoraReceiverStatus, PayloadRow, PenRow, PenSummary } from '../../preload/contract';
 import { venueDate } from '../clock';
 import { crashPoint } from '../crash-points';
@@ -21,7 +22,24 @@ import { createIntakeWorker } from './worker';
 export { AUTO_CREATED_NOTE } from './worker';
 export { parsePayload, MAX_PAYLOAD_LENGTH } from './payload';
 
+/** A serial scanner's lines (the registry: devices.scanner, when no gate takes it). */
+export interface IntakeScanner {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface IntakeScanLine {
+  text: string;
+  overlong: boolean;
+  controlBytes: boolean;
+}
+
+/** What a scanned ear tag may be: as the tag search takes it (printable, at most 256). */
+const SCANNED_TAG = /^[\x21-\x7e][\x20-\x7e]{0,255}$/;
+
 export interface IntakeOptions {
+  /** Builds the tag scanner; absent: the board's keyboard-wedge input only. */
+  createScanner?: (onLine: (line: IntakeScanLine) => void) => IntakeScanner;
   /** Builds the receiver (the registry: the configured serial one); absent: API only. */
   createReceiver?: (onPacket: (packet: ReceivedPacket) => void, onConnectionChange: (status: LoraReceiverStatus) => void) => LoraReceiver;
 }
@@ -37,6 +55,17 @@ const noReceiver: LoraReceiverStatus = {
   lastRssi: null,
   lastSnr: null,
 };
+
+/** The stored reason of a failed payload, when it is one this build knows (a row from before version 17 has none). */
+function failureReason(row: PayloadRow): CodedReason | null {
+  if (row.error_reason === null) return null;
+  try {
+    const parsed = codedReasonSchema.safeParse(JSON.parse(row.error_reason));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
 
 export function createIntakeModule(ctx: ModuleContext, options: IntakeOptions = {}): KioskModule {
   const { config, platform, store, events, admin } = ctx;
@@ -66,12 +95,24 @@ export function createIntakeModule(ctx: ModuleContext, options: IntakeOptions = 
       rssi: packet.rssi,
       snr: packet.snr,
       ...(lengthWrong
-        ? { failure: { code: 'length' as const, message: `the receiver announced ${packet.announcedLength} bytes, the data has ${Buffer.byteLength(packet.payload, 'utf8')}` } }
+        ? {
+            failure: {
+              code: 'length' as const,
+              message: `the receiver announced ${packet.announcedLength} bytes, the data has ${Buffer.byteLength(packet.payload, 'utf8')}`,
+              reason: { code: 'intake-length' as const, params: { announced: packet.announcedLength ?? 0, actual: Buffer.byteLength(packet.payload, 'utf8') } },
+            },
+          }
         : {}),
     });
   };
   const receiver = options.createReceiver?.(onPacket, (status) => events.emit('intake:receiver', status));
   const receiverStatus = (): LoraReceiverStatus => receiver?.status() ?? noReceiver;
+  // A scanned tag goes to the board's search, as a typed one does; what is not a tag is logged, never shown.
+  const scanner = options.createScanner?.((line) => {
+    const tag = line.text.trim();
+    if (line.overlong || line.controlBytes || !SCANNED_TAG.test(tag)) return log.warn(`scanner line ignored: not a tag (${line.text.length} characters)`);
+    events.emit('intake:scanned', { tag });
+  });
 
   /** The configured pens in the table: new ones added, changed capacities kept, removed ones retired (never deleted). */
   const syncPens = db.transaction(() => {
@@ -87,7 +128,7 @@ export function createIntakeModule(ctx: ModuleContext, options: IntakeOptions = 
 
   const animal = (id: number): AnimalView => {
     const row = sql.animal.get(id) as AnimalView | undefined;
-    if (!row) throw new HandlerError('failed', `No animal #${id}.`);
+    if (!row) throw new HandlerError('failed', `No animal #${id}.`, { code: 'intake-no-animal', params: { id } });
     return row;
   };
 
@@ -107,7 +148,7 @@ export function createIntakeModule(ctx: ModuleContext, options: IntakeOptions = 
       const before = animal(cattleId);
       if (penId !== null) {
         const pen = sql.pen.get(penId) as PenRow | undefined;
-        if (!pen || pen.active !== 1) throw new HandlerError('failed', `No pen #${penId} on this kiosk.`);
+        if (!pen || pen.active !== 1) throw new HandlerError('failed', `No pen #${penId} on this kiosk.`, { code: 'intake-no-pen', params: { id: penId } });
       }
       if (before.pen_id === penId) return before;
       // Committed (FULL sync) before the screen hears of it.
@@ -120,7 +161,7 @@ export function createIntakeModule(ctx: ModuleContext, options: IntakeOptions = 
       const todayStart = new Date(clock.now().getTime() - 24 * 3_600_000).toISOString();
       return {
         receiver: receiverStatus(),
-        failed: sql.failedPackets.all(100) as PayloadRow[],
+        failed: (sql.failedPackets.all(100) as PayloadRow[]).map((row) => ({ ...row, reason: failureReason(row) })),
         failedTotal: sql.countByStatus.get('failed') as number,
         waiting: sql.countByStatus.get('received') as number,
         processedToday: sql.processedSince.get(todayStart) as number,
@@ -130,7 +171,7 @@ export function createIntakeModule(ctx: ModuleContext, options: IntakeOptions = 
     'intake:reprocess': ({ id }) => {
       admin.requireSession();
       const requeued = sql.requeue.get(clock.now().toISOString(), id) as PayloadRow | undefined;
-      if (!requeued) throw new HandlerError('failed', `Payload #${id} is not failed.`);
+      if (!requeued) throw new HandlerError('failed', `Payload #${id} is not failed.`, { code: 'intake-not-failed', params: { id } });
       admin.audit('intake.reprocess', String(id));
       events.emit('payload:updated', { table: 'lora_payload_buffer', op: 'update', row: requeued });
       return worker.processOne(id) ?? requeued;
@@ -153,8 +194,10 @@ export function createIntakeModule(ctx: ModuleContext, options: IntakeOptions = 
       // What a crash left received is processed now, before new packets come.
       worker.wake();
       receiver?.start();
+      scanner?.start();
     },
     async stop() {
+      await scanner?.stop();
       await receiver?.stop();
       worker.stop();
     },

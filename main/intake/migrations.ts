@@ -80,6 +80,16 @@ const migrations: readonly ModuleMigration[] = [
       `);
     },
   },
+  {
+    version: 17,
+    name: 'intake: why a payload failed, as a code with values (error_reason)',
+    // One release with sessions' version 17 (the version this change was given); each part touches only its own tables.
+    sharedWith: ['sessions'],
+    up(db) {
+      // JSON {"code","params"} beside the English `error`, so the attendant's page says it in the screen's language.
+      db.exec('ALTER TABLE lora_payload_buffer ADD COLUMN error_reason TEXT');
+    },
+  },
 ];
 
 export const intakeSchema: ModuleSchema = {

@@ -10,7 +10,7 @@
  * only after the commit.
  */
 import type Database from 'better-sqlite3';
-import type { BatchRow, CattleRow, EventMap, PayloadErrorCode, PayloadRow } from '../../preload/contract';
+import type { BatchRow, CattleRow, CodedReason, EventMap, PayloadErrorCode, PayloadRow } from '../../preload/contract';
 import { venueDate, type Clock } from '../clock';
 import { crashPoint } from '../crash-points';
 import type { EventBus } from '../dispatch';
@@ -47,7 +47,7 @@ export interface IntakeWorker {
 
 type Outcome =
   | { kind: 'processed'; batchId: number; cattleId: number; note: string | null }
-  | { kind: 'failed'; code: PayloadErrorCode; message: string; batchId: number | null; cattleId: number | null };
+  | { kind: 'failed'; code: PayloadErrorCode; message: string; reason: CodedReason; batchId: number | null; cattleId: number | null };
 
 export function createIntakeWorker(deps: WorkerDeps): IntakeWorker {
   const { db, sql, clock, log, events } = deps;
@@ -58,15 +58,29 @@ export function createIntakeWorker(deps: WorkerDeps): IntakeWorker {
   /** Decides and writes inside the caller's transaction; events are queued for after the commit. */
   const decide = (row: PayloadRow, at: string, pending: PendingEvent[]): Outcome => {
     const parsed = parsePayload(row.payload);
-    if (!parsed.ok) return { kind: 'failed', code: 'parse', message: parsed.error.message, batchId: null, cattleId: null };
+    if (!parsed.ok) return { kind: 'failed', code: 'parse', message: parsed.error.message, reason: parsed.error.reason, batchId: null, cattleId: null };
     const { sourceType, batchNumber, lfTag, uhfTag } = parsed.value;
     const source = Object.prototype.hasOwnProperty.call(deps.sourceTypes, sourceType) ? deps.sourceTypes[sourceType] : undefined;
     if (source === undefined) {
-      return { kind: 'failed', code: 'unknown-source', message: `unknown source type "${sourceType}" (add it to intake.sourceTypes, then reprocess)`, batchId: null, cattleId: null };
+      return {
+        kind: 'failed',
+        code: 'unknown-source',
+        message: `unknown source type "${sourceType}" (add it to intake.sourceTypes, then reprocess)`,
+        reason: { code: 'intake-unknown-source', params: { source: sourceType } },
+        batchId: null,
+        cattleId: null,
+      };
     }
     let batch = sql.batchByNumber.get(batchNumber) as BatchRow | undefined;
     if (batch && batch.source_type !== sourceType) {
-      return { kind: 'failed', code: 'conflict', message: `batch ${batchNumber} came from source type "${batch.source_type}", this payload says "${sourceType}"`, batchId: batch.id, cattleId: null };
+      return {
+        kind: 'failed',
+        code: 'conflict',
+        message: `batch ${batchNumber} came from source type "${batch.source_type}", this payload says "${sourceType}"`,
+        reason: { code: 'intake-batch-source', params: { batch: batchNumber, was: batch.source_type, now: sourceType } },
+        batchId: batch.id,
+        cattleId: null,
+      };
     }
     const tagged = sql.cattleByTags.all(lfTag, uhfTag) as CattleRow[];
     if (tagged.length > 0) {
@@ -77,7 +91,10 @@ export function createIntakeWorker(deps: WorkerDeps): IntakeWorker {
       const message = same
         ? `tags ${lfTag} / ${uhfTag} are animal #${animal.id} of batch ${itsBatch}, not of batch ${batchNumber}`
         : `a tag is already on animal #${animal.id} (LF ${animal.lf_tag}, UHF ${animal.uhf_tag}, batch ${itsBatch})`;
-      return { kind: 'failed', code: 'conflict', message, batchId: batch?.id ?? null, cattleId: animal.id };
+      const reason: CodedReason = same
+        ? { code: 'intake-tags-elsewhere', params: { lf: lfTag, uhf: uhfTag, animal: animal.id, batch: itsBatch, payloadBatch: batchNumber } }
+        : { code: 'intake-tag-taken', params: { animal: animal.id, lf: animal.lf_tag, uhf: animal.uhf_tag, batch: itsBatch } };
+      return { kind: 'failed', code: 'conflict', message, reason, batchId: batch?.id ?? null, cattleId: animal.id };
     }
     if (!batch) {
       batch = sql.insertBatch.get({
@@ -103,7 +120,7 @@ export function createIntakeWorker(deps: WorkerDeps): IntakeWorker {
     const updated = (
       outcome.kind === 'processed'
         ? sql.markProcessed.get({ id, note: outcome.note, batchId: outcome.batchId, cattleId: outcome.cattleId, at })
-        : sql.markFailed.get({ id, error: outcome.message, errorCode: outcome.code, batchId: outcome.batchId, cattleId: outcome.cattleId, at })
+        : sql.markFailed.get({ id, error: outcome.message, errorCode: outcome.code, errorReason: JSON.stringify(outcome.reason), batchId: outcome.batchId, cattleId: outcome.cattleId, at })
     ) as PayloadRow;
     crashPoint('intake.in-transaction');
     pending.push(['payload:updated', { table: 'lora_payload_buffer', op: 'update', row: updated }]);

@@ -27,7 +27,13 @@ export const moduleFactories: Record<ModuleName, ModuleFactory> = {
   gate: (ctx, host) => createGateModule(ctx, { createScanner: serialScannerFor(ctx), ...host.gate }),
   payout: (ctx, host) => createPayoutModule(ctx, withHopper(ctx, host.payout)),
   sessions: (ctx) => createSessionsModule(ctx),
-  intake: (ctx, host) => createIntakeModule(ctx, { createReceiver: loraReceiverFor(ctx), ...host.intake }),
+  intake: (ctx, host) =>
+    createIntakeModule(ctx, {
+      createReceiver: loraReceiverFor(ctx),
+      // One serial port, one reader: the gate's when the kiosk also runs one.
+      ...(ctx.config.modules.includes('gate') ? {} : { createScanner: (onLine) => serialScannerFor(ctx)(onLine, () => undefined) }),
+      ...host.intake,
+    }),
   bookings: (ctx, host) => createBookingsModule(ctx, host.bookings),
 };
 
@@ -38,8 +44,8 @@ function loraReceiverFor(ctx: ModuleContext): IntakeOptions['createReceiver'] {
     createLoraReceiver({ ...receiver, log: ctx.platform.log.scope('lora'), clock: ctx.platform.clock, onPacket, onConnectionChange });
 }
 
-/** The configured serial scanner (devices.scanner), feeding the gate its lines. */
-function serialScannerFor(ctx: ModuleContext): GateOptions['createScanner'] {
+/** The configured serial scanner (devices.scanner), feeding the gate (else the intake board) its lines. */
+function serialScannerFor(ctx: ModuleContext): NonNullable<GateOptions['createScanner']> {
   return (onLine, onStatus) =>
     createSerialScanner({
       ...ctx.config.devices.scanner,

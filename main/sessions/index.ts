@@ -18,6 +18,7 @@ import { isClockTrusted } from './deadline';
 import { createExpiry } from './expiry';
 import { pullSessions } from './pull';
 import { prepareSessionRecords } from './records';
+import { createResourceAdmin } from './resources';
 import { createStatusReports, STATUS_KIND } from './reports';
 import { createSessionViews } from './views';
 
@@ -37,7 +38,12 @@ export function createSessionsModule(ctx: ModuleContext): KioskModule {
 
   const trusted = () => {
     const c = cloud.state();
-    return isClockTrusted({ trustedAtBoot: config.clock.trustedAtBoot, cloudSkewMs: c.clockSkewMs, cloudWarning: c.clockWarning });
+    return isClockTrusted({
+      trustedAtBoot: config.clock.trustedAtBoot,
+      osSynchronized: clock.synchronized?.() ?? false,
+      cloudSkewMs: c.clockSkewMs,
+      cloudWarning: c.clockWarning,
+    });
   };
   const reports = createStatusReports({ outbox, clock, url: new URL(settings.statusEndpoint, base).toString() });
   let publishSoon: NodeJS.Timeout | null = null;
@@ -53,11 +59,7 @@ export function createSessionsModule(ctx: ModuleContext): KioskModule {
   const actions = createSessionActions({ db, sql, clock, expiry, maxMinutes: settings.maxMinutes, trusted, report: reports.report });
   const views = createSessionViews({ db, sql, config, clock, expiry, trusted, reportsWaiting: () => (db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE kind = ? AND state = 'pending'").get(STATUS_KIND) as { n: number }).n });
 
-  /** Resources from config: added, or renamed, at start; their status untouched. */
-  const syncResources = db.transaction(() => {
-    const at = clock.now().toISOString();
-    for (const r of settings.resources) sql.upsertResource.run(r.id ?? r.name, r.name, r.kind, at, at);
-  });
+  const resources = createResourceAdmin({ db, sql, clock, resources: settings.resources, report: reports.report });
 
   const pull = async () => {
     if (!settings.pullEndpoint) return;
@@ -109,9 +111,35 @@ export function createSessionsModule(ctx: ModuleContext): KioskModule {
         actions.maintenance(resourceId, on);
         return views.board();
       }),
+    'sessions:add-resource': ({ name, kind }) =>
+      attendant('sessions.resource-add', `${name} (${kind})`, () => {
+        const r = resources.add(name, kind);
+        log.info(`resource ${r.id} added: ${r.name} (${r.kind})`);
+        return views.board();
+      }),
+    'sessions:rename-resource': ({ resourceId, name, kind }) =>
+      attendant('sessions.resource-rename', `${nameOf(resourceId)} to ${name} (${kind})`, () => {
+        resources.rename(resourceId, name, kind);
+        return views.board();
+      }),
+    'sessions:retire-resource': ({ resourceId }) =>
+      attendant('sessions.resource-retire', nameOf(resourceId), () => {
+        resources.retire(resourceId);
+        log.info(`resource ${resourceId} retired`);
+        return views.board();
+      }),
   };
 
   const unsubscribe = cloud.onChange(() => expiry.check());
+  // The OS's time sync sends no event: its flag is looked at on this beat, so a clock it set is trusted within seconds.
+  let trustedBefore: boolean | null = null;
+  const watchTrust = () => {
+    const now = trusted();
+    if (now === trustedBefore) return;
+    trustedBefore = now;
+    expiry.check();
+    changed();
+  };
 
   return {
     id: 'sessions',
@@ -123,6 +151,7 @@ export function createSessionsModule(ctx: ModuleContext): KioskModule {
         : [{ kind: 'sessions.clock-untrusted' }],
     jobs: [
       { name: SWEEP_JOB, intervalMs: settings.sweepIntervalSeconds * 1000, reportsAsCronJob: true, run: () => void expiry.sweep() },
+      { name: 'sessions.clock-trust', intervalMs: 5_000, run: watchTrust },
       ...(settings.pullEndpoint ? [{ name: 'sessions.pull', intervalMs: settings.pullIntervalSeconds * 1000, runAtStart: true, run: pull }] : []),
     ],
     apiRoutes: sessionsApiRoutes({
@@ -134,7 +163,7 @@ export function createSessionsModule(ctx: ModuleContext): KioskModule {
       audit: (action, detail) => admin.audit(action, detail),
     }),
     start() {
-      syncResources();
+      resources.syncFromConfig();
       expiry.start();
     },
     stop() {

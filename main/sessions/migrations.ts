@@ -48,6 +48,20 @@ const migrations: readonly ModuleMigration[] = [
       `);
     },
   },
+  {
+    version: 17,
+    name: 'sessions: resources the attendant adds, renames and retires',
+    // One release with intake's version 17 (the version this change was given); each part touches only its own tables.
+    sharedWith: ['intake'],
+    up(db) {
+      db.exec(`
+        -- config: kept as sessions.resources says at every start; admin: added by the attendant, whose it is to rename.
+        ALTER TABLE session_resources ADD COLUMN origin TEXT NOT NULL DEFAULT 'config' CHECK (origin IN ('config', 'admin'));
+        -- Retired: off the board and out of the admin's list, its sessions kept; never while it holds a session.
+        ALTER TABLE session_resources ADD COLUMN retired_at TEXT CHECK (retired_at IS NULL OR active_session_id IS NULL);
+      `);
+    },
+  },
 ];
 
 export const sessionsSchema: ModuleSchema = {

@@ -9,7 +9,7 @@
  * kiosk's changes before the kiosk reads the cloud's.
  */
 import { z } from 'zod';
-import type { CloudClient } from '../cloud';
+import { readTextCapped, type CloudClient } from '../cloud';
 import type { ScopedLog } from '../log';
 import type { createSessionActions } from './actions';
 import type { SessionRecords, SessionRow } from './records';
@@ -29,6 +29,8 @@ const bookingSchema = z
   .refine((b) => Date.parse(b.sessionEndTime) > Date.parse(b.sessionStartTime), { error: 'sessionEndTime after sessionStartTime' });
 
 const MAX_BOOKINGS = 5_000;
+/** Far above 5,000 bookings; a longer answer is not read at all (a server gone wrong must not fill the kiosk's memory). */
+export const MAX_PULL_BYTES = 4 * 1024 * 1024;
 
 export interface PullOutcome {
   started: number;
@@ -45,9 +47,24 @@ export async function pullSessions(deps: {
   log: ScopedLog;
 }): Promise<PullOutcome> {
   const { sql, actions, log } = deps;
+  // The request's timeout (api.timeoutSeconds) covers the answer's body too: a server that trickles it is given up.
   const response = await deps.cloud.request(deps.url, { method: 'GET' });
-  if (!response.ok) throw new Error(`sessions pull answered HTTP ${response.status}`);
-  const body = (await response.json()) as unknown;
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new Error(`sessions pull answered HTTP ${response.status}`);
+  }
+  let text: string;
+  try {
+    text = await readTextCapped(response, MAX_PULL_BYTES);
+  } catch (error) {
+    throw new Error(`sessions pull: ${(error as Error).name === 'TimeoutError' ? 'no whole answer within the timeout' : (error as Error).message}`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Error(`sessions pull: the answer is not JSON (${text.length} characters)`);
+  }
   const list = Array.isArray(body) ? body : typeof body === 'object' && body !== null && Array.isArray((body as { data?: unknown }).data) ? (body as { data: unknown[] }).data : null;
   if (!list) throw new Error('sessions pull: the answer is neither a list nor {"data": [...]}');
   const outcome: PullOutcome = { started: 0, ended: 0, updated: 0, skipped: 0 };

@@ -34,6 +34,7 @@ export function createSessionViews(deps: {
           name: r.name,
           kind: r.kind,
           status: r.status,
+          origin: r.origin,
           session: s
             ? {
                 id: s.id,

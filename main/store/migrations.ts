@@ -31,9 +31,10 @@ export interface Migration {
 /** A migration as its owner (the core or a module) declares it. */
 export interface ModuleMigration extends Migration {
   /**
-   * Only for a version written before each module kept its own migrations
-   * (versions 2 and 6): the other owners that hold a part of it. Their parts run in
-   * one transaction, the core's first, then the modules' in registry order.
+   * The other owners that hold a part of this version: a version written before
+   * each module kept its own migrations (2 and 6), or one change that was given
+   * one version number for two modules (17). Their parts run in one transaction,
+   * the core's first, then the modules' in registry order.
    */
   sharedWith?: readonly string[];
 }

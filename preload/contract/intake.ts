@@ -4,6 +4,7 @@
  * database holds them (snake_case, the seed's JSON keys), as a replica sees them.
  */
 import { z } from 'zod';
+import type { CodedReason } from './reasons';
 
 export interface LoraReceiverStatus {
   configured: boolean;
@@ -33,6 +34,8 @@ export interface PayloadRow {
   status: PayloadStatus;
   error: string | null;
   error_code: PayloadErrorCode | null;
+  /** `error` as a CodedReason in JSON (`{"code","params"}`), for the screen's language; null when not failed (or failed before version 17). */
+  error_reason: string | null;
   /** "duplicate": processed, the animal was already there. */
   note: string | null;
   batch_id: number | null;
@@ -116,8 +119,8 @@ export interface SignalPoint {
 
 export interface IntakeAdminSummary {
   receiver: LoraReceiverStatus;
-  /** Failed payloads, newest first (at most 100). */
-  failed: PayloadRow[];
+  /** Failed payloads, newest first (at most 100), each with why as a code the screen words. */
+  failed: (PayloadRow & { reason: CodedReason | null })[];
   failedTotal: number;
   waiting: number;
   processedToday: number;
@@ -153,6 +156,8 @@ export interface IntakeEvents {
   'batch:created': IntakeChange<'batches', BatchRow>;
   'cattle:created': IntakeChange<'cattle', CattleRow>;
   'cattle:updated': IntakeChange<'cattle', CattleRow>;
+  /** A tag read by the serial scanner (devices.scanner, when the kiosk runs no gate): the board searches it. */
+  'intake:scanned': { tag: string };
 }
 
-export const intakeEventNames = ['intake:receiver', 'payload:received', 'payload:updated', 'batch:created', 'cattle:created', 'cattle:updated'] as const;
+export const intakeEventNames = ['intake:receiver', 'payload:received', 'payload:updated', 'batch:created', 'cattle:created', 'cattle:updated', 'intake:scanned'] as const;

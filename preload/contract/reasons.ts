@@ -99,6 +99,27 @@ export const reasonCodeSchema = z.enum([
   'audit-hand-count',
   'audit-dismiss',
   'audit-job-run',
+  'sessions-name-taken',
+  'sessions-from-config',
+  // why a LoRa payload failed (intake: lora_payload_buffer.error_reason)
+  'intake-empty',
+  'intake-too-long',
+  'intake-not-ascii',
+  'intake-parts',
+  'intake-source-empty',
+  'intake-batch-empty',
+  'intake-lf-empty',
+  'intake-uhf-empty',
+  'intake-same-tags',
+  'intake-unknown-source',
+  'intake-length',
+  'intake-batch-source',
+  'intake-tags-elsewhere',
+  'intake-tag-taken',
+  // intake actions
+  'intake-no-animal',
+  'intake-no-pen',
+  'intake-not-failed',
 ]);
 export type ReasonCode = z.infer<typeof reasonCodeSchema>;
 

@@ -20,6 +20,8 @@ export interface ResourceView {
   kind: string;
   status: ResourceStatus;
   session: ActiveSessionView | null;
+  /** config: from sessions.resources (changed there); admin: added by the attendant, who renames and retires it. */
+  origin: 'config' | 'admin';
 }
 
 /** The countdown board: every resource with its state. */
@@ -65,6 +67,9 @@ export interface SessionsAdminSummary {
 
 const id = z.string().min(1).max(100);
 const minutes = z.number().int().min(1).max(10_080);
+/** As sessions.resources takes them: a name on the board, and what it is. */
+const resourceName = z.string().trim().min(1).max(40).regex(/^[^\p{Cc}]*$/u);
+const resourceKind = z.string().trim().min(1).max(40).regex(/^[^\p{Cc}]*$/u);
 
 export const sessionsHandlers = {
   'sessions:board': z.object({}).strict(),
@@ -74,6 +79,9 @@ export const sessionsHandlers = {
   'sessions:end': z.object({ sessionId: id }).strict(),
   'sessions:move': z.object({ sessionId: id, resourceId: id }).strict(),
   'sessions:maintenance': z.object({ resourceId: id, on: z.boolean() }).strict(),
+  'sessions:add-resource': z.object({ name: resourceName, kind: resourceKind }).strict(),
+  'sessions:rename-resource': z.object({ resourceId: id, name: resourceName, kind: resourceKind }).strict(),
+  'sessions:retire-resource': z.object({ resourceId: id }).strict(),
 };
 
 export interface SessionsValues {
@@ -84,6 +92,9 @@ export interface SessionsValues {
   'sessions:end': SessionsBoard;
   'sessions:move': SessionsBoard;
   'sessions:maintenance': SessionsBoard;
+  'sessions:add-resource': SessionsBoard;
+  'sessions:rename-resource': SessionsBoard;
+  'sessions:retire-resource': SessionsBoard;
 }
 
 export interface SessionsEvents {

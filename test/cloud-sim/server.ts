@@ -13,6 +13,8 @@
  *   can switch `down` off again): options, received log, tickets, stats,
  *   payout (`/__sim/payout/...`: transactions, pay, expire, cancel, jobs,
  *   retry, garble, reports, kiosks).
+ * - `POST /api/{sessionsStatusEndpoint}`, `GET /api/{sessionsPullEndpoint}`:
+ *   timed sessions, see sessions.ts (`sim.sessions`; `/__sim/sessions...`).
  */
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
@@ -23,6 +25,7 @@ import { type DownloadBody, DownloadCache, etagMatches, malformedDownloadKinds }
 import { drawFault } from './faults';
 import { type PayoutControls, type PayoutOutcome, payoutOptionsShape, PayoutSim, registerPayoutRoutes } from './payout';
 import { type Random, seededRandom } from './random';
+import { bookRequestSchema, type SessionsAnswer, sessionsOptionsShape, SessionsSim } from './sessions';
 import {
   type AdmissionCounters,
   generateSpecSchema,
@@ -64,6 +67,8 @@ export const simOptionsSchema = z
     syncEndpoint: endpoint.default('bookings/update-used'),
     /** Coin payout options (under /api/v2/): see payout.ts. The fault rates above apply to its routes too. */
     ...payoutOptionsShape,
+    /** Timed sessions (under /api/): see sessions.ts. The fault rates above apply to its routes too. */
+    ...sessionsOptionsShape,
   })
   .strict();
 export type SimOptions = z.infer<typeof simOptionsSchema>;
@@ -80,6 +85,7 @@ export function parseSimOptionsPatch(input: unknown): Partial<SimOptions> {
 export type SimOutcome =
   | UploadOutcome
   | PayoutOutcome
+  | SessionsAnswer['outcome']
   | 'probe'
   | 'downloaded'
   | 'not-modified'
@@ -133,6 +139,8 @@ export interface CloudSim {
   tickets: TicketStore;
   /** The coin payout: pay(id), createJob(spec), garbleNextJobs(n), retryJob(id), expire(id), transactions(), jobs(), reports(), lastSeen(kiosk)… */
   payout: PayoutControls;
+  /** Timed sessions: reports, systems (the cloud's view of each resource), book(spec), end(id, status), list(). */
+  sessions: SessionsSim;
   set(patch: Partial<SimOptions>): void;
   stats(): SimStats;
   /** How many times a request with this Idempotency-Key was applied. */
@@ -172,6 +180,7 @@ export async function startCloudSim(options: StartCloudSimOptions = {}): Promise
   const downloads = new DownloadCache(tickets);
   const uploads = new UploadHandler(tickets);
   const payout = new PayoutSim(() => state);
+  const sessions = new SessionsSim();
   const held = new Set<Socket>();
   const closing = new AbortController();
   let random: Random = seededRandom(state.randomSeed);
@@ -289,6 +298,19 @@ export async function startCloudSim(options: StartCloudSimOptions = {}): Promise
   const endpointOf = (request: FastifyRequest<{ Params: { '*': string } }>) => request.params['*'];
 
   app.get<{ Params: { '*': string } }>('/api/*', async (request, reply) => {
+    if (endpointOf(request) === state.sessionsPullEndpoint) {
+      const fault = injectFault(request, reply);
+      if (fault === 'answered') return reply;
+      if (fault === 'lose-response') {
+        finish(request, 'fault-lost-response');
+        return drop(request, reply);
+      }
+      finish(request, 'sessions-pulled', 200);
+      const body = sessions.pullBody(state.sessionsPullFault, closing.signal);
+      reply.header('Content-Type', 'application/json; charset=utf-8');
+      if ('text' in body) return reply.send(body.text);
+      return reply.send(body.stream);
+    }
     if (endpointOf(request) !== state.fetchEndpoint) {
       finish(request, 'no-such-endpoint', 404);
       return reply.code(404).send({ ok: false, error: 'no such endpoint' });
@@ -314,6 +336,18 @@ export async function startCloudSim(options: StartCloudSimOptions = {}): Promise
   });
 
   app.post<{ Params: { '*': string } }>('/api/*', async (request, reply) => {
+    if (endpointOf(request) === state.sessionsStatusEndpoint) {
+      const fault = injectFault(request, reply);
+      if (fault === 'answered') return reply;
+      const answer = sessions.handleStatus(request.body, header(request, 'idempotency-key'), header(request, 'x-kiosk-id'));
+      if (fault === 'lose-response') {
+        finish(request, 'fault-lost-response');
+        return drop(request, reply);
+      }
+      finish(request, answer.outcome, answer.status);
+      if (answer.outcome === 'status-replayed') reply.header('Idempotent-Replayed', 'true');
+      return reply.code(answer.status).send(answer.body);
+    }
     if (endpointOf(request) !== state.syncEndpoint) {
       finish(request, 'no-such-endpoint', 404);
       return reply.code(404).send({ ok: false, error: 'no such endpoint' });
@@ -383,6 +417,17 @@ export async function startCloudSim(options: StartCloudSimOptions = {}): Promise
     return { ok: true };
   });
   app.post('/__sim/download/prepare', async () => prepareDownload());
+  app.get('/__sim/sessions', async () => ({ systems: Object.fromEntries(sessions.systems), reports: sessions.reports, bookings: sessions.list() }));
+  app.post('/__sim/sessions/bookings', async (request, reply) => {
+    const parsed = bookRequestSchema.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ ok: false, error: z.prettifyError(parsed.error) });
+    return sessions.book(parsed.data);
+  });
+  app.post<{ Params: { id: string; status: string } }>('/__sim/sessions/bookings/:id/:status', async (request, reply) => {
+    const status = request.params.status === 'cancel' ? 'Cancelled' : request.params.status === 'complete' ? 'Completed' : null;
+    const booking = status ? sessions.end(request.params.id, status) : null;
+    return booking ?? reply.code(404).send({ ok: false, error: 'unknown booking, or not cancel|complete' });
+  });
 
   const address = await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   return {
@@ -393,6 +438,7 @@ export async function startCloudSim(options: StartCloudSimOptions = {}): Promise
     received,
     tickets,
     payout,
+    sessions,
     set,
     stats,
     keyApplications: (key) => uploads.keyApplications(key),

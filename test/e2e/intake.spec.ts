@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { openLoraSimulator, type LoraSimulator } from '../sim/lora-sim';
 import { createPtyPair, type PtyPair } from '../sim/pty';
+import { openScannerSimulator, type ScannerSimulator } from '../sim/scanner-sim';
 import { expect, test, unlockAdmin } from './support/fixtures';
 import { kioskConfig } from './support/host';
 import { checkScreen } from './support/layout';
@@ -77,12 +78,74 @@ for (const lang of LANGS) {
     await unlockAdmin(page);
     await page.getByTestId('admin-tab-intake').click();
     await expect(page.getByTestId('intake-failed').locator('[data-code="conflict"]')).toHaveCount(1);
+    // Why, in the screen's language: the same animal already in the other batch.
+    const why = page.locator('[data-testid^="failed-reason-"]');
+    await expect(why).toHaveAttribute('data-code', 'intake-tags-elsewhere');
+    await expect(why).not.toHaveAttribute('data-untranslated', 'true');
+    await expect(why).toContainText(lang === 'id' ? 'bukan dari batch BATCH002' : 'not of batch BATCH002');
     await expect(page.getByTestId('signal-chart')).toBeVisible();
     await expect(page.getByTestId('intake-admin-lines')).toHaveText(lang === 'id' ? '6 paket, 1 baris lain' : '6 packets, 1 other lines');
     // Reprocessing a conflict that still stands keeps it failed (never an overwrite).
     await page.locator('[data-testid^="reprocess-"]').click();
     await expect(page.getByTestId('intake-failed').locator('[data-code="conflict"]')).toHaveCount(1);
     problems.push(...(await checkScreen(page, lang, 'admin intake page', { scroll: true, shot: 'screens-admin-intake' })));
+    await page.getByTestId('admin-tab-audit').click();
+    const reprocessed = page.locator('[data-testid="audit-row"][data-action="intake.reprocess"]');
+    await expect(reprocessed).toContainText(lang === 'id' ? 'Payload diproses ulang' : 'Payload reprocessed');
+    await expect(reprocessed.locator('[data-untranslated]')).toHaveCount(0);
     expect(problems).toEqual([]);
   });
 }
+
+test('the intake demo (`--demo intake`): the simulated receiver feeds the board, the demo pens take an animal', async ({ page, hosts }) => {
+  const pty: PtyPair = await createPtyPair(hosts.tempDir());
+  open.push(pty);
+  const host = await hosts.start({ extraArgs: ['--demo', 'intake'], env: { BOOTH_DEMO_LORA_PATH: pty.devicePath } });
+  await page.goto(host.url);
+  await expect(page.getByTestId('intake-board')).toBeVisible();
+  await expect(page.getByTestId('intake-receiver')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 });
+  const radio: LoraSimulator = await openLoraSimulator(pty.simPath);
+  open.push(radio);
+  await radio.send('hxb:DEMO-1:LF777:UHF888');
+  await expect(page.getByTestId('batch-count-DEMO-1')).toHaveText('1 head');
+  await page.getByTestId('intake-search-input').fill('LF777');
+  await page.getByTestId('intake-search-go').click();
+  await expect(page.getByTestId('intake-animal')).toContainText('LF777');
+  const quarantine = page.locator('[data-testid^="pen-"]', { hasText: 'Quarantine' });
+  await quarantine.click();
+  await expect(page.getByTestId('intake-animal-pen')).toHaveText('in Quarantine');
+  await unlockAdmin(page, '2468');
+});
+
+test('a serial scanner (devices.scanner) finds the animal on the intake board, as a typed tag does', async ({ page, hosts }) => {
+  const radioPty: PtyPair = await createPtyPair(hosts.tempDir());
+  const scannerPty: PtyPair = await createPtyPair(hosts.tempDir());
+  open.push(radioPty, scannerPty);
+  const config = await kioskConfig({
+    kioskName: 'Barn Gate',
+    extra: {
+      modules: ['intake'],
+      screen: { idleTimeoutSeconds: 600 },
+      devices: { scanner: { path: scannerPty.devicePath } },
+      intake: { receiver: { path: radioPty.devicePath }, pens: [{ name: 'Pen A' }] },
+    },
+  });
+  const host = await hosts.start({ config });
+  await page.goto(host.url);
+  await expect(page.getByTestId('intake-receiver')).toHaveAttribute('data-state', 'connected', { timeout: 15_000 });
+  const radio: LoraSimulator = await openLoraSimulator(radioPty.simPath);
+  open.push(radio);
+  await radio.send('hxb:BATCH009:LF9001:UHF9002');
+  await expect(page.getByTestId('batch-count-BATCH009')).toHaveText('1 head');
+  const scanner: ScannerSimulator = await openScannerSimulator(scannerPty.simPath);
+  open.push(scanner);
+  // The field is not focused: the tag comes over the serial line, not the keyboard. Scanned until the port is open.
+  await expect(async () => {
+    await scanner.write('UHF9002');
+    await expect(page.getByTestId('intake-animal')).toContainText('LF9001', { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(page.getByTestId('intake-search-input')).toHaveValue('UHF9002');
+  // A line that is not a tag (control bytes) changes nothing on the screen.
+  await scanner.writeRaw('\u0001\u0002junk\r');
+  await expect(page.getByTestId('intake-animal')).toContainText('LF9001');
+});

@@ -157,6 +157,14 @@ describe('LoRa intake over the serial receiver', () => {
       ['unknown-source', 'unknown source type "zzz" (add it to intake.sourceTypes, then reprocess)'],
     ]);
     expect(k.rows('SELECT * FROM cattle')).toEqual([]);
+    // The attendant's page gets each reason as a code with its values, for the screen's language.
+    await k.invoke('admin:unlock', { pin: '2468' });
+    const summary = await k.invoke<IntakeAdminSummary>('intake:admin-summary');
+    expect(summary.failed.map((f) => f.reason).reverse()).toEqual([
+      { code: 'intake-length', params: { announced: 30, actual: 22 } },
+      { code: 'intake-parts', params: { parts: 3 } },
+      { code: 'intake-unknown-source', params: { source: 'zzz' } },
+    ]);
   });
 
   it('reprocesses a failed payload from the attendant page once the config knows its source type', async () => {
@@ -175,6 +183,7 @@ describe('LoRa intake over the serial receiver', () => {
     expect(k.rows('SELECT source FROM batches')).toEqual([{ source: 'Cow shed' }]);
     // Processed once: it cannot be reprocessed again.
     await expect(k.invoke('intake:reprocess', { id: 1 })).rejects.toThrow(/not failed/);
+    await expect(k.kiosk.handlers.invoke('intake:reprocess', { id: 1 })).resolves.toMatchObject({ ok: false, error: { reason: { code: 'intake-not-failed', params: { id: 1 } } } });
     expect(k.rows('SELECT COUNT(*) AS n FROM cattle')).toEqual([{ n: 1 }]);
   });
 

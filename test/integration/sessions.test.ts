@@ -23,10 +23,11 @@ afterEach(async () => {
 
 const resources = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `PC${String(i + 1).padStart(2, '0')}` }));
 
-async function cafe(dir: string, patch: BoothConfigInput = {}, fetch?: HttpFetch, wallAtStart?: Date) {
+async function cafe(dir: string, patch: BoothConfigInput = {}, fetch?: HttpFetch, wallAtStart?: Date, clock?: ReturnType<typeof manualClock>) {
   const overrides: Partial<Platform> = {};
   if (fetch) overrides.fetch = fetch;
   if (wallAtStart) overrides.clock = manualClock(wallAtStart);
+  if (clock) overrides.clock = clock;
   const t = await testKiosk(
     dir,
     {
@@ -157,6 +158,52 @@ describe('sessions: the attendant', () => {
   });
 });
 
+describe('sessions: resources from admin', () => {
+  it('the attendant adds, renames and retires a resource (audited, told to the cloud); config resources stay the config\'s; a restart keeps it all', async () => {
+    const dir = tempDir();
+    const k = await cafe(dir);
+    const names = (board: SessionsBoard) => board.resources.map((r) => `${r.name}/${r.kind}/${r.origin}`);
+    let board = await k.invoke('sessions:add-resource', { name: 'PS5 #2', kind: 'console' });
+    expect(names(board)).toEqual(['PC01/PC/config', 'PC02/PC/config', 'PC03/PC/config', 'PS5 #2/console/admin']);
+    const ps5 = board.resources.find((r) => r.name === 'PS5 #2')!;
+    expect(ps5).toMatchObject({ id: 'PS5-2', status: 'Available', session: null });
+    await expect(k.invoke('sessions:add-resource', { name: 'pc01', kind: 'PC' })).rejects.toMatchObject({ error: { reason: { code: 'sessions-name-taken', params: { resource: 'PC01' } } } });
+    await expect(k.invoke('sessions:rename-resource', { resourceId: 'PC01', name: 'PC-A', kind: 'PC' })).rejects.toMatchObject({ error: { reason: { code: 'sessions-from-config' } } });
+    await expect(k.invoke('sessions:retire-resource', { resourceId: 'PC02' })).rejects.toMatchObject({ error: { reason: { code: 'sessions-from-config' } } });
+
+    board = await k.invoke('sessions:rename-resource', { resourceId: ps5.id, name: 'PlayStation', kind: 'console' });
+    expect(board.resources.find((r) => r.id === 'PS5-2')!.name).toBe('PlayStation');
+    const session = await k.invoke('sessions:start', { resourceId: 'PS5-2', minutes: 30 }).then(() => k.db.prepare("SELECT active_session_id FROM session_resources WHERE id = 'PS5-2'").pluck().get() as string);
+    await expect(k.invoke('sessions:retire-resource', { resourceId: 'PS5-2' })).rejects.toMatchObject({ error: { reason: { code: 'sessions-resource-active' } } });
+    await k.invoke('sessions:end', { sessionId: session });
+    board = await k.invoke('sessions:retire-resource', { resourceId: 'PS5-2' });
+    expect(board.resources.map((r) => r.id)).toEqual(['PC01', 'PC02', 'PC03']);
+    await expect(k.invoke('sessions:start', { resourceId: 'PS5-2', minutes: 30 })).rejects.toMatchObject({ error: { reason: { code: 'sessions-no-resource' } } });
+    // Its history stays.
+    expect(k.session(session)).toMatchObject({ status: 'Completed', resource_id: 'PS5-2' });
+
+    const audit = (await k.invoke<{ action: string; detail: string }[]>('admin:audit', {})).filter((a) => a.action.startsWith('sessions.resource-'));
+    expect(audit.map((a) => [a.action, a.detail]).reverse()).toEqual([
+      ['sessions.resource-add', 'PS5 #2 (console)'],
+      ['sessions.resource-rename', 'PS5 #2 to PlayStation (console)'],
+      ['sessions.resource-retire', 'PlayStation'],
+    ]);
+    // The cloud hears of it: Available when added, Maintenance when retired (the customer app stops offering it).
+    expect(k.reports().filter((r) => r.body.systemId === 'PS5-2').at(-1)!.body).toMatchObject({ status: 'Maintenance', activeBooking: null });
+
+    await k.invoke('sessions:add-resource', { name: 'Xbox', kind: 'console' });
+    await k.kiosk.stop();
+    running.pop();
+    // Restarted with PC03 gone from the config: it is retired (off the board, history kept); the attendant's Xbox stays.
+    const again = await cafe(dir, { sessions: { resources: resources(2) } });
+    expect(names(await again.invoke('sessions:board'))).toEqual(['PC01/PC/config', 'PC02/PC/config', 'Xbox/console/admin']);
+    // Adding a retired name again brings it back with its history.
+    board = await again.invoke('sessions:add-resource', { name: 'PlayStation', kind: 'console' });
+    expect(board.resources.find((r) => r.name === 'PlayStation')).toMatchObject({ id: 'PS5-2', status: 'Available', origin: 'admin' });
+    expect(again.consistent()).toBe(0);
+  });
+});
+
 describe('sessions: expiry', () => {
   it('frees all of 1,000 sessions ending in the same second within a second of their end, each once', { timeout: 60_000 }, async () => {
     const k = await cafe(tempDir(), { sessions: { resources: resources(1000) } });
@@ -260,6 +307,31 @@ describe('sessions: expiry', () => {
     cloudDate = second.clock.now();
     await second.kiosk.runJob('cloud.probe');
     await waitFor('completed once the clock is trusted', () => second.session(id).status === 'Completed');
+    expect(second.consistent()).toBe(0);
+  });
+
+  it('trusts the wall clock once the OS set it from a time server (systemd-timesyncd), with no cloud: the time off then counts', async () => {
+    const dir = tempDir();
+    const first = await cafe(dir);
+    const id = await first.start('PC01', 30);
+    const offAt = first.clock.now().getTime();
+    await running.pop()!.stop();
+
+    // Booted 2 hours later, offline, with timesyncd not synchronized yet: the time off does not count (never early).
+    let synchronized = false;
+    const clock = Object.assign(manualClock(new Date(offAt + 2 * 3_600_000)), { synchronized: () => synchronized });
+    const second = await cafe(dir, {}, undefined, undefined, clock);
+    await second.kiosk.runJob('sessions.sweep');
+    await settle();
+    expect(second.session(id).status).toBe('Active');
+    expect((await second.invoke('sessions:board')).clockTrusted).toBe(false);
+
+    synchronized = true;
+    await second.kiosk.runJob('sessions.clock-trust');
+    await waitFor('completed once the OS says the clock is set', () => second.session(id).status === 'Completed');
+    expect((await second.invoke('sessions:board')).clockTrusted).toBe(true);
+    const overview = await second.invoke<{ warnings: { kind: string }[] }>('admin:overview');
+    expect(overview.warnings).not.toContainEqual({ kind: 'sessions.clock-untrusted' });
     expect(second.consistent()).toBe(0);
   });
 

@@ -186,8 +186,8 @@ describe('electron-builder --dir (stand-in Electron)', () => {
         expect(list.has(p), p).toBe(true);
       }
       // Not the demo profile's config (its PIN hash is for the published 2468), nor a separate set-pin script.
-      expect([...list].filter((p) => /demo-config|set-pin/.test(p))).toEqual([]);
-      expect(walk(unpacked()).filter((p) => /demo-config|set-pin/.test(p))).toEqual([]);
+      expect([...list].filter((p) => /demo-(config|cafe|intake)|set-pin/.test(p))).toEqual([]);
+      expect(walk(unpacked()).filter((p) => /demo-(config|cafe|intake)|set-pin/.test(p))).toEqual([]);
       expect([...list].some((p) => /^\/dist\/renderer\/assets\/.+\.js$/.test(p))).toBe(true);
       const manifest = JSON.parse(asar.extractFile(archive(), 'package.json').toString('utf8')) as { main: string; version: string };
       expect(manifest.main).toBe(pkg.main);

@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isSkewWarning, skewFromDateHeader, venueDate } from '../../main/clock';
+import { isSkewWarning, skewFromDateHeader, syncFlag, systemClock, TIMESYNC_FLAG_FILE, venueDate } from '../../main/clock';
+import { tempDir } from '../support/temp';
 
 describe('clock', () => {
   it('measures the local clock against the Date header', () => {
@@ -29,5 +32,21 @@ describe('clock', () => {
     const lateUtc = new Date('2026-05-01T20:00:00Z');
     expect(venueDate(lateUtc, 'Asia/Jakarta')).toBe('2026-05-02');
     expect(venueDate(lateUtc, 'UTC')).toBe('2026-05-01');
+  });
+
+  it("reads the OS's time sync from systemd-timesyncd's flag file: true once it exists, asked at most once a second until then", () => {
+    const file = path.join(tempDir(), 'synchronized');
+    let mono = 0;
+    const synced = syncFlag(file, () => mono);
+    expect(synced()).toBe(false);
+    fs.writeFileSync(file, '');
+    mono += 500;
+    expect(synced()).toBe(false); // not asked again within the second
+    mono += 600;
+    expect(synced()).toBe(true);
+    fs.rmSync(file);
+    expect(synced()).toBe(true); // a clock once set stays set
+    expect(TIMESYNC_FLAG_FILE).toBe('/run/systemd/timesync/synchronized');
+    expect(systemClock.synchronized?.()).toBe(fs.existsSync(TIMESYNC_FLAG_FILE));
   });
 });

@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startOptions } from '../../scripts/start-options.mjs';
+import { DEMO_PROFILES as HOST_DEMOS } from '../../main/host/demo';
+import { DEMO_PROFILES, startOptions } from '../../scripts/start-options.mjs';
 import { tempDir } from '../support/temp';
 
 describe('./booth start options', () => {
@@ -40,5 +41,19 @@ describe('./booth start options', () => {
     expect(startOptions(['--port', 'eighty'], {}, { electron: false, cwd: '/' }).port).toBeNull();
     expect(startOptions([], { BOOTH_PORT: '70000' }, { electron: false, cwd: '/' }).port).toBeNull();
     expect(startOptions([], {}, { electron: false, cwd: '/' }).port).toBe(0);
+  });
+
+  it('--demo cafe or intake runs that demo, even where the data folder has a config; an unknown one or one with --config is refused', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'config.json'), '{}');
+    const cafe = startOptions(['--data-dir', dir, '--demo', 'cafe'], {}, { electron: false, home: dir, cwd: dir });
+    expect(cafe).toMatchObject({ demo: true, demoProfile: 'cafe', problem: null });
+    // The host reads --demo itself, so it goes on to the kiosk.
+    expect(cafe.kioskArgs).toEqual(['--demo', 'cafe', '--data-dir', dir]);
+    expect(startOptions(['--data-dir', dir], { BOOTH_DEMO: 'intake' }, { electron: false, home: dir, cwd: dir })).toMatchObject({ demo: true, demoProfile: 'intake' });
+    expect(startOptions(['--demo=arcade'], {}, { electron: false, home: dir, cwd: dir }).problem).toMatch(/unknown demo "arcade".*gate, cafe, intake/);
+    expect(startOptions(['--demo', 'cafe', '--config', 'config.json'], {}, { electron: false, home: dir, cwd: dir }).problem).toMatch(/name one of them/);
+    // start.mjs and the host know the same demos.
+    expect(DEMO_PROFILES).toEqual(Object.keys(HOST_DEMOS));
   });
 });

@@ -25,6 +25,17 @@ export const AUDIT_ACTIONS = [
   'payout.hand-count',
   'payout.dismiss',
   'api.job-run',
+  'api.sessions-sync',
+  'api.sessions-auto-complete',
+  'sessions.start',
+  'sessions.extend',
+  'sessions.end',
+  'sessions.move',
+  'sessions.maintenance',
+  'intake.reprocess',
+  'sessions.resource-add',
+  'sessions.resource-rename',
+  'sessions.resource-retire',
 ] as const;
 
 const known: ReadonlySet<string> = new Set(AUDIT_ACTIONS);
@@ -72,6 +83,38 @@ export function auditDetail(action: string, detail: string | null, t: TFunction)
       break;
     case 'sync.redrive':
       if (/^\d+$/.test(detail)) return { text: t('admin.audit.details.upload', { id: detail }), translated: true };
+      break;
+    case 'api.sessions-sync':
+    case 'api.sessions-auto-complete':
+      if ((m = /^key (.+), from (.+)$/.exec(detail))) return { text: t('admin.audit.details.apiCall', { key: m[1], ip: m[2] }), translated: true };
+      break;
+    case 'api.job-run':
+      if ((m = /^(\S+) \(key (.+), from (.+)\)$/.exec(detail))) return { text: t('admin.audit.details.apiJob', { job: m[1], key: m[2], ip: m[3] }), translated: true };
+      break;
+    case 'sessions.start':
+      if ((m = /^(.+): (\d+) min$/.exec(detail))) return { text: t('admin.audit.details.sessionMinutes', { name: m[1], count: Number(m[2]) }), translated: true };
+      break;
+    case 'sessions.extend':
+      if ((m = /^(.+): \+(\d+) min$/.exec(detail))) return { text: t('admin.audit.details.sessionExtended', { session: m[1], count: Number(m[2]) }), translated: true };
+      break;
+    case 'sessions.end':
+      return { text: t('admin.audit.details.session', { session: detail }), translated: true };
+    case 'sessions.move':
+      if ((m = /^(.+) to (.+)$/.exec(detail))) return { text: t('admin.audit.details.sessionMoved', { session: m[1], name: m[2] }), translated: true };
+      break;
+    case 'sessions.maintenance':
+      if ((m = /^(.+): (on|off)$/.exec(detail))) return { text: t(`admin.audit.details.maintenance.${m[2]}`, { name: m[1] }), translated: true };
+      break;
+    case 'sessions.resource-add':
+      if ((m = /^(.+) \((.+)\)$/.exec(detail))) return { text: t('admin.audit.details.resourceNamed', { name: m[1], kind: m[2] }), translated: true };
+      break;
+    case 'sessions.resource-rename':
+      if ((m = /^(.+) to (.+) \((.+)\)$/.exec(detail))) return { text: t('admin.audit.details.resourceRenamed', { from: m[1], name: m[2], kind: m[3] }), translated: true };
+      break;
+    case 'sessions.resource-retire':
+      return { text: detail, translated: true };
+    case 'intake.reprocess':
+      if (/^\d+$/.test(detail)) return { text: t('admin.audit.details.payload', { id: detail }), translated: true };
       break;
   }
   return asIs(detail);

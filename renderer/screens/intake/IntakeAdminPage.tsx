@@ -6,13 +6,14 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { IntakeAdminSummary } from '../../../preload/contract';
+import type { BoothError, IntakeAdminSummary } from '../../../preload/contract';
 import { useStatus } from '../../app/contexts';
 import { localeOf } from '../../app/i18n';
 import type { AdminPageProps } from '../../app/modules';
 import { useBoothEvent } from '../../app/useBoothEvent';
 import { useReloadSoon } from '../../app/useReloadSoon';
 import { BigButton } from '../../components/BigButton';
+import { ReasonText } from '../../components/ReasonText';
 import { KeyValue as Row, KeyValueCard } from '../../components/KeyValueCard';
 import { Notice } from '../../components/Notice';
 import { AdminError } from '../admin/AdminError';
@@ -27,7 +28,7 @@ export function IntakeAdminPage(_props: AdminPageProps) {
   const zone = useStatus()?.timeZone;
   const adminCall = useAdminCall();
   const [summary, setSummary] = useState<IntakeAdminSummary | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<Pick<BoothError, 'message' | 'reason'> | null>(null);
   const [busy, setBusy] = useState<number | null>(null);
   const alive = useRef(true);
   useEffect(
@@ -41,7 +42,7 @@ export function IntakeAdminPage(_props: AdminPageProps) {
     const r = await adminCall('intake:admin-summary', {});
     if (!alive.current) return;
     if (r.ok) setSummary(r.value);
-    else setError(r.error.message);
+    else setError(r.error);
   }, [adminCall]);
   useEffect(() => {
     void load();
@@ -56,12 +57,12 @@ export function IntakeAdminPage(_props: AdminPageProps) {
     const r = await adminCall('intake:reprocess', { id });
     if (!alive.current) return;
     setBusy(null);
-    if (!r.ok) setError(r.error.message);
+    if (!r.ok) setError(r.error);
     await load();
   };
 
   if (!summary) {
-    return <div className="admin-page" data-testid="admin-intake">{error ? <AdminError message={error} /> : <p className="muted">{t('common.loading')}</p>}</div>;
+    return <div className="admin-page" data-testid="admin-intake">{error ? <AdminError message={error.message} reason={error.reason} /> : <p className="muted">{t('common.loading')}</p>}</div>;
   }
   const receiver = summary.receiver;
   const when = (iso: string | null) => (iso ? formatTimestamp(iso, locale, zone) : t('common.none'));
@@ -74,7 +75,7 @@ export function IntakeAdminPage(_props: AdminPageProps) {
           {t('common.refresh')}
         </BigButton>
       </div>
-      {error ? <AdminError message={error} testId="intake-admin-error" /> : null}
+      {error ? <AdminError message={error.message} reason={error.reason} action testId="intake-admin-error" /> : null}
 
       <KeyValueCard title={t('intake.admin.receiver')} testId="intake-receiver-card">
         <Row label={t('intake.admin.state')} testId="intake-admin-receiver-state">
@@ -111,7 +112,9 @@ export function IntakeAdminPage(_props: AdminPageProps) {
             <li key={row.id} className="intake-failed__row" data-testid={`failed-${row.id}`} data-code={row.error_code ?? ''}>
               <PacketStatus row={row} />
               <span className="intake-packet__payload">{row.payload}</span>
-              <span className="muted">{row.error}</span>
+              <span className="muted">
+                <ReasonText reason={row.reason} english={row.error ?? ''} testId={`failed-reason-${row.id}`} />
+              </span>
               <span className="muted">{when(row.received_at)}</span>
               <BigButton icon="refresh" testId={`reprocess-${row.id}`} disabled={busy !== null} onClick={() => void reprocess(row.id)}>
                 {t('intake.admin.reprocess')}

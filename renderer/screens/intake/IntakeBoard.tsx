@@ -1,8 +1,8 @@
 /**
  * The intake board (seed 001), the intake kiosk's attract screen: packets as
  * they arrive (received, processed, failed), today's batches with head
- * counts, a tag search (typed, or scanned by a keyboard-wedge scanner into the
- * field), and pen assignment by touch. A pen shows as assigned only once main
+ * counts, a tag search (typed, or scanned: by a keyboard-wedge scanner into
+ * the field, or by the serial scanner through main), and pen assignment by touch. A pen shows as assigned only once main
  * answers that it is committed. Payload text is shown as text, never as HTML.
  */
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
@@ -69,9 +69,7 @@ export function IntakeBoard() {
   useBoothEvent('cattle:updated', reloadSoon);
   useBoothEvent('intake:receiver', (receiver) => setBoard((b) => (b ? { ...b, receiver } : b)));
 
-  const search = async (event?: FormEvent) => {
-    event?.preventDefault();
-    const tag = query.trim();
+  const searchTag = async (tag: string) => {
     if (!tag) return;
     setError(null);
     const r = await call('intake:search', { tag });
@@ -80,6 +78,15 @@ export function IntakeBoard() {
     setFound(r.value);
     setSelected(r.value.length === 1 ? r.value[0]! : null);
   };
+  const search = (event?: FormEvent) => {
+    event?.preventDefault();
+    void searchTag(query.trim());
+  };
+  // The serial scanner's tag, searched as if typed (the keyboard-wedge one types into the field).
+  useBoothEvent('intake:scanned', ({ tag }) => {
+    setQuery(tag);
+    void searchTag(tag);
+  });
 
   const assign = async (penId: number | null) => {
     if (!selected || saving !== null) return;

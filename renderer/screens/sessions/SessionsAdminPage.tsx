@@ -1,7 +1,8 @@
 /**
  * The attendant's sessions page: each resource with its state and what can
  * be done with it (start with a preset or custom length, extend, end now,
- * move to a free resource, maintenance), today's sessions and the use per
+ * move to a free resource, maintenance), the resources themselves (added,
+ * renamed, retired: ResourcesCard), today's sessions and the use per
  * resource as a chart. Says so when the clock is not trusted yet.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -17,10 +18,14 @@ import { BigButton } from '../../components/BigButton';
 import { Notice } from '../../components/Notice';
 import { AdminError } from '../admin/AdminError';
 import { useAdminCall } from '../admin/useAdminCall';
+import { ResourcesCard } from './ResourcesCard';
 import { UseChart } from './UseChart';
 import { formatLeft, useSessionsBoard } from './useSessionsBoard';
 
-type SessionsAction = Extract<HandlerName, 'sessions:start' | 'sessions:extend' | 'sessions:end' | 'sessions:move' | 'sessions:maintenance'>;
+type SessionsAction = Extract<
+  HandlerName,
+  'sessions:start' | 'sessions:extend' | 'sessions:end' | 'sessions:move' | 'sessions:maintenance' | 'sessions:add-resource' | 'sessions:rename-resource' | 'sessions:retire-resource'
+>;
 
 export function SessionsAdminPage(_props: AdminPageProps) {
   const { t, i18n } = useTranslation();
@@ -53,15 +58,17 @@ export function SessionsAdminPage(_props: AdminPageProps) {
   const reloadSoon = useReloadSoon(load);
   useBoothEvent('sessions:board', reloadSoon);
 
-  const act = async <N extends SessionsAction>(name: N, args: HandlerArgs<N>) => {
+  /** Resolves true when main did it. */
+  const act = async <N extends SessionsAction>(name: N, args: HandlerArgs<N>): Promise<boolean> => {
     setBusy(true);
     setError(null);
     const r = await adminCall(name, args);
-    if (!alive.current) return;
+    if (!alive.current) return false;
     setBusy(false);
     setMoving(null);
     if (!r.ok) setError(r.error);
     await load();
+    return r.ok;
   };
 
   if (!summary) {
@@ -180,6 +187,8 @@ export function SessionsAdminPage(_props: AdminPageProps) {
           ))}
         </ul>
       </section>
+
+      <ResourcesCard resources={board.resources} busy={busy} act={act} />
 
       <section className="admin-card">
         <h2>{t('sessions.admin.use')}</h2>
