@@ -49,6 +49,7 @@ const noReceiver: LoraReceiverStatus = {
   connected: false,
   path: null,
   error: null,
+  errorCoded: null,
   lastPacketAt: null,
   packets: 0,
   noiseLines: 0,

@@ -10,8 +10,10 @@ export interface LoraReceiverStatus {
   configured: boolean;
   connected: boolean;
   path: string | null;
-  /** Why it is not connected, in the device layer's words. */
+  /** Why it is not connected, in the device layer's words (English: the log, and a screen that does not know `errorCoded`). */
   error: string | null;
+  /** The same as a code with its values, for the screen's language. */
+  errorCoded: CodedReason | null;
   lastPacketAt: string | null;
   /** Since the kiosk started: lines that were packets, and lines that were not (the module's own replies, noise). */
   packets: number;

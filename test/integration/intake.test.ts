@@ -197,9 +197,9 @@ describe('LoRa intake over the serial receiver', () => {
     await until(() => expect(k.rows('SELECT id FROM cattle')).toHaveLength(1));
 
     await pty.close();
-    await until(async () => expect((await board()).receiver).toMatchObject({ connected: false, error: expect.stringMatching(/LoRa receiver unplugged/) }), 8_000);
+    await until(async () => expect((await board()).receiver).toMatchObject({ connected: false, error: expect.stringMatching(/LoRa receiver unplugged/), errorCoded: { code: 'device-unplugged', params: { device: 'LoRa receiver' } } }), 8_000);
     ({ pty, sim } = await receiver(dir));
-    await until(async () => expect((await board()).receiver).toMatchObject({ connected: true, error: null }), 8_000);
+    await until(async () => expect((await board()).receiver).toMatchObject({ connected: true, error: null, errorCoded: null }), 8_000);
     await (await sim()).send('hxb:B1:LF2:UHF2');
     await until(() => expect(k.rows('SELECT id FROM cattle')).toHaveLength(2));
     expect(k.seen.some((e) => e.name === 'intake:receiver' && (e.payload as { connected: boolean }).connected === false)).toBe(true);

@@ -86,6 +86,7 @@ export function createLoraReceiver(options: LoraReceiverOptions): LoraReceiver {
     connected: false,
     path,
     error: null,
+    errorCoded: null,
     lastPacketAt: null,
     packets: 0,
     noiseLines: 0,
@@ -125,6 +126,7 @@ export function createLoraReceiver(options: LoraReceiverOptions): LoraReceiver {
     onChange: ({ connected, problem }) => {
       current.connected = connected;
       current.error = problem?.message ?? null;
+      current.errorCoded = problem?.reason ?? null;
       try {
         options.onConnectionChange({ ...current });
       } catch (error) {

@@ -23,7 +23,7 @@ import { useAdminCall } from './useAdminCall';
 
 const BUILT_IN_TABS = ['overview', 'logs', 'audit'] as const;
 /** Module pages this screen has a tab name for (others show main's title). */
-const NAMED_MODULE_TABS: ReadonlySet<string> = new Set(['gate', 'payout', 'updates']);
+const NAMED_MODULE_TABS: ReadonlySet<string> = new Set(['gate', 'payout', 'sessions', 'intake', 'bookings', 'updates']);
 
 export function AdminScreen() {
   const { t } = useTranslation();

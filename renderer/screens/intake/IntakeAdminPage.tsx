@@ -82,13 +82,13 @@ export function IntakeAdminPage(_props: AdminPageProps) {
           {t(`intake.receiver.${!receiver.configured ? 'none' : receiver.connected ? 'connected' : 'disconnected'}`)}
         </Row>
         {receiver.path ? (
-          <Row label={t('intake.admin.path')} untranslated>
-            {receiver.path}
+          <Row label={t('intake.admin.path')} testId="intake-admin-path">
+            <span className="mono">{receiver.path}</span>
           </Row>
         ) : null}
         {receiver.error ? (
-          <Row label={t('intake.admin.problem')} untranslated>
-            {receiver.error}
+          <Row label={t('intake.admin.problem')}>
+            <ReasonText reason={receiver.errorCoded} english={receiver.error} testId="intake-admin-receiver-error" />
           </Row>
         ) : null}
         <Row label={t('intake.admin.lastPacket')}>{when(receiver.lastPacketAt)}</Row>

@@ -71,8 +71,14 @@ export async function enterPin(page: Page, pin: string): Promise<void> {
 
 /** Ctrl+Shift+A → PIN screen. */
 export async function openPinByKeys(page: Page): Promise<void> {
-  await page.keyboard.press('Control+Shift+A');
-  await expect(page.getByTestId('screen-pin')).toBeVisible();
+  // Right after the page loads, the app may not listen to keys yet (it is still asking the host
+  // what to show): a press then is lost, as a real one would be. Press again until the PIN shows.
+  await expect(page.getByTestId('status-bar')).toBeVisible();
+  const pin = page.getByTestId('screen-pin');
+  await expect(async () => {
+    if (!(await pin.isVisible())) await page.keyboard.press('Control+Shift+A');
+    await expect(pin).toBeVisible({ timeout: 1_500 });
+  }).toPass({ timeout: 10_000 });
 }
 
 export async function unlockAdmin(page: Page, pin = '1357'): Promise<void> {
