@@ -6,6 +6,7 @@
 import type { BootInfo, KioskStatus, LanApiStatus } from '../preload/contract';
 import { createAdmin } from './admin';
 import { createLanApi, kioskRoutes, type LanApi } from './api';
+import { createClockTrust, settingsTrustedTime } from './clock';
 import { createCloudClient } from './cloud';
 import type { BoothConfig, ModuleName } from './config';
 import { createDispatcher, createEventBus, HandlerError, type Dispatcher, type EventBus, type HandlerMap } from './dispatch';
@@ -53,7 +54,14 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
     log: log.scope('store'),
   });
   const events = createEventBus(log);
-  const cloud = createCloudClient(config, platform, store.kioskId);
+  // The kiosk's one notion of trusted time (sessions' wall clock, updates' expiry), kept in the store.
+  const clockTrust = createClockTrust({
+    clock: platform.clock,
+    trustedAtBoot: config.clock.trustedAtBoot,
+    skewWarningSeconds: config.clock.skewWarningSeconds,
+    storage: settingsTrustedTime(store, platform.clock),
+  });
+  const cloud = createCloudClient(config, platform, store.kioskId, clockTrust);
   const scheduler = createScheduler(log.scope('jobs'), platform.clock);
   const outbox = createOutbox({ store, cloud, config, clock: platform.clock, log: log.scope('sync'), events });
 

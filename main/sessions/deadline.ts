@@ -66,9 +66,3 @@ export function wallCorrectionMs(a: Anchor, s: SessionTimes, wallNowMs: number, 
   const delta = trueEnd - Date.parse(s.endsAt);
   return Math.abs(delta) > toleranceMs ? Math.round(delta) : 0;
 }
-
-/** Whether the wall clock may decide: configured as right from boot, or confirmed by the cloud's Date header without a warning. */
-export function isClockTrusted(input: { trustedAtBoot: boolean; cloudSkewMs: number | null; cloudWarning: boolean }): boolean {
-  if (input.cloudWarning) return false;
-  return input.trustedAtBoot || input.cloudSkewMs !== null;
-}

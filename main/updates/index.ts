@@ -84,6 +84,10 @@ export function createUpdatesModule(ctx: ModuleContext, options: UpdatesOptions 
     },
   };
 
+  // What this module's table trusted before the kiosk kept one trusted time for all.
+  const earlier = state.earlierTrustedTime();
+  if (earlier) ctx.cloud.clockTrust.trust(earlier);
+
   let updater: Updater | null = null;
   if (settings.baseUrl) {
     let pinnedKeys = options.pinnedKeys;
@@ -110,6 +114,7 @@ export function createUpdatesModule(ctx: ModuleContext, options: UpdatesOptions 
         dir,
         state: reportingState,
         clock,
+        clockTrust: ctx.cloud.clockTrust,
         log,
         hashFile: options.hashFile ?? createWorkerHasher(),
         ...(options.ca ? { ca: options.ca } : {}),
