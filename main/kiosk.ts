@@ -43,6 +43,11 @@ export interface Kiosk {
   runJob(name: string): Promise<void>;
   /** The LAN API when lanApi.enabled (started by start()), else null. */
   lanApi: LanApi | null;
+  /**
+   * The customer screen is up (the host reports it: Electron's first paint of the
+   * kiosk window, the headless bridge's first renderer): "ready" for the launcher.
+   */
+  screenReady(): void;
 }
 
 const lanApiOff: LanApiStatus = { state: 'off', url: null, fingerprint: null, error: null };
@@ -97,7 +102,8 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
   modules = config.modules.map((name) => (options.moduleFactories?.[name] ?? moduleFactories[name])(ctx, options));
   // Kiosk-wide, after the configured modules: it installs only when none of them is busy.
   const configured = modules;
-  modules = [...configured, createUpdatesModule(ctx, { ...options.updates, busy: () => configured.flatMap((m) => m.busy?.() ?? []) })];
+  const updates = createUpdatesModule(ctx, { ...options.updates, busy: () => configured.flatMap((m) => m.busy?.() ?? []) });
+  modules = [...configured, updates];
 
   // The change feed of every module's replicated tables (kiosk-wide: whichever modules run).
   const replication = createReplication({ store, clock: platform.clock, log: log.scope('replication') });
@@ -180,6 +186,9 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
     },
     runJob: (name) => scheduler.runNow(name),
     lanApi,
+    screenReady: () => {
+      if (!stopped) updates.screenReady();
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -131,9 +131,27 @@ describe('updates in the kiosk', () => {
     expect(status.history[0]).toMatchObject({ event: 'reverted', version: '0.3.0', code: 'not-ready' });
     expect(t.outbox().map((p) => p.event)).toEqual(['reverted']);
     expect(fs.existsSync(path.join(dir, 'updates/reverted.json'))).toBe(false);
+    t.kiosk.screenReady();
     expect(fs.readFileSync(path.join(dir, 'updates/ready'), 'utf8').trim()).toBe('0.0.0-test');
     await t.kiosk.runJob('updates.check');
     expect((await t.status()).problem).toMatchObject({ kind: 'refused', code: 'reverted-before', version: '0.3.0' });
+  });
+
+  it('reaches "ready" only once the customer screen is up: the launcher confirms nothing before, and the install is recorded then', async () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'updates'), { recursive: true });
+    // The launcher swapped in the version the kiosk asked for, and started it.
+    fs.writeFileSync(path.join(dir, 'updates/install.json'), `${JSON.stringify({ version: '0.0.0-test', file: 'Booth-0.0.0-test-arm64.AppImage', size: 1, sha512: 'x' })}\n`);
+    const t = await setup({ dir });
+    expect(fs.existsSync(path.join(dir, 'updates/ready'))).toBe(false);
+    expect((await t.status()).history.map((h) => h.event)).not.toContain('installed');
+    expect(fs.existsSync(path.join(dir, 'updates/install.json'))).toBe(true);
+
+    t.kiosk.screenReady();
+    t.kiosk.screenReady(); // a second renderer, a reload: once is enough
+    expect(fs.readFileSync(path.join(dir, 'updates/ready'), 'utf8')).toBe('0.0.0-test\n');
+    expect((await t.status()).history.filter((h) => h.event === 'installed')).toEqual([expect.objectContaining({ version: '0.0.0-test', message: '0.0.0-test runs and its screen is up' })]);
+    expect(fs.existsSync(path.join(dir, 'updates/install.json'))).toBe(false);
   });
 
   it('the real gate holds an install while a customer chooses how many persons enter, and while the admission waits to upload', async () => {
