@@ -17,7 +17,7 @@ import type { PinnedKey } from './keys';
 import { MAX_MANIFEST_BYTES, type Release } from './manifest';
 import type { FailureCode, RefusalCode } from './refusal';
 import type { HistoryEvent, UpdateStateStore } from './state';
-import { getSmall, TransportError } from './transport';
+import { getSmall, secureContextFor, TransportError } from './transport';
 import { verifyManifest } from './verify';
 
 export interface UpdaterSettings {
@@ -96,6 +96,8 @@ export function createUpdater(deps: UpdaterDeps): Updater {
   const downloadDir = path.join(deps.dir, 'download');
   const stagedDir = path.join(deps.dir, 'staged');
   const transport = { idleMs: settings.stallMs, ...(deps.ca ? { ca: deps.ca } : {}) };
+  // Built now, at start, rather than in the middle of a check while customers scan.
+  if (deps.ca) secureContextFor(deps.ca);
   let status: UpdaterStatus = { phase: 'idle', running: deps.runningVersion, available: null, progress: null, staged: null, lastCheckAt: null, problem: null };
   let running: Promise<CheckOutcome> | null = null;
   const abort = new AbortController();
