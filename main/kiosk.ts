@@ -6,6 +6,7 @@
 import type { BootInfo, KioskStatus, LanApiStatus } from '../preload/contract';
 import { createAdmin } from './admin';
 import { createLanApi, kioskRoutes, type LanApi } from './api';
+import { createClockTrust, settingsTrustedTime } from './clock';
 import { createCloudClient } from './cloud';
 import type { BoothConfig, ModuleName } from './config';
 import { createDispatcher, createEventBus, HandlerError, type Dispatcher, type EventBus, type HandlerMap } from './dispatch';
@@ -42,6 +43,11 @@ export interface Kiosk {
   runJob(name: string): Promise<void>;
   /** The LAN API when lanApi.enabled (started by start()), else null. */
   lanApi: LanApi | null;
+  /**
+   * The customer screen is up (the host reports it: Electron's first paint of the
+   * kiosk window, the headless bridge's first renderer): "ready" for the launcher.
+   */
+  screenReady(): void;
 }
 
 const lanApiOff: LanApiStatus = { state: 'off', url: null, fingerprint: null, error: null };
@@ -53,7 +59,14 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
     log: log.scope('store'),
   });
   const events = createEventBus(log);
-  const cloud = createCloudClient(config, platform, store.kioskId);
+  // The kiosk's one notion of trusted time (sessions' wall clock, updates' expiry), kept in the store.
+  const clockTrust = createClockTrust({
+    clock: platform.clock,
+    trustedAtBoot: config.clock.trustedAtBoot,
+    skewWarningSeconds: config.clock.skewWarningSeconds,
+    storage: settingsTrustedTime(store, platform.clock),
+  });
+  const cloud = createCloudClient(config, platform, store.kioskId, clockTrust);
   const scheduler = createScheduler(log.scope('jobs'), platform.clock);
   const outbox = createOutbox({ store, cloud, config, clock: platform.clock, log: log.scope('sync'), events });
 
@@ -89,7 +102,8 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
   modules = config.modules.map((name) => (options.moduleFactories?.[name] ?? moduleFactories[name])(ctx, options));
   // Kiosk-wide, after the configured modules: it installs only when none of them is busy.
   const configured = modules;
-  modules = [...configured, createUpdatesModule(ctx, { ...options.updates, busy: () => configured.flatMap((m) => m.busy?.() ?? []) })];
+  const updates = createUpdatesModule(ctx, { ...options.updates, busy: () => configured.flatMap((m) => m.busy?.() ?? []) });
+  modules = [...configured, updates];
 
   // The change feed of every module's replicated tables (kiosk-wide: whichever modules run).
   const replication = createReplication({ store, clock: platform.clock, log: log.scope('replication') });
@@ -172,6 +186,9 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
     },
     runJob: (name) => scheduler.runNow(name),
     lanApi,
+    screenReady: () => {
+      if (!stopped) updates.screenReady();
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -63,27 +63,8 @@ export function manualClock(start = new Date('2026-01-15T03:00:00Z')): Clock & {
   };
 }
 
-/**
- * Skew of the local clock against a server's `Date` header (local minus server),
- * corrected for half the round trip. Returns null when the header is absent or
- * unparseable.
- */
-export function skewFromDateHeader(
-  dateHeader: string | null,
-  localSentMs: number,
-  localReceivedMs: number,
-): number | null {
-  if (!dateHeader) return null;
-  const server = Date.parse(dateHeader);
-  if (Number.isNaN(server)) return null;
-  const localMid = localSentMs + (localReceivedMs - localSentMs) / 2;
-  // The Date header has one-second resolution: anything within it is no skew.
-  const skew = localMid - server;
-  return Math.abs(skew) < 1000 ? 0 : Math.round(skew);
-}
-
-export const isSkewWarning = (skewMs: number | null, thresholdSeconds: number): boolean =>
-  skewMs !== null && Math.abs(skewMs) > thresholdSeconds * 1000;
+export { isSkewWarning, skewFromDateHeader } from './skew';
+export { createClockTrust, memoryTrustedTime, settingsTrustedTime, TRUSTED_TIME_SETTING, type ClockTrust, type ServerDate, type TrustedTimeStorage } from './trust';
 
 // Building an Intl formatter costs far more than using one: keep one per zone.
 const dateFormats = new Map<string, Intl.DateTimeFormat>();

@@ -9,7 +9,7 @@
  * and redirects only within the origin the request was sent to.
  */
 import type { CodedReason } from '../../preload/contract';
-import { isSkewWarning, skewFromDateHeader } from '../clock';
+import { createClockTrust, isSkewWarning, type ClockTrust } from '../clock';
 import { allowedInsecureOrigins, isSecureCloudUrl, type BoothConfig } from '../config';
 import type { Platform } from '../platform';
 
@@ -72,12 +72,27 @@ export interface CloudClient {
   probe(): Promise<boolean>;
   state(): CloudState;
   onChange(listener: (state: CloudState) => void): () => void;
+  /** What the cloud's Date headers taught the kiosk (skew, last trusted time): shared with every module. */
+  readonly clockTrust: ClockTrust;
 }
 
 const withCallerSignal = (timeout: AbortSignal, caller: AbortSignal | undefined): AbortSignal =>
   caller ? AbortSignal.any([timeout, caller]) : timeout;
 
-export function createCloudClient(config: BoothConfig, platform: Platform, kioskId: string): CloudClient {
+/**
+ * Whether an answer from `url` came over TLS whose certificate was checked: https
+ * through the platform's fetch (Node's and Electron's verify against the trusted
+ * roots), unless verification was switched off for the whole process.
+ */
+export const isVerifiedTls = (url: URL, env: NodeJS.ProcessEnv = process.env): boolean =>
+  url.protocol === 'https:' && env.NODE_TLS_REJECT_UNAUTHORIZED !== '0';
+
+export function createCloudClient(
+  config: BoothConfig,
+  platform: Platform,
+  kioskId: string,
+  clockTrust: ClockTrust = createClockTrust({ clock: platform.clock, trustedAtBoot: config.clock.trustedAtBoot, skewWarningSeconds: config.clock.skewWarningSeconds }),
+): CloudClient {
   const log = platform.log.scope('cloud');
   const listeners = new Set<(state: CloudState) => void>();
   let state: CloudState = { online: null, lastOnlineAt: null, clockSkewMs: null, clockWarning: false };
@@ -184,7 +199,8 @@ export function createCloudClient(config: BoothConfig, platform: Platform, kiosk
       );
     }
     const received = platform.clock.now().getTime();
-    const skew = skewFromDateHeader(response.headers.get('date'), sent, received);
+    // Redirects stay within the first origin, so its scheme is the answer's.
+    const skew = clockTrust.observeServerDate({ header: response.headers.get('date'), sentMs: sent, receivedMs: received, verifiedTls: isVerifiedTls(target) });
     update({ online: true, lastOnlineAt: new Date(received).toISOString(), ...(skew === null ? {} : { clockSkewMs: skew }) });
     return response;
   }
@@ -206,6 +222,7 @@ export function createCloudClient(config: BoothConfig, platform: Platform, kiosk
       }
     },
     state: () => state,
+    clockTrust,
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -46,7 +46,11 @@ function createKioskWindow(appRoot: string, kiosk: Promise<RunningKiosk>): Brows
   );
   const contents = win.webContents;
   void contents.setVisualZoomLevelLimits(1, 1).catch(() => undefined);
-  win.once('ready-to-show', () => win.show());
+  win.once('ready-to-show', () => {
+    win.show();
+    // The first paint of the customer screen: "ready" for the launcher (native/booth-launcher confirms the release on it).
+    void kiosk.then((running) => running.screenReady(), () => undefined);
+  });
   contents.on('render-process-gone', (_event, details) => {
     log.error(`renderer gone (${details.reason}); reloading the kiosk page`);
     setTimeout(() => {

@@ -3,6 +3,7 @@
  * contract bridged over a WebSocket that needs the per-run token.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
@@ -96,6 +97,8 @@ export async function startHeadlessServer(options: {
       },
     },
     (socket: WebSocket) => {
+      // The first renderer on the bridge: the customer screen is up ("ready" for the launcher).
+      kiosk.screenReady();
       const send = (frame: BridgeFrame) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
       };
@@ -122,6 +125,11 @@ export async function startHeadlessServer(options: {
   );
 
   const address = await app.listen({ host: '127.0.0.1', port: options.port });
+  // Without a built renderer no screen will ever connect: serving is as ready as this host gets.
+  if (!fs.existsSync(path.join(options.rendererDir, 'index.html'))) {
+    log.warn(`no renderer in ${options.rendererDir}: ready without a screen`);
+    kiosk.screenReady();
+  }
   const port = new URL(address).port;
   origin = `http://127.0.0.1:${port}`;
   allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);

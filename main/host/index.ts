@@ -56,6 +56,12 @@ export interface RunningKiosk {
   boot: BootInfo;
   log: Logger;
   kiosk: Kiosk | null;
+  /**
+   * The host saw the customer screen come up (Electron: the window's first paint;
+   * headless: the first renderer on the bridge). A kiosk that shows a problem
+   * screen never reports ready, so the launcher does not confirm a release that only shows one.
+   */
+  screenReady(): void;
   stop(): Promise<void>;
 }
 
@@ -127,6 +133,7 @@ function problemKiosk(
     boot,
     log,
     kiosk: null,
+    screenReady: () => undefined,
     stop: async () => undefined,
   };
 }
@@ -272,7 +279,7 @@ export async function startKioskHost(options: HostOptions): Promise<RunningKiosk
       ...(options.restartForUpdate ? { updates: { restart: options.restartForUpdate } } : {}),
     });
     kiosk.start();
-    return { handlers: kiosk.handlers, events: kiosk.events, boot: kiosk.boot, log, kiosk, stop: () => kiosk.stop() };
+    return { handlers: kiosk.handlers, events: kiosk.events, boot: kiosk.boot, log, kiosk, screenReady: () => kiosk.screenReady(), stop: () => kiosk.stop() };
   } catch (error) {
     if (error instanceof StoreOpenError) {
       log.scope('store').error(error.message);

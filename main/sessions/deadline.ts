@@ -66,13 +66,3 @@ export function wallCorrectionMs(a: Anchor, s: SessionTimes, wallNowMs: number, 
   const delta = trueEnd - Date.parse(s.endsAt);
   return Math.abs(delta) > toleranceMs ? Math.round(delta) : 0;
 }
-
-/**
- * Whether the wall clock may decide: configured as right from boot, set by the
- * OS from a time server, or confirmed by the cloud's Date header; never while
- * the cloud's Date header disagrees with it (a warning).
- */
-export function isClockTrusted(input: { trustedAtBoot: boolean; osSynchronized: boolean; cloudSkewMs: number | null; cloudWarning: boolean }): boolean {
-  if (input.cloudWarning) return false;
-  return input.trustedAtBoot || input.osSynchronized || input.cloudSkewMs !== null;
-}

@@ -14,7 +14,6 @@ import type { ModuleContext, KioskModule } from '../modules/module';
 import type { HandlerMap } from '../dispatch';
 import { createSessionActions } from './actions';
 import { sessionsApiRoutes } from './api-routes';
-import { isClockTrusted } from './deadline';
 import { createExpiry } from './expiry';
 import { pullSessions } from './pull';
 import { prepareSessionRecords } from './records';
@@ -36,15 +35,8 @@ export function createSessionsModule(ctx: ModuleContext): KioskModule {
   const base = settings.baseUrl ?? config.api.baseUrl;
   const sql = prepareSessionRecords(db);
 
-  const trusted = () => {
-    const c = cloud.state();
-    return isClockTrusted({
-      trustedAtBoot: config.clock.trustedAtBoot,
-      osSynchronized: clock.synchronized?.() ?? false,
-      cloudSkewMs: c.clockSkewMs,
-      cloudWarning: c.clockWarning,
-    });
-  };
+  // One notion of trusted time for the kiosk (main/clock/trust.ts): right from boot, set by the OS's time sync, or confirmed by the cloud's Date header.
+  const trusted = () => cloud.clockTrust.wallClockTrusted();
   const reports = createStatusReports({ outbox, clock, url: new URL(settings.statusEndpoint, base).toString() });
   let publishSoon: NodeJS.Timeout | null = null;
   const changed = () => {

@@ -38,7 +38,7 @@ export interface UpdatesOptions {
 
 const REPORT_KIND = 'update-event';
 
-export function createUpdatesModule(ctx: ModuleContext, options: UpdatesOptions = {}): KioskModule & { updater: Updater | null } {
+export function createUpdatesModule(ctx: ModuleContext, options: UpdatesOptions = {}): KioskModule & { updater: Updater | null; screenReady(): void } {
   const { config, platform, store, events, outbox, admin } = ctx;
   const settings = config.updates;
   const log = platform.log.scope('updates');
@@ -84,6 +84,10 @@ export function createUpdatesModule(ctx: ModuleContext, options: UpdatesOptions 
     },
   };
 
+  // What this module's table trusted before the kiosk kept one trusted time for all.
+  const earlier = state.earlierTrustedTime();
+  if (earlier) ctx.cloud.clockTrust.trust(earlier);
+
   let updater: Updater | null = null;
   if (settings.baseUrl) {
     let pinnedKeys = options.pinnedKeys;
@@ -110,6 +114,7 @@ export function createUpdatesModule(ctx: ModuleContext, options: UpdatesOptions 
         dir,
         state: reportingState,
         clock,
+        clockTrust: ctx.cloud.clockTrust,
         log,
         hashFile: options.hashFile ?? createWorkerHasher(),
         ...(options.ca ? { ca: options.ca } : {}),
@@ -180,24 +185,36 @@ export function createUpdatesModule(ctx: ModuleContext, options: UpdatesOptions 
     }
   }
 
-  /** After a restart: what the launcher did (reverted, or the asked version now runs). */
+  /** After a restart: whether the launcher went back (reported once). */
   function reconcileLauncher() {
     const reverted = files.takeReverted();
-    if (reverted) {
-      if (reverted.version !== 'unknown') state.markReverted(reverted.version, clock.now());
-      reportingState.record({
-        at: clock.now().toISOString(),
-        version: reverted.version,
-        event: 'reverted',
-        code: 'not-ready',
-        message: `the launcher went back to ${reverted.to ?? platform.version}: ${reverted.version} ${reverted.reason ?? 'did not reach ready'}`,
-      });
-    }
+    if (!reverted) return;
+    if (reverted.version !== 'unknown') state.markReverted(reverted.version, clock.now());
+    reportingState.record({
+      at: clock.now().toISOString(),
+      version: reverted.version,
+      event: 'reverted',
+      code: 'not-ready',
+      message: `the launcher went back to ${reverted.to ?? platform.version}: ${reverted.version} ${reverted.reason ?? 'did not reach ready'}`,
+    });
+    if (files.installRequested()) files.clearInstallRequest();
+  }
+
+  let ready = false;
+  /**
+   * The customer screen is up (Electron: the kiosk window's first paint; headless:
+   * the first renderer on the bridge): only now may the launcher confirm this version.
+   */
+  function screenReady() {
+    if (ready) return;
+    ready = true;
     const asked = files.installRequested();
     if (asked && asked.version === platform.version) {
       files.clearInstallRequest();
-      reportingState.record({ at: clock.now().toISOString(), version: platform.version, event: 'installed', code: null, message: `${platform.version} runs and reached ready` });
-    } else if (asked && reverted) files.clearInstallRequest();
+      reportingState.record({ at: clock.now().toISOString(), version: platform.version, event: 'installed', code: null, message: `${platform.version} runs and its screen is up` });
+    }
+    files.markReady(platform.version);
+    log.info(`${platform.version} reached ready: the customer screen is up`);
   }
 
   const handlers: HandlerMap = {
@@ -229,10 +246,9 @@ export function createUpdatesModule(ctx: ModuleContext, options: UpdatesOptions 
           { name: 'updates.install', intervalMs: 60_000, run: async () => void (await install(false)) },
         ]
       : [],
+    screenReady,
     start() {
       reconcileLauncher();
-      // Started and serving: the launcher may confirm this version.
-      files.markReady(platform.version);
     },
     async stop() {
       await updater?.stop();

@@ -9,9 +9,17 @@ export interface InstallBlocker {
   detail: string | null;
 }
 
+// Building an Intl formatter costs far more than using one, and the status (with its blockers) is built at each progress step.
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** "HH:MM" of `now` in the venue's time zone. */
 export function localClockTime(now: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now);
+  let format = clockFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    clockFormats.set(timeZone, format);
+  }
+  const parts = format.formatToParts(now);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
   return `${get('hour')}:${get('minute')}`;
 }

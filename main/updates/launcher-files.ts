@@ -4,8 +4,8 @@
  * - staged/release.json + staged/<file>: a verified release (the updater).
  * - install.json: the kiosk asks the launcher to install the staged release
  *   at the next start ({version, file, size, sha512}).
- * - ready: the running version reached "ready" (the kiosk writes its version):
- *   the launcher confirms a release on it.
+ * - ready: the running version reached "ready", i.e. the customer screen is up
+ *   (the kiosk writes its version): the launcher confirms a release on it.
  * - reverted.json: the launcher went back ({version, to, reason, at}); the
  *   kiosk reports it once and removes the file.
  */

@@ -7,7 +7,6 @@ import { compareSemVer } from './semver';
 
 export interface UpdateFacts {
   highWater: string | null;
-  lastTrustedTime: Date | null;
   reverted: string[];
 }
 
@@ -25,8 +24,11 @@ export interface UpdateStateStore {
   facts(): UpdateFacts;
   /** Raises the high-water mark to `version` (never lowers it). */
   raiseHighWater(version: string): void;
-  /** Keeps the later of the stored and the given trusted time. */
-  trustTime(at: Date): void;
+  /**
+   * The trusted time this table kept before the kiosk had one for every module
+   * (main/clock/trust.ts, in the settings): read once at start and handed over.
+   */
+  earlierTrustedTime(): Date | null;
   markReverted(version: string, at: Date): void;
   record(entry: HistoryEntry): void;
   history(limit: number): HistoryEntry[];
@@ -39,7 +41,6 @@ export function createUpdateStateStore(db: Database.Database): UpdateStateStore 
     facts: db.prepare('SELECT high_water, last_trusted_at FROM update_facts WHERE id = 1'),
     reverted: db.prepare('SELECT version FROM update_reverted ORDER BY at'),
     setHighWater: db.prepare('UPDATE update_facts SET high_water = ? WHERE id = 1'),
-    setTrusted: db.prepare('UPDATE update_facts SET last_trusted_at = ? WHERE id = 1'),
     revert: db.prepare('INSERT OR IGNORE INTO update_reverted (version, at) VALUES (?, ?)'),
     record: db.prepare('INSERT INTO update_history (at, version, event, code, message) VALUES (?, ?, ?, ?, ?)'),
     history: db.prepare('SELECT at, version, event, code, message FROM update_history ORDER BY id DESC LIMIT ?'),
@@ -48,7 +49,6 @@ export function createUpdateStateStore(db: Database.Database): UpdateStateStore 
     const row = sql.facts.get() as { high_water: string | null; last_trusted_at: string | null };
     return {
       highWater: row.high_water,
-      lastTrustedTime: row.last_trusted_at ? new Date(row.last_trusted_at) : null,
       reverted: (sql.reverted.all() as { version: string }[]).map((r) => r.version),
     };
   };
@@ -58,10 +58,10 @@ export function createUpdateStateStore(db: Database.Database): UpdateStateStore 
       const current = facts().highWater;
       if (!current || compareSemVer(version, current) > 0) sql.setHighWater.run(version);
     },
-    trustTime(at) {
-      if (Number.isNaN(at.getTime())) return;
-      const current = facts().lastTrustedTime;
-      if (!current || at.getTime() > current.getTime()) sql.setTrusted.run(at.toISOString());
+    earlierTrustedTime() {
+      const row = sql.facts.get() as { last_trusted_at: string | null };
+      const at = row.last_trusted_at ? Date.parse(row.last_trusted_at) : Number.NaN;
+      return Number.isNaN(at) ? null : new Date(at);
     },
     markReverted(version, at) {
       sql.revert.run(version, at.toISOString());

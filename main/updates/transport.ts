@@ -33,6 +33,24 @@ export interface OpenResponse {
 
 const MAX_REDIRECTS = 3;
 
+const contexts = new Map<string, tls.SecureContext>();
+/**
+ * The system's roots and the extra CAs (Node replaces the roots when `ca` is
+ * given), built once per CA list: building it parses every root certificate,
+ * a synchronous 100 ms and more on a busy machine, which at each request
+ * would hold a customer's scan.
+ */
+export function secureContextFor(ca: string | readonly string[]): tls.SecureContext {
+  const list = typeof ca === 'string' ? [ca] : [...ca];
+  const key = list.join('\n');
+  let context = contexts.get(key);
+  if (!context) {
+    context = tls.createSecureContext({ ca: [...list, ...tls.rootCertificates] });
+    contexts.set(key, context);
+  }
+  return context;
+}
+
 function httpsOnly(url: string): URL {
   let parsed: URL;
   try {
@@ -48,8 +66,7 @@ function requestOnce(url: URL, headers: Record<string, string>, options: Transpo
   return new Promise((resolve, reject) => {
     const req = https.get(url, {
       headers: { 'user-agent': 'Booth-updater', ...headers },
-      // The system's roots stay trusted beside an extra CA (Node replaces them when `ca` is given).
-      ...(options.ca ? { ca: [...(typeof options.ca === 'string' ? [options.ca] : options.ca), ...tls.rootCertificates] } : {}),
+      ...(options.ca ? { secureContext: secureContextFor(options.ca) } : {}),
     });
     // Until the headers come: the idle limit is also the answer limit.
     req.setTimeout(options.idleMs, () => req.destroy(new TransportError('stalled', `no answer from ${url.origin} in ${options.idleMs} ms`)));

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Clock } from '../clock';
+import type { Clock, ClockTrust } from '../clock';
 import type { ScopedLog } from '../log';
 import { decideRelease } from './decide';
 import { downloadToPart } from './download';
@@ -17,7 +17,7 @@ import type { PinnedKey } from './keys';
 import { MAX_MANIFEST_BYTES, type Release } from './manifest';
 import type { FailureCode, RefusalCode } from './refusal';
 import type { HistoryEvent, UpdateStateStore } from './state';
-import { getSmall, TransportError } from './transport';
+import { getSmall, secureContextFor, TransportError } from './transport';
 import { verifyManifest } from './verify';
 
 export interface UpdaterSettings {
@@ -39,6 +39,8 @@ export interface UpdaterDeps {
   dir: string;
   state: UpdateStateStore;
   clock: Clock;
+  /** The kiosk's trusted time (main/clock/trust.ts): expiry is judged against it, verified times raise it. */
+  clockTrust: Pick<ClockTrust, 'trust' | 'lastTrustedTime'>;
   log: ScopedLog;
   hashFile: FileHasher;
   /** Extra trusted CAs (tests). */
@@ -94,6 +96,8 @@ export function createUpdater(deps: UpdaterDeps): Updater {
   const downloadDir = path.join(deps.dir, 'download');
   const stagedDir = path.join(deps.dir, 'staged');
   const transport = { idleMs: settings.stallMs, ...(deps.ca ? { ca: deps.ca } : {}) };
+  // Built now, at start, rather than in the middle of a check while customers scan.
+  if (deps.ca) secureContextFor(deps.ca);
   let status: UpdaterStatus = { phase: 'idle', running: deps.runningVersion, available: null, progress: null, staged: null, lastCheckAt: null, problem: null };
   let running: Promise<CheckOutcome> | null = null;
   const abort = new AbortController();
@@ -195,7 +199,7 @@ export function createUpdater(deps: UpdaterDeps): Updater {
     if (fetched.tooLarge) return refused('manifest-too-large', `${url} is over ${MAX_MANIFEST_BYTES} bytes`, null);
     if (fetched.status !== 200) return failed('http-status', `${url} answered ${fetched.status}`);
     // A verified TLS answer's Date is a trusted time (a Pi without RTC may think it is 1970).
-    if (fetched.date) state.trustTime(fetched.date);
+    if (fetched.date) deps.clockTrust.trust(fetched.date);
     const verified = verifyManifest(fetched.body, deps.pinnedKeys);
     if (!verified.ok) return refused(verified.refusal.code, verified.refusal.message, null);
     const release = verified.release;
@@ -208,10 +212,10 @@ export function createUpdater(deps: UpdaterDeps): Updater {
       highWater: facts.highWater,
       reverted: facts.reverted,
       now: clock.now(),
-      lastTrustedTime: facts.lastTrustedTime,
+      lastTrustedTime: deps.clockTrust.lastTrustedTime(),
     });
     // Signed by a pinned key: its release time is trusted from now on (after judging this one).
-    state.trustTime(new Date(release.releasedAt));
+    deps.clockTrust.trust(new Date(release.releasedAt));
     const available = { version: release.version, releasedAt: release.releasedAt, expiresAt: release.expiresAt, rolloutPercent: release.rolloutPercent, size: release.size };
     // The fleet admin withdrew the staged version (rollout 0, expired): it does not install.
     const staged = readStaged();

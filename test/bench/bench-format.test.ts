@@ -106,4 +106,20 @@ describe('quick benchmarks', () => {
     expect(lines.map((l) => `${l.bench}@${l.n}`)).toEqual(['sessions.expiry.p99@200']);
     expect(lines[0]!.value).toBeGreaterThanOrEqual(0);
   });
+
+  it('update prints the verify figures, and a customer\'s scan-to-decision during a download against the same scans without one', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'update'], {
+      cwd: root,
+      env: { ...process.env, BENCH_QUICK: '1' },
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
+    expect(lines.map((l) => l.bench)).toEqual(['update.verify', 'update.verify_lag.p99', 'update.scan_during_download.p50', 'update.scan_during_download.p99', 'update.download']);
+    for (const line of lines.filter((l) => l.bench.startsWith('update.scan_during_download'))) {
+      expect(line).toMatchObject({ unit: 'ms', ref: 'same-scans-no-download' });
+      expect(line.n).toBeGreaterThan(0);
+    }
+  }, 300_000);
 });

@@ -2,17 +2,29 @@
  * update.verify: MB/s of the kiosk's check of a downloaded release (size and
  * SHA-512 in its worker thread, then the manifest's signature), against
  * `sha512sum` of the same file in the same run; and the main event loop's
- * p99 lag meanwhile (a customer scanning must see no delay).
+ * p99 lag meanwhile.
+ * update.scan_during_download: a customer scanning while the kiosk downloads a
+ * release at full speed from a local HTTPS host and verifies it sees no delay:
+ * the gate's scan-to-decision time through the kiosk's handlers, p50 and p99,
+ * against the same scans on the same kiosk with no download.
  */
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { build } from 'esbuild';
+import { systemClock, venueDate } from '../../main/clock';
+import { configSchema } from '../../main/config';
+import { createKiosk } from '../../main/kiosk';
+import { memoryLogger } from '../../main/log';
+import { openStore } from '../../main/store';
 import { createWorkerHasher } from '../../main/updates/hash-runner';
 import { matchesRelease } from '../../main/updates/file-check';
 import { verifyManifest } from '../../main/updates/verify';
+import type { UpdatesStatus } from '../../preload/contract';
+import { spawnInGroup, stopGroup, withTeardown } from '../support/process-group';
 import { signedManifest, testKey, testRelease } from '../support/releases';
 import { benchLine, median, percentile, progress, quick, withRef } from './format';
 
@@ -39,6 +51,13 @@ function makeFile(file: string, bytes: number): string {
   return hash.digest('base64');
 }
 
+/** The hash worker as the app ships it (bundled, as scripts/build.mjs makes it), from the current sources. */
+async function shippedHasher(dir: string) {
+  const workerFile = path.join(dir, 'updates-hash-worker.cjs');
+  await build({ entryPoints: [path.resolve(import.meta.dirname, '../../main/updates/hash-worker.ts')], outfile: workerFile, bundle: true, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'error' });
+  return createWorkerHasher(workerFile);
+}
+
 function sha512sumSeconds(file: string): number {
   const started = process.hrtime.bigint();
   const run = spawnSync('sha512sum', [file], { encoding: 'utf8' });
@@ -55,10 +74,7 @@ async function verify(): Promise<void> {
     const sha512 = makeFile(file, bytes);
     const key = testKey();
     const manifest = signedManifest(testRelease({ version: '9.9.9', size: bytes, sha512 }), [key]);
-    // The worker as the app ships it (bundled, as scripts/build.mjs makes it), from the current sources.
-    const workerFile = path.join(dir, 'updates-hash-worker.cjs');
-    await build({ entryPoints: [path.resolve(import.meta.dirname, '../../main/updates/hash-worker.ts')], outfile: workerFile, bundle: true, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'error' });
-    const hashFile = createWorkerHasher(workerFile);
+    const hashFile = await shippedHasher(dir);
     // Warm the page cache and the worker's loader once, for both sides alike.
     sha512sumSeconds(file);
     await hashFile(file);
@@ -95,6 +111,120 @@ async function verify(): Promise<void> {
   }
 }
 
+/** ./update-host.ts in its own process, serving `dir` (manifest.json and the release file). */
+async function startUpdateHost(dir: string): Promise<{ baseUrl: string; ca: string; close(): Promise<void> }> {
+  const child = spawnInGroup(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'update-host.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const close = () => stopGroup(child);
+  const ready = await new Promise<{ baseUrl: string; ca: string }>((resolve, reject) => {
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('update-host: ')) resolve(JSON.parse(line.slice('update-host: '.length)) as { baseUrl: string; ca: string });
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`update host exited (${code})`)));
+  }).catch(async (error: unknown) => {
+    await close();
+    throw error;
+  });
+  return { ...ready, close };
+}
+
+async function scanDuringDownload(): Promise<void> {
+  await withTeardown(async (teardown) => {
+    const bytes = (quick ? 20 : 200) * MB;
+    const tickets = quick ? 2_000 : 20_000;
+    const baselineScans = quick ? 100 : 400;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'booth-bench-update-scan-'));
+    teardown.add('scratch folder', () => fs.rmSync(dir, { recursive: true, force: true }));
+
+    progress(`update.scan_during_download: a ${bytes / MB} MB release, ${tickets} tickets`);
+    const releaseDir = path.join(dir, 'release');
+    fs.mkdirSync(releaseDir);
+    const sha512 = makeFile(path.join(releaseDir, 'Booth-9.9.9-arm64.AppImage'), bytes);
+    const key = testKey();
+    const release = testRelease({ version: '9.9.9', size: bytes, sha512, releasedAt: new Date().toISOString(), expiresAt: '2099-01-01T00:00:00.000Z' });
+    fs.writeFileSync(path.join(releaseDir, 'manifest.json'), signedManifest(release, [key]));
+    const host = await startUpdateHost(releaseDir);
+    teardown.add('update host', () => host.close());
+    const hashFile = await shippedHasher(dir);
+
+    // A gate kiosk with its tickets (the running version below the release's).
+    const kioskDir = path.join(dir, 'kiosk');
+    fs.mkdirSync(kioskDir);
+    const today = venueDate(new Date(), 'Asia/Jakarta');
+    const ref = (n: number) => `${today.replaceAll('-', '')}-${String(n).padStart(6, '0')}`;
+    const store = await openStore({ file: path.join(kioskDir, 'booth.db'), log: memoryLogger() });
+    const insert = store.db.prepare('INSERT INTO tickets (reference, booking_date, raw_json, downloaded_at, last_download_id) VALUES (?, ?, ?, ?, 1)');
+    store.db.transaction(() => {
+      for (let i = 1; i <= tickets; i++) insert.run(ref(i), today, JSON.stringify({ bookingDate: today, referenceNo: ref(i), attractions: { A: { pax: 4, used: 0 } } }), new Date().toISOString());
+    })();
+    store.close();
+    const config = configSchema.parse({
+      modules: ['gate'],
+      timeZone: 'Asia/Jakarta',
+      api: { baseUrl: 'http://127.0.0.1:9/api/' },
+      services: { syncEnabled: false, fetchEnabled: false, probeIntervalSeconds: 3600 },
+      gate: { attraction: 'A', duplicateScanSeconds: 0 },
+      updates: { baseUrl: host.baseUrl },
+    });
+    const platform = { version: '0.1.0', isPackaged: false, dataDir: kioskDir, clock: systemClock, fetch: (input: string, init?: RequestInit) => fetch(input, init), log: memoryLogger() };
+    // Not started: no job runs by itself; the bench runs the check.
+    const kiosk = await createKiosk(config, platform, { configPath: null, updates: { pinnedKeys: [key.pinned], ca: host.ca, arch: 'arm64', hashFile, install: () => undefined } });
+    teardown.add('kiosk', () => kiosk.stop());
+
+    /** One customer's scan to its decision on the kiosk's handler path; the choice is then cancelled (not timed). */
+    let next = 0;
+    const scan = async (): Promise<number> => {
+      const code = ref(1 + (next++ % tickets));
+      const started = performance.now();
+      const result = await kiosk.handlers.invoke('gate:scan', { code, source: 'keyboard' });
+      const ms = performance.now() - started;
+      if (!result.ok || (result.value as { kind: string }).kind !== 'valid') throw new Error(`ticket ${code} not valid: ${JSON.stringify(result)}`);
+      await kiosk.handlers.invoke('gate:cancel', { scanId: (result.value as { scanId: string }).scanId });
+      return ms;
+    };
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 50; i++) await scan(); // warm-up
+
+    const baseline: number[] = [];
+    for (let i = 0; i < baselineScans; i++) {
+      baseline.push(await scan());
+      await pause();
+    }
+
+    const during: number[] = [];
+    let done = false;
+    const started = performance.now();
+    const check = kiosk.runJob('updates.check').finally(() => (done = true));
+    while (!done) {
+      during.push(await scan());
+      await pause();
+    }
+    await check;
+    const downloadSeconds = (performance.now() - started) / 1000;
+    const status = await kiosk.handlers.invoke('updates:status', {});
+    const staged = status.ok ? (status.value as UpdatesStatus).staged : null;
+    if (staged?.version !== '9.9.9') throw new Error(`the release was not staged: ${JSON.stringify(status)}`);
+
+    const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+    const round = (ms: number) => Math.round(ms * 100) / 100;
+    for (const p of [50, 99]) {
+      benchLine(
+        withRef({
+          bench: `update.scan_during_download.p${p}`,
+          value: round(percentile(sorted(during), p)),
+          unit: 'ms',
+          better: 'lower',
+          ref: 'same-scans-no-download',
+          refValue: round(percentile(sorted(baseline), p)),
+          n: during.length,
+        }),
+      );
+    }
+    benchLine({ bench: 'update.download', value: Math.round((bytes / MB / downloadSeconds) * 10) / 10, unit: 'MB/s', better: 'higher', n: bytes / MB });
+  });
+}
+
 export const updateBenches: Readonly<Record<string, () => Promise<void>>> = {
   'update.verify': verify,
+  'update.scan_during_download': scanDuringDownload,
 };

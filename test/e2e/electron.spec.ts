@@ -43,6 +43,14 @@ test.describe('Electron kiosk window', () => {
     await page.screenshot({ path: testInfo.outputPath('electron-attract.png') });
   });
 
+  test('reports "ready" to the launcher once the window painted the customer screen', async () => {
+    await expect(page.getByTestId('screen-attract')).toBeVisible();
+    // No config in a source checkout: the demo profile, in data/demo.
+    const ready = path.join(dataDir, 'data', 'demo', 'updates', 'ready');
+    const version = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+    await expect.poll(() => (fs.existsSync(ready) ? fs.readFileSync(ready, 'utf8').trim() : null)).toBe(version);
+  });
+
   test('exposes window.booth and no Node.js or Electron API', async () => {
     const probe = await page.evaluate(async () => {
       const w = window as unknown as Record<string, unknown> & { booth: { invoke(n: string, a: unknown): Promise<{ ok: boolean; value?: { state?: string }; error?: { code: string } }> } };

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,16 +11,18 @@ import { tempDir } from '../support/temp';
 
 const appRoot = findAppRoot(import.meta.dirname);
 
-async function startHost(token?: string) {
+async function startHost(token?: string, rendererDir?: string) {
   const dir = tempDir();
   const kiosk = await startKioskHost({ argv: ['--data-dir', dir], env: {}, appRoot, isPackaged: false, defaultDataDir: null, logToConsole: false });
-  const server = await startHeadlessServer({ kiosk, rendererDir: dir, port: 0, ...(token === undefined ? {} : { token }) }).catch(async (error: unknown) => {
+  const server = await startHeadlessServer({ kiosk, rendererDir: rendererDir ?? dir, port: 0, ...(token === undefined ? {} : { token }) }).catch(async (error: unknown) => {
     await kiosk.stop();
     throw error;
   });
   return {
     kiosk,
     server,
+    /** What the launcher reads: the version that reached "ready" (the demo profile's data folder), or null. */
+    ready: () => (fs.existsSync(path.join(dir, 'demo/updates/ready')) ? fs.readFileSync(path.join(dir, 'demo/updates/ready'), 'utf8').trim() : null),
     ws: (query: string, headers: Record<string, string> = {}) => new WebSocket(`ws://127.0.0.1:${server.port}/bridge${query}`, { headers }),
     stop: async () => {
       await server.close();
@@ -153,5 +156,28 @@ describe('headless bridge', () => {
     expect(cli.status).toBe(2);
     expect(cli.stderr).toMatch(/BOOTH_BRIDGE_TOKEN: the bridge token must be at least 32 characters/);
     expect(cli.stdout).not.toContain('http://');
+  });
+
+  it('reaches "ready" (what the launcher confirms a release on) at the first renderer on the bridge, not when the host starts', async () => {
+    const renderer = tempDir();
+    fs.writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><title>Booth</title>');
+    const host = await startHost(undefined, renderer);
+    expect(host.ready()).toBeNull();
+    // A stranger without the token is not the screen.
+    const stranger = host.ws('?token=wrong');
+    expect(await refusal(stranger)).toBe(401);
+    expect(host.ready()).toBeNull();
+    const socket = host.ws(`?token=${host.server.token}`);
+    await once(socket, 'open');
+    await call(socket, 1, 'kiosk:boot', {});
+    expect(host.ready()).toMatch(/^\d+\.\d+\.\d+/);
+    socket.close();
+    await host.stop();
+  });
+
+  it('without a built renderer, the serving host is ready by itself (no screen will ever connect)', async () => {
+    const host = await startHost(undefined, tempDir());
+    expect(host.ready()).toMatch(/^\d+\.\d+\.\d+/);
+    await host.stop();
   });
 });

@@ -6,14 +6,19 @@
  * the history, the log and the upload queue; a launcher's revert is reported.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashPin } from '../../main/config';
 import type { KioskModule } from '../../main/modules/module';
 import type { StagedRelease } from '../../main/updates/updater';
 import type { UpdatesStatus } from '../../preload/contract';
+import type { BoothConfigInput } from '../../main/config';
+import type { HttpFetch } from '../../main/platform';
 import { startCloudSim } from '../cloud-sim/server';
 import { gateKiosk, ref, TODAY } from '../support/gate';
+import { httpsFetchTrusting } from '../support/https-fetch';
 import { testKiosk } from '../support/kiosk';
 import { sha512Base64, signedManifest, testKey, testRelease } from '../support/releases';
 import { tempDir } from '../support/temp';
@@ -126,9 +131,27 @@ describe('updates in the kiosk', () => {
     expect(status.history[0]).toMatchObject({ event: 'reverted', version: '0.3.0', code: 'not-ready' });
     expect(t.outbox().map((p) => p.event)).toEqual(['reverted']);
     expect(fs.existsSync(path.join(dir, 'updates/reverted.json'))).toBe(false);
+    t.kiosk.screenReady();
     expect(fs.readFileSync(path.join(dir, 'updates/ready'), 'utf8').trim()).toBe('0.0.0-test');
     await t.kiosk.runJob('updates.check');
     expect((await t.status()).problem).toMatchObject({ kind: 'refused', code: 'reverted-before', version: '0.3.0' });
+  });
+
+  it('reaches "ready" only once the customer screen is up: the launcher confirms nothing before, and the install is recorded then', async () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'updates'), { recursive: true });
+    // The launcher swapped in the version the kiosk asked for, and started it.
+    fs.writeFileSync(path.join(dir, 'updates/install.json'), `${JSON.stringify({ version: '0.0.0-test', file: 'Booth-0.0.0-test-arm64.AppImage', size: 1, sha512: 'x' })}\n`);
+    const t = await setup({ dir });
+    expect(fs.existsSync(path.join(dir, 'updates/ready'))).toBe(false);
+    expect((await t.status()).history.map((h) => h.event)).not.toContain('installed');
+    expect(fs.existsSync(path.join(dir, 'updates/install.json'))).toBe(true);
+
+    t.kiosk.screenReady();
+    t.kiosk.screenReady(); // a second renderer, a reload: once is enough
+    expect(fs.readFileSync(path.join(dir, 'updates/ready'), 'utf8')).toBe('0.0.0-test\n');
+    expect((await t.status()).history.filter((h) => h.event === 'installed')).toEqual([expect.objectContaining({ version: '0.0.0-test', message: '0.0.0-test runs and its screen is up' })]);
+    expect(fs.existsSync(path.join(dir, 'updates/install.json'))).toBe(false);
   });
 
   it('the real gate holds an install while a customer chooses how many persons enter, and while the admission waits to upload', async () => {
@@ -153,5 +176,79 @@ describe('updates in the kiosk', () => {
     cleanups.push(() => t.kiosk.stop());
     const r = await t.kiosk.handlers.invoke('updates:status', {});
     expect(r.ok && (r.value as UpdatesStatus).enabled).toBe(false);
+  });
+});
+
+describe('the last trusted time (CONTRACTS.md "Signed updates"): the cloud API\'s Date of a verified TLS response', () => {
+  const CLOUD_DATE = new Date('2026-03-01T00:00:00Z');
+
+  /** An update host without a Date header, offering 0.3.0: released 2026-01-10, expiring 2026-02-10 (before the cloud's Date). */
+  async function updateHost() {
+    const server = await startUpdateServer();
+    cleanups.push(() => server.close());
+    const file = Buffer.alloc(50_000, 3);
+    const release = testRelease({ version: '0.3.0', size: file.length, sha512: sha512Base64(file) }, file);
+    server.routes.set('/updates/stable/arm64/manifest.json', { kind: 'file', body: signedManifest(release, [key]) });
+    server.routes.set(`/updates/stable/arm64/${release.file}`, { kind: 'file', body: file });
+    return server;
+  }
+
+  /** A kiosk whose clock reads 1970 (a Pi without RTC before NTP), not started: the test runs its jobs. */
+  async function kioskAt1970(dir: string, update: { baseUrl: string; ca: string }, api: BoothConfigInput['api'], fetch?: HttpFetch) {
+    const t = await testKiosk(
+      dir,
+      { api, updates: { baseUrl: update.baseUrl }, timeZone: 'UTC' },
+      fetch ? { fetch } : {},
+      { updates: { pinnedKeys: [key.pinned], ca: update.ca, arch: 'arm64', install: () => undefined } },
+    );
+    cleanups.push(() => t.kiosk.stop());
+    t.clock.setWall(new Date(0));
+    const status = async () => {
+      const r = await t.kiosk.handlers.invoke('updates:status', {});
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value as UpdatesStatus;
+    };
+    return { ...t, status };
+  }
+
+  it('refuses, on a clock at 1970, a manifest that expired before the cloud\'s Date over https; still after a restart offline', async () => {
+    const update = await updateHost();
+    // The cloud API over https (its certificate checked against the CA the test trusts); any answer carries its Date.
+    const cloud = await startUpdateServer();
+    cleanups.push(() => cloud.close());
+    cloud.setDate(() => CLOUD_DATE);
+    const api = { baseUrl: cloud.baseUrl.replace(/updates\/$/, 'api/') };
+    const dir = tempDir();
+
+    const first = await kioskAt1970(dir, update, api, httpsFetchTrusting(cloud.ca));
+    await first.kiosk.runJob('cloud.probe');
+    await first.kiosk.runJob('updates.check');
+    const refused = await first.status();
+    expect(refused.problem).toMatchObject({ kind: 'refused', code: 'expired', version: '0.3.0' });
+    expect(refused.problem?.message).toContain('2026-03-01T00:00:00.000Z by the last trusted time');
+    expect(refused.staged).toBeNull();
+    await first.kiosk.stop();
+
+    // Kept in the store: after a restart with the network unplugged, the kiosk still knows that time has passed.
+    const second = await kioskAt1970(dir, update, api);
+    await second.kiosk.runJob('updates.check');
+    expect((await second.status()).problem).toMatchObject({ kind: 'refused', code: 'expired' });
+    expect(update.requests.filter((r) => r.path.endsWith('.AppImage'))).toEqual([]);
+  });
+
+  it('does not trust the Date of a plain-http cloud (anyone on the path may write it), though the clock check still reads it', async () => {
+    const update = await updateHost();
+    const plain = http.createServer((_req, res) => {
+      res.sendDate = false;
+      res.writeHead(200, { Date: CLOUD_DATE.toUTCString() }).end();
+    });
+    cleanups.push(() => new Promise<void>((resolve) => plain.close(() => resolve())));
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const t = await kioskAt1970(tempDir(), update, { baseUrl: `http://127.0.0.1:${(plain.address() as AddressInfo).port}/api/` }, (i, init) => fetch(i, init));
+    await t.kiosk.runJob('cloud.probe');
+    const kiosk = await t.kiosk.handlers.invoke('kiosk:status', {});
+    expect(kiosk.ok && kiosk.value).toMatchObject({ clockWarning: true });
+    await t.kiosk.runJob('updates.check');
+    expect(await t.status()).toMatchObject({ phase: 'staged', staged: { version: '0.3.0' }, problem: null });
   });
 });

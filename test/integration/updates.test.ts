@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { manualClock } from '../../main/clock';
+import { createClockTrust, manualClock, settingsTrustedTime } from '../../main/clock';
 import { memoryLogger } from '../../main/log';
 import { openStore, type Store } from '../../main/store';
 import { createWorkerHasher } from '../../main/updates/hash-runner';
@@ -50,6 +50,8 @@ async function setup(options: { running?: string; settings?: Partial<UpdaterSett
       dir: path.join(dir, 'updates'),
       state: createUpdateStateStore(store.db),
       clock,
+      // As the kiosk keeps it: in the store, so a restart (make() again) still knows it.
+      clockTrust: createClockTrust({ clock, trustedAtBoot: false, skewWarningSeconds: 120, storage: settingsTrustedTime(store, clock) }),
       log: log.scope('updates'),
       hashFile,
       ca: server.ca,

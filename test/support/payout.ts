@@ -7,6 +7,7 @@ import type { CloudSim } from '../cloud-sim/server';
 import { openHopperSimulator, type HopperSimulatorOptions } from '../sim/hopper-sim';
 import { createPtyPair } from '../sim/pty';
 import { FakeHopper } from './fake-hopper';
+import type { KioskOptions } from '../../main/kiosk';
 import { testKiosk } from './kiosk';
 
 const pinHash = await hashPin('2468', { N: 1024, r: 8, p: 1 });
@@ -31,12 +32,12 @@ export async function payoutKiosk(dir: string, sim: CloudSim, patch: BoothConfig
  * on a socat pty pair, the hopper simulator on its far end (`device`), and
  * real HTTP to `sim` (the payout API at `sim.apiUrl` + "v2/").
  */
-export async function payoutKioskOnPty(dir: string, sim: { apiUrl: string }, patch: BoothConfigInput = {}, hopperOptions: HopperSimulatorOptions = {}) {
+export async function payoutKioskOnPty(dir: string, sim: { apiUrl: string }, patch: BoothConfigInput = {}, hopperOptions: HopperSimulatorOptions = {}, options: Partial<KioskOptions> = {}) {
   fs.mkdirSync(path.join(dir, 'pty'), { recursive: true });
   const pty = await createPtyPair(path.join(dir, 'pty'));
   const device = await openHopperSimulator(pty.simPath, { coins: 1_000, payMs: 10, ...hopperOptions });
   const hopperConfig = { path: pty.devicePath, replyTimeoutMs: 100, reconnectMaxSeconds: 1, ...patch.devices?.hopper };
-  const k = await kioskWith(dir, sim, { ...patch, devices: { ...patch.devices, hopper: hopperConfig } }, null);
+  const k = await kioskWith(dir, sim, { ...patch, devices: { ...patch.devices, hopper: hopperConfig } }, null, options);
   await until('hopper connected', async () => (await k.status()).hopper.connected);
   const close = async () => {
     await k.kiosk.stop();
@@ -46,7 +47,7 @@ export async function payoutKioskOnPty(dir: string, sim: { apiUrl: string }, pat
   return { ...k, device, pty, close };
 }
 
-async function kioskWith(dir: string, sim: { apiUrl: string }, patch: BoothConfigInput, hopper: FakeHopper | null) {
+async function kioskWith(dir: string, sim: { apiUrl: string }, patch: BoothConfigInput, hopper: FakeHopper | null, options: Partial<KioskOptions> = {}) {
   const config: BoothConfigInput = {
     kioskName: 'Payout 1',
     modules: ['payout'],
@@ -57,7 +58,7 @@ async function kioskWith(dir: string, sim: { apiUrl: string }, patch: BoothConfi
     payout: { pollIntervalSeconds: 0.1, activePollIntervalSeconds: 0.05, amounts: [5, 10, 20], maxAmount: 100, ...patch.payout },
     admin: { pinHash, ...patch.admin },
   };
-  const t = await testKiosk(dir, config, { clock: systemClock, fetch: (input, init) => fetch(input, init) }, hopper ? { payout: { hopper } } : {});
+  const t = await testKiosk(dir, config, { clock: systemClock, fetch: (input, init) => fetch(input, init) }, hopper ? { ...options, payout: { hopper } } : options);
   t.kiosk.start();
   const invoke = async <T>(name: Parameters<typeof t.kiosk.handlers.invoke>[0], args: unknown = {}): Promise<T> => {
     const result = await t.kiosk.handlers.invoke(name, args);

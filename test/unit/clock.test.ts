@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isSkewWarning, skewFromDateHeader, syncFlag, systemClock, TIMESYNC_FLAG_FILE, venueDate } from '../../main/clock';
+import { createClockTrust, isSkewWarning, manualClock, skewFromDateHeader, syncFlag, systemClock, TIMESYNC_FLAG_FILE, venueDate, type ClockTrust } from '../../main/clock';
 import { tempDir } from '../support/temp';
 
 describe('clock', () => {
@@ -48,5 +48,47 @@ describe('clock', () => {
     expect(synced()).toBe(true); // a clock once set stays set
     expect(TIMESYNC_FLAG_FILE).toBe('/run/systemd/timesync/synchronized');
     expect(systemClock.synchronized?.()).toBe(fs.existsSync(TIMESYNC_FLAG_FILE));
+  });
+});
+
+describe('clock trust: one notion of trusted time for the kiosk', () => {
+  const at = (iso: string) => new Date(iso);
+  const observe = (trust: ClockTrust, iso: string, verifiedTls: boolean) =>
+    trust.observeServerDate({ header: at(iso).toUTCString(), sentMs: Date.parse(iso), receivedMs: Date.parse(iso), verifiedTls });
+
+  it('raises the last trusted time from verified TLS Dates and signed times only, and never lowers it', () => {
+    const trust = createClockTrust({ clock: manualClock(at('1970-01-01T00:00:00Z')), trustedAtBoot: false, skewWarningSeconds: 120 });
+    observe(trust, '2026-05-01T00:00:00Z', false);
+    expect(trust.lastTrustedTime()).toBeNull();
+    expect(trust.judgedNow()).toEqual(at('1970-01-01T00:00:00Z'));
+    observe(trust, '2026-03-01T00:00:00Z', true);
+    trust.trust(at('2026-02-01T00:00:00Z'));
+    observe(trust, '2026-01-01T00:00:00Z', true);
+    expect(trust.lastTrustedTime()).toEqual(at('2026-03-01T00:00:00Z'));
+    expect(trust.judgedNow()).toEqual(at('2026-03-01T00:00:00Z'));
+  });
+
+  it('keeps it in its storage: a signed time at once, a cloud Date once it moved a minute', () => {
+    const saved: string[] = [];
+    const storage = { load: () => at('2026-03-01T00:00:00Z'), save: (d: Date) => void saved.push(d.toISOString()) };
+    const trust = createClockTrust({ clock: manualClock(), trustedAtBoot: false, skewWarningSeconds: 120, storage });
+    observe(trust, '2026-03-01T00:00:30Z', true);
+    expect(saved).toEqual([]);
+    observe(trust, '2026-03-01T00:01:00Z', true);
+    trust.trust(at('2026-03-01T00:01:05Z'));
+    expect(saved).toEqual(['2026-03-01T00:01:00.000Z', '2026-03-01T00:01:05.000Z']);
+  });
+
+  it('lets the wall clock decide once any cloud Date agreed with it, or from boot when configured, never against a warning', () => {
+    const clock = manualClock(at('2026-01-15T03:00:00Z'));
+    const trust = createClockTrust({ clock, trustedAtBoot: false, skewWarningSeconds: 120 });
+    expect(trust.wallClockTrusted()).toBe(false);
+    observe(trust, '2026-01-15T03:00:00Z', false);
+    expect(trust.wallClockTrusted()).toBe(true);
+    const atBoot = createClockTrust({ clock, trustedAtBoot: true, skewWarningSeconds: 120 });
+    expect(atBoot.wallClockTrusted()).toBe(true);
+    atBoot.observeServerDate({ header: at('2026-01-15T05:00:00Z').toUTCString(), sentMs: clock.now().getTime(), receivedMs: clock.now().getTime(), verifiedTls: true });
+    expect(atBoot.skewWarning()).toBe(true);
+    expect(atBoot.wallClockTrusted()).toBe(false);
   });
 });

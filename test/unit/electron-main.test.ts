@@ -106,6 +106,10 @@ const fake = vi.hoisted(() => {
         return () => listeners.delete(l);
       },
     },
+    screenReadyCalls: 0,
+    screenReady() {
+      this.screenReadyCalls++;
+    },
     stop: async () => void stopped.push('stopped'),
   };
   const hostOptions: unknown[] = [];
@@ -203,6 +207,14 @@ describe('Electron main process wiring', () => {
     );
     expect(win.loaded).toEqual([APP_ENTRY_URL]);
     expect(called('setVisualZoomLevelLimits').map((c) => c.args)).toEqual([[1, 1]]);
+  });
+
+  it('reports the kiosk window\'s first paint (ready-to-show) to the host as "ready" for the launcher, and not before', async () => {
+    const win = fake.windows[0]!;
+    expect(fake.kiosk.screenReadyCalls).toBe(0);
+    win.emit('ready-to-show');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(fake.kiosk.screenReadyCalls).toBe(1);
   });
 
   it('guards every webContents the app creates', () => {
