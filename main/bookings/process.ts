@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { crashPoint } from '../crash-points';
 import { FfmpegError, probe, runTool, type StreamInfo } from './ffmpeg';
 import { listSegments, segmentsCovering } from './segments';
 
@@ -68,6 +69,7 @@ export async function makeClip(
   const codec = copied ? ['-c', 'copy'] : ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-c:a', 'aac'];
   await runTool(settings.ffmpeg, ['-hide_banner', '-nostdin', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-ss', offset.toFixed(3), '-t', length.toFixed(3), '-map', '0:v:0?', '-map', '0:a:0?', ...codec, '-avoid_negative_ts', 'make_zero', '-movflags', '+faststart', '-f', 'mp4', part(files.mp4)], limits);
   fs.renameSync(part(files.mp4), files.mp4);
+  crashPoint('bookings.process.mid-clip');
   const clip = await probe(settings.ffprobe, files.mp4, limits);
   await runTool(settings.ffmpeg, ['-hide_banner', '-nostdin', '-y', '-i', files.mp4, '-vf', `scale=-2:${settings.previewHeight}`, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '30', '-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart', '-f', 'mp4', part(files.preview)], limits);
   fs.renameSync(part(files.preview), files.preview);

@@ -15,6 +15,7 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { Clock } from '../clock';
 import type { BoothConfig } from '../config';
+import { crashPoint } from '../crash-points';
 import type { ScopedLog } from '../log';
 import { createPipeline, type Pipeline, type StepDef, type TaskRow } from '../pipeline';
 import type { Outbox } from '../sync';
@@ -158,6 +159,8 @@ export function createVideos(deps: VideoDeps) {
           saveData({ uploads });
         }, signal);
       }
+      // Uploaded, the step's end (and its outbox row) not yet committed.
+      crashPoint('bookings.upload.before-outbox');
       const urls = { mp4: objectUrl(settings.s3, objects[0]!.key), preview: objectUrl(settings.s3, objects[1]!.key), thumbnail: objectUrl(settings.s3, objects[2]!.key) };
       const duration = Number(data.duration ?? v.duration ?? 0);
       const order = (sql.bookingOf.get(v.booking_id) as { order_detail_id: number | null } | undefined)?.order_detail_id ?? null;
