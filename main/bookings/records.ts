@@ -73,7 +73,7 @@ export function prepareBookingSql(db: Database.Database) {
     touch: db.prepare('UPDATE bookings SET last_sync_at = ? WHERE booking_id = ?'),
     cancelVideos: db.prepare(
       `UPDATE booking_videos SET state = 'cancelled', error = 'booking cancelled', updated_at = ?
-       WHERE booking_id = ? AND state <> 'cancelled' RETURNING id`,
+       WHERE booking_id = ? AND state NOT IN ('cancelled', 'ready') RETURNING id`,
     ),
     expiredBookings: db.prepare('SELECT booking_id FROM bookings WHERE date < ?'),
     unfinishedVideos: db.prepare("SELECT COUNT(*) AS n FROM booking_videos WHERE booking_id = ? AND state IN ('processing', 'uploading', 'notifying')"),

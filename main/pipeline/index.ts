@@ -11,7 +11,9 @@
  * the offline queue and runs again when the network is back, or after
  * `offlineRetryMs` as its own probe) or `failed` (the attendant's redrive).
  * A step may hand its task to someone else (`wait`): the outbox completes it
- * (`complete()`) in the transaction that records its acknowledgement.
+ * (`complete()`) in the transaction that records its acknowledgement, and
+ * reports its failed sends (`handedOffFailed()`), so that the step's tries,
+ * its offline queue and the attendant's redrive are the same as for any step.
  *
  * Generic: the bookings module's match videos are its first user.
  */
@@ -69,6 +71,12 @@ export interface StepDef {
   /** Delay after the n-th failed try (the last entry repeats). */
   delaysMs: readonly number[];
   exhausted: 'offline' | 'failed';
+  /**
+   * How long an offline task of this step waits before it tries again by
+   * itself; null: only when the network is back or the attendant redrives it
+   * (a step whose failure is not the network's, e.g. ffmpeg's). Default: the pipeline's.
+   */
+  offlineRetryMs?: number | null;
   /** Tries of this step running at once. */
   concurrency: number;
   /** When false, the step's due tasks wait (e.g. the disk is below its floor). */
@@ -81,6 +89,8 @@ export interface PipelineDef {
   steps: readonly StepDef[];
   /** How long an offline task waits before it tries again by itself. */
   offlineRetryMs: number;
+  /** A task cancelled (at its step), inside the cancelling transaction: e.g. withdraw what the step handed over. */
+  onCancel?(task: TaskRow): void;
   /** Each change of a task's step or state, inside its transaction (the owner's own rows follow it). */
   onChange?(task: TaskRow): void;
   /** After the transaction that changed a task committed. */
@@ -101,6 +111,13 @@ export interface Pipeline {
   cancel(subjects: readonly string[]): number;
   /** A waiting task goes on from its step; inside the transaction of whoever completed it. */
   complete(subject: string, step: string, data?: TaskData): boolean;
+  /**
+   * A send of a task handed over at `step` failed (the outbox's attempt
+   * `attempts`): recorded as the step's try; after its tries the task is
+   * offline (the other side goes on trying), a permanent failure makes it
+   * failed. Inside the transaction that records the failure.
+   */
+  handedOffFailed(subject: string, step: string, failure: { attempts: number; error: string; permanent: boolean }): boolean;
   /** A failed or offline task starts its step again with fresh tries. */
   redrive(id: number): boolean;
   /** Deletes the subjects' tasks (their owner deleted them); a task under way is aborted. Inside the owner's transaction. */
@@ -213,7 +230,8 @@ export function createPipeline(deps: { db: Database.Database; clock: Clock; log:
           return write(current, { state: 'retry', next_at: new Date(clock.now().getTime() + retryDelay(step, current.attempts)).toISOString(), last_error: failure });
         }
         if (step.exhausted === 'failed') return write(current, { state: 'failed', last_error: failure });
-        return write(current, { state: 'offline', next_at: new Date(clock.now().getTime() + def.offlineRetryMs).toISOString(), last_error: failure });
+        const wait = step.offlineRetryMs === undefined ? def.offlineRetryMs : step.offlineRetryMs;
+        return write(current, { state: 'offline', next_at: wait === null ? null : new Date(clock.now().getTime() + wait).toISOString(), last_error: failure });
       })();
     } catch (error) {
       // The result could not be written: the task stays running in the table and is resumed at the next start.
@@ -270,7 +288,8 @@ export function createPipeline(deps: { db: Database.Database; clock: Clock; log:
       for (const subject of subjects) {
         const task = sql.bySubject.get(def.kind, subject) as TaskRow | undefined;
         if (!task || task.state === 'done' || task.state === 'cancelled') continue;
-        write(task, { state: 'cancelled', next_at: null });
+        const cancelled = write(task, { state: 'cancelled', next_at: null });
+        def.onCancel?.(cancelled);
         running.get(task.id)?.abort(new Error('cancelled'));
         n++;
       }
@@ -278,12 +297,31 @@ export function createPipeline(deps: { db: Database.Database; clock: Clock; log:
     },
     complete(subject, step, data) {
       const task = sql.bySubject.get(def.kind, subject) as TaskRow | undefined;
-      if (!task || task.step !== step || !['waiting', 'ready', 'retry', 'offline'].includes(task.state)) return false;
+      // Also while a try of the step runs (e.g. a redrive asking the outbox to send now): that try's result is dropped.
+      if (!task || task.step !== step || !['waiting', 'ready', 'retry', 'offline', 'failed', 'running'].includes(task.state)) return false;
+      running.get(task.id)?.abort(new Error('completed'));
       const index = def.steps.findIndex((s) => s.name === step);
       const next = def.steps[index + 1]?.name ?? null;
       const merged = JSON.stringify({ ...(JSON.parse(task.data) as TaskData), ...data });
       write(task, next === null ? { state: 'done', data: merged } : { step: next, state: 'ready', attempts: 0, data: merged });
       queueMicrotask(() => schedule(0));
+      return true;
+    },
+    handedOffFailed(subject, stepName, failure) {
+      const task = sql.bySubject.get(def.kind, subject) as TaskRow | undefined;
+      const step = steps.get(stepName);
+      if (!task || !step || task.step !== stepName || !['waiting', 'offline', 'failed'].includes(task.state)) return false;
+      const state: TaskState = failure.permanent ? 'failed' : failure.attempts >= step.tries ? 'offline' : 'waiting';
+      const changed = write(task, {
+        state,
+        attempts: failure.attempts,
+        total_attempts: task.total_attempts + 1,
+        // The other side keeps its own schedule: the pipeline does not run the step by itself.
+        next_at: null,
+        last_error: failure.error.slice(0, MAX_ERROR),
+      });
+      if (task.state !== state) log.warn(`task ${subject}: ${stepName} try ${failure.attempts}/${step.tries} failed (${state}): ${failure.error.split('\n')[0]}`);
+      queueMicrotask(() => def.afterCommit?.(changed));
       return true;
     },
     redrive(id) {

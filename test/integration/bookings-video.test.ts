@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startBookingSim, type BookingSim } from '../cloud-sim/bookings';
-import { booking, TODAY, venue, waitFor } from '../support/bookings';
+import { booking, recordCamera, TODAY, venue, waitFor } from '../support/bookings';
 import { startS3, type S3Test } from '../support/s3';
 import { tempDir } from '../support/temp';
 
@@ -26,17 +26,6 @@ afterEach(async () => {
   await s3.stop();
   await sim.stop();
 });
-
-/** Segments of `seconds` each from venue time 08:00:00, named by their start (Asia/Jakarta). */
-function recordCamera(folder: string, count: number, seconds: number, noisy = false) {
-  fs.mkdirSync(folder, { recursive: true });
-  for (let i = 0; i < count; i++) {
-    const s = 8 * 3600 + i * seconds;
-    const name = `2026-01-15_${String(Math.floor(s / 3600)).padStart(2, '0')}-${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}-${String(s % 60).padStart(2, '0')}.mp4`;
-    const source = noisy ? 'color=size=640x360:rate=25,noise=alls=100:allf=t' : 'testsrc=size=320x240:rate=25';
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', source, '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', ...(noisy ? ['-qp', '0'] : []), '-g', '25', '-pix_fmt', 'yuv420p', path.join(folder, name)]);
-  }
-}
 
 const probeDuration = (file: string) => Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]).toString());
 
