@@ -23,7 +23,7 @@ import { useAdminCall } from './useAdminCall';
 
 const BUILT_IN_TABS = ['overview', 'logs', 'audit'] as const;
 /** Module pages this screen has a tab name for (others show main's title). */
-const NAMED_MODULE_TABS: ReadonlySet<string> = new Set(['gate', 'payout', 'updates']);
+const NAMED_MODULE_TABS: ReadonlySet<string> = new Set(['gate', 'payout', 'updates', 'bookings']);
 
 export function AdminScreen() {
   const { t } = useTranslation();
@@ -117,7 +117,8 @@ export function AdminScreen() {
     <main className="screen admin" data-testid="screen-admin">
       {/* One row at every size: the tabs scroll sideways if ever they must, Exit stays in view. */}
       <nav className="admin__tabs" aria-label={t('admin.title')}>
-        <div className="admin__tablist">
+        {/* Scrolls sideways by touch when the tabs are more than the row holds (a 7" portrait screen). */}
+        <div className="admin__tablist" data-scroll-x>
           {tabs.map((tb) => (
             <button
               key={tb.id}
