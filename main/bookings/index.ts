@@ -220,3 +220,5 @@ export function createBookingsModule(ctx: ModuleContext, options: BookingsOption
 
 /** For tests and the bench. */
 export { storeBookings, downloadBookings } from './sync';
+export { clipFiles, cutClip, makeClip } from './process';
+export { createS3, uploadFile } from './upload';
