@@ -25,7 +25,7 @@ import type { ScopedLog } from '../log';
 import { createPipeline, type Pipeline, type StepDef, type TaskRow } from '../pipeline';
 import type { Outbox } from '../sync';
 import { clipFiles, makeClip } from './process';
-import { createS3, objectUrl, uploadFile, type FileProgress } from './upload';
+import { abandonUpload, createS3, objectUrl, uploadFile, type FileProgress } from './upload';
 
 export const VIDEO_KIND = 'bookings.video';
 export const NOTIFY_KIND = 'bookings.video-notify';
@@ -221,6 +221,17 @@ export function createVideos(deps: VideoDeps) {
         if (withdrawn > 0) log.info(`video ${task.subject}: its notification is withdrawn (booking cancelled)`);
         if (inFlight > 0) log.warn(`video ${task.subject}: its notification was already on its way when the booking was cancelled`);
       },
+      afterCancel(task) {
+        // A cancelled booking's clip is not kept on the kiosk's disk, nor half uploaded in the storage.
+        deleteLocal(task.subject);
+        const v = video(task.subject);
+        const uploads = (JSON.parse(task.data) as { uploads?: Record<string, FileProgress> }).uploads ?? {};
+        const suffix: Record<string, string> = { mp4: '.mp4', preview: '_preview.mp4', thumbnail: '.jpg' };
+        for (const [name, progress] of Object.entries(uploads)) {
+          if (!v || !progress.uploadId || progress.done || !suffix[name]) continue;
+          void abandonUpload(s3, settings.s3, `${keyOf(v)}${suffix[name]}`, progress.uploadId);
+        }
+      },
       onChange(task) {
         const next = stateOfTask(task);
         if (next) sql.setState.run(next.state, next.error, clock.now().toISOString(), task.subject);
@@ -236,7 +247,8 @@ export function createVideos(deps: VideoDeps) {
     const v = video(id);
     if (!v?.local_dir) return;
     const files = clipFiles(v.local_dir, v.id);
-    for (const f of [files.mp4, files.preview, files.thumbnail]) fs.rmSync(f, { force: true });
+    // With what a try cut short leaves (the files under their temporary names).
+    for (const f of [files.mp4, files.preview, files.thumbnail]) for (const name of [f, `${f}.part${path.extname(f)}`]) fs.rmSync(name, { force: true });
     try {
       fs.rmdirSync(v.local_dir);
     } catch {

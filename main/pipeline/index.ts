@@ -91,6 +91,11 @@ export interface PipelineDef {
   offlineRetryMs: number;
   /** A task cancelled (at its step), inside the cancelling transaction: e.g. withdraw what the step handed over. */
   onCancel?(task: TaskRow): void;
+  /**
+   * A task cancelled, once the cancellation committed and no try of it runs
+   * any more (e.g. delete its files: a try under way would still write them).
+   */
+  afterCancel?(task: TaskRow): void;
   /** Each change of a task's step or state, inside its transaction (the owner's own rows follow it). */
   onChange?(task: TaskRow): void;
   /** After the transaction that changed a task committed. */
@@ -164,6 +169,8 @@ export function createPipeline(deps: { db: Database.Database; clock: Clock; log:
     ),
   };
   const running = new Map<number, AbortController>();
+  /** Cancelled while a try ran: afterCancel waits for its end. */
+  const cancelledWhileRunning = new Set<number>();
   const activeOf = new Map<string, number>();
   let started = false;
   let timer: NodeJS.Timeout | null = null;
@@ -177,6 +184,17 @@ export function createPipeline(deps: { db: Database.Database; clock: Clock; log:
     sql.set.run(next);
     def.onChange?.(next);
     return next;
+  };
+
+  /** Only if the cancellation was committed (the cancelling transaction may have been rolled back). */
+  const afterCancelled = (id: number) => {
+    const task = sql.byId.get(def.kind, id) as TaskRow | undefined;
+    if (task?.state !== 'cancelled') return;
+    try {
+      def.afterCancel?.(task);
+    } catch (error) {
+      log.warn(`task ${task.subject}: after its cancellation: ${(error as Error).message}`);
+    }
   };
 
   const due = (step: StepDef, limit: number): TaskRow[] => sql.due.all(def.kind, step.name, nowIso(), limit) as TaskRow[];
@@ -211,6 +229,7 @@ export function createPipeline(deps: { db: Database.Database; clock: Clock; log:
     } finally {
       running.delete(task.id);
       activeOf.set(step.name, (activeOf.get(step.name) ?? 1) - 1);
+      if (cancelledWhileRunning.delete(task.id)) afterCancelled(task.id);
     }
     // Stopped mid-try: the row stays running and the try runs again at the next start.
     if (!started && failure) return;
@@ -290,7 +309,11 @@ export function createPipeline(deps: { db: Database.Database; clock: Clock; log:
         if (!task || task.state === 'done' || task.state === 'cancelled') continue;
         const cancelled = write(task, { state: 'cancelled', next_at: null });
         def.onCancel?.(cancelled);
-        running.get(task.id)?.abort(new Error('cancelled'));
+        const controller = running.get(task.id);
+        if (controller) {
+          cancelledWhileRunning.add(task.id);
+          controller.abort(new Error('cancelled'));
+        } else queueMicrotask(() => afterCancelled(task.id));
         n++;
       }
       return n;

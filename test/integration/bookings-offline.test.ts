@@ -149,3 +149,34 @@ describe('match videos: the offline queue', () => {
     expect(sim.notifications).toHaveLength(0);
   }, 120_000);
 });
+
+describe('match videos: a cancelled booking', () => {
+  it('cancelled while its upload waits to try again: it is not tried again, the unfinished multipart upload is abandoned in the storage and the clip leaves the kiosk\'s disk', async () => {
+    const cam = path.join(tempDir(), 'cam');
+    recordCamera(cam, 1, 3, true);
+    sim.setDay(TODAY, [booking(1, { start_time: '08:00:00', end_time: '08:00:02' })]);
+    // Every part is cut half-way: the upload keeps retrying, its multipart upload open.
+    s3.faults.cutPart = 1_000;
+    const k = await kioskWithCamera(cam);
+    k.kiosk.start();
+    await k.sync();
+    await waitFor('an upload try that failed', () => k.task().step === 'upload' && k.task().state === 'retry', 60_000);
+    const dir = k.videos('BK-000001')[0]!.local_dir as string;
+    expect(fs.readdirSync(dir).length).toBeGreaterThan(0);
+    const uploadId = (JSON.parse(k.task().data as string) as { uploads: { mp4: { uploadId: string } } }).uploads.mp4.uploadId;
+    expect(uploadId).toBeTruthy();
+
+    sim.setDay(TODAY, [booking(1, { start_time: '08:00:00', end_time: '08:00:02', status: 'cancelled' })]);
+    await k.sync();
+    expect(k.task()).toMatchObject({ step: 'upload', state: 'cancelled' });
+    await waitFor('the storage told', () => s3.requests.some((r) => r.method === 'DELETE' && r.query.includes(`uploadId=${encodeURIComponent(uploadId)}`)));
+    await waitFor('the clip deleted', () => k.videos('BK-000001')[0]!.local_dir === null);
+    expect(fs.existsSync(dir)).toBe(false);
+    // Nothing more is tried.
+    const requests = s3.requests.length;
+    k.clock.advance(60_000);
+    await k.kiosk.runJob('bookings.videos');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s3.requests.length).toBe(requests);
+  }, 120_000);
+});
