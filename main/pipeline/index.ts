@@ -117,12 +117,12 @@ export interface Pipeline {
   /** A waiting task goes on from its step; inside the transaction of whoever completed it. */
   complete(subject: string, step: string, data?: TaskData): boolean;
   /**
-   * A send of a task handed over at `step` failed (the outbox's attempt
-   * `attempts`): recorded as the step's try; after its tries the task is
+   * A send of a task handed over at `step` failed: recorded as one of the
+   * step's tries; after its tries the task is
    * offline (the other side goes on trying), a permanent failure makes it
    * failed. Inside the transaction that records the failure.
    */
-  handedOffFailed(subject: string, step: string, failure: { attempts: number; error: string; permanent: boolean }): boolean;
+  handedOffFailed(subject: string, step: string, failure: { error: string; permanent: boolean }): boolean;
   /** A failed or offline task starts its step again with fresh tries. */
   redrive(id: number): boolean;
   /** Deletes the subjects' tasks (their owner deleted them); a task under way is aborted. Inside the owner's transaction. */
@@ -334,16 +334,18 @@ export function createPipeline(deps: { db: Database.Database; clock: Clock; log:
       const task = sql.bySubject.get(def.kind, subject) as TaskRow | undefined;
       const step = steps.get(stepName);
       if (!task || !step || task.step !== stepName || !['waiting', 'offline', 'failed'].includes(task.state)) return false;
-      const state: TaskState = failure.permanent ? 'failed' : failure.attempts >= step.tries ? 'offline' : 'waiting';
+      // The step's own count (a redrive starts it again), not the other side's, which goes on from where it was.
+      const attempts = task.attempts + 1;
+      const state: TaskState = failure.permanent ? 'failed' : attempts >= step.tries ? 'offline' : 'waiting';
       const changed = write(task, {
         state,
-        attempts: failure.attempts,
+        attempts,
         total_attempts: task.total_attempts + 1,
         // The other side keeps its own schedule: the pipeline does not run the step by itself.
         next_at: null,
         last_error: failure.error.slice(0, MAX_ERROR),
       });
-      if (task.state !== state) log.warn(`task ${subject}: ${stepName} try ${failure.attempts}/${step.tries} failed (${state}): ${failure.error.split('\n')[0]}`);
+      if (task.state !== state) log.warn(`task ${subject}: ${stepName} try ${attempts}/${step.tries} failed (${state}): ${failure.error.split('\n')[0]}`);
       queueMicrotask(() => def.afterCommit?.(changed));
       return true;
     },
