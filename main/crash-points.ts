@@ -19,7 +19,10 @@ export type CrashPoint =
   | 'sessions.expiry.in-transaction'
   | 'sessions.expiry.after-commit'
   | 'intake.after-buffer'
-  | 'intake.in-transaction';
+  | 'intake.in-transaction'
+  | 'bookings.process.mid-clip'
+  | 'bookings.upload.between-parts'
+  | 'bookings.upload.before-outbox';
 
 export function crashPoint(name: CrashPoint): void {
   if (armed.size === 0 || !armed.has(name)) return;

@@ -54,7 +54,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export type VideoRequestOutcome =
   | { ok: true; bookingId: string; videos: { uniqueId: string; camera: string }[] }
-  | { ok: false; status: 404 | 409; message: string };
+  | { ok: false; status: 404 | 409; message: string; code: 'no-camera' | 'not-playing' };
 
 export function prepareQueries(db: Database.Database) {
   const list = db.prepare(

@@ -22,6 +22,7 @@ export { NOTIFY_KIND, VIDEO_KIND, PROCESS_POLICY, UPLOAD_POLICY, NOTIFY_POLICY }
 
 export const SYNC_JOB = 'bookings.sync';
 const DAY = 86_400_000;
+const MANUAL_REPEAT_MS = 60_000;
 
 export interface BookingsOptions {
   /** Free bytes where clips are made (tests: a small disk). */
@@ -133,11 +134,12 @@ export function createBookingsModule(ctx: ModuleContext, options: BookingsOption
     }
   };
 
+  const recentManual = db.prepare("SELECT * FROM booking_videos WHERE booking_id = ? AND trigger = 'manual' AND state <> 'cancelled' AND created_at >= ?");
   const playingNow = db.prepare("SELECT * FROM bookings WHERE field_id = ? AND status = 'success' AND date BETWEEN ? AND ?");
   /** The manual request: the booking playing now on the field, from its start to now. */
   const requestVideo = (fieldId: number, who: string): VideoRequestOutcome => {
     const now = clock.now();
-    if (!settings.cameras.some((c) => c.fieldId === fieldId)) return { ok: false, status: 404, message: `no camera films field ${fieldId}` };
+    if (!settings.cameras.some((c) => c.fieldId === fieldId)) return { ok: false, status: 404, code: 'no-camera', message: `no camera films field ${fieldId}` };
     const yesterday = venueDate(new Date(now.getTime() - DAY), config.timeZone);
     const today = venueDate(now, config.timeZone);
     const booking = (playingNow.all(fieldId, yesterday, today) as BookingRow[]).find((b) => {
@@ -145,7 +147,10 @@ export function createBookingsModule(ctx: ModuleContext, options: BookingsOption
       const span = bookingSpan({ date: b.date, start_time: b.start_time, end_time: b.end_time }, config.timeZone);
       return span.start.getTime() <= now.getTime() && now.getTime() < span.end.getTime();
     });
-    if (!booking) return { ok: false, status: 404, message: `no booking is playing on field ${fieldId} now` };
+    if (!booking) return { ok: false, status: 404, code: 'not-playing', message: `no booking is playing on field ${fieldId} now` };
+    // A button pressed again (or by every player of the team) within a minute asks for the same clip: no second one.
+    const recent = recentManual.all(booking.booking_id, new Date(now.getTime() - MANUAL_REPEAT_MS).toISOString()) as VideoRow[];
+    if (recent.length > 0) return { ok: true, bookingId: booking.booking_id, videos: recent.map((v) => ({ uniqueId: v.id, camera: v.camera })) };
     const span = bookingSpan({ date: booking.date!, start_time: booking.start_time!, end_time: booking.end_time! }, config.timeZone);
     const created = db.transaction(() => videos.create({ booking_id: booking.booking_id, field_id: fieldId }, { start: span.start, end: now }, 'manual'))();
     admin.audit('bookings.request-video', `${booking.booking_id} on field ${fieldId} (${who})`);
@@ -159,7 +164,7 @@ export function createBookingsModule(ctx: ModuleContext, options: BookingsOption
     'bookings:board': () => views.board(),
     'bookings:request-video': ({ fieldId }) => {
       const outcome = requestVideo(fieldId, 'the kiosk screen');
-      return outcome.ok ? { requested: true, bookingId: outcome.bookingId, videos: outcome.videos.length } : { requested: false, reason: outcome.message };
+      return outcome.ok ? { requested: true, bookingId: outcome.bookingId, videos: outcome.videos.length } : { requested: false, reason: outcome.message, code: outcome.code };
     },
     'bookings:admin-summary': () => {
       admin.requireSession();
@@ -215,3 +220,5 @@ export function createBookingsModule(ctx: ModuleContext, options: BookingsOption
 
 /** For tests and the bench. */
 export { storeBookings, downloadBookings } from './sync';
+export { clipFiles, cutClip, makeClip } from './process';
+export { createS3, uploadFile } from './upload';

@@ -13,7 +13,7 @@ import type Database from 'better-sqlite3';
 import type { CloudClient } from '../cloud';
 import type { ScopedLog } from '../log';
 import type { Pipeline } from '../pipeline';
-import { bookingRecordSchema, knownStatuses, recordKey, upsertBooking, type BookingSql } from './records';
+import { bookingRecordSchema, knownStatuses, recordKey, upsertBooking, wellFormedRecord, type BookingSql } from './records';
 
 /** A platform that sends more than this in one day's answer is cut off here (and logged). */
 export const MAX_RECORDS = 100_000;
@@ -55,7 +55,8 @@ export function storeBookings(deps: { db: Database.Database; sql: BookingSql; pi
   const cancelledLog: string[] = [];
   db.transaction(() => {
     for (const raw of records.slice(0, MAX_RECORDS)) {
-      const parsed = bookingRecordSchema.safeParse(raw);
+      const quick = wellFormedRecord(raw);
+      const parsed = quick ? ({ success: true, data: quick } as const) : bookingRecordSchema.safeParse(raw);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         log.warn(`booking ${recordKey(raw)} skipped: ${issue ? `${issue.path.join('.') || 'record'}: ${issue.message}` : 'unreadable'}`);

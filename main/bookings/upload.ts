@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import type { BoothConfig } from '../config';
+import { crashPoint } from '../crash-points';
 
 export type S3Settings = BoothConfig['bookings']['s3'];
 
@@ -93,6 +94,7 @@ export async function uploadFile(
         if (!answer.ETag) throw new Error(`part ${n} of ${file.key}: no ETag in the answer`);
         state = { ...state, parts: [...state.parts!, { n, etag: answer.ETag }] };
         save(state);
+        if (n < count) crashPoint('bookings.upload.between-parts');
       } catch (error) {
         if (isNoSuchUpload(error)) save({}); // the storage forgot the upload: the next try starts it again
         throw error;

@@ -5,8 +5,13 @@
  * 3, 6, 9, 12, 15 s; notify 3 tries, 3, 6, 12 s; then the offline queue).
  * Notify is queued in the outbox in the transaction that ends the upload
  * step, so it never goes before its upload and never twice (its
- * Idempotency-Key is kept); the outbox's acknowledgement ends the task and
- * the local files go. Processing waits while the disk is below its floor.
+ * Idempotency-Key is kept); the outbox reports its failed sends to the task
+ * (after 3 the task shows offline while the outbox keeps trying; a permanent
+ * refusal: failed), a redrive sends it now, its acknowledgement ends the
+ * task and the local files go. A cancelled booking's notification still in
+ * the outbox is withdrawn in the cancelling transaction. Every step, process
+ * too, waits in the offline queue after its tries. Processing waits while the
+ * disk is below its floor.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -15,11 +20,12 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { Clock } from '../clock';
 import type { BoothConfig } from '../config';
+import { crashPoint } from '../crash-points';
 import type { ScopedLog } from '../log';
 import { createPipeline, type Pipeline, type StepDef, type TaskRow } from '../pipeline';
 import type { Outbox } from '../sync';
 import { clipFiles, makeClip } from './process';
-import { createS3, objectUrl, uploadFile, type FileProgress } from './upload';
+import { abandonUpload, createS3, objectUrl, uploadFile, type FileProgress } from './upload';
 
 export const VIDEO_KIND = 'bookings.video';
 export const NOTIFY_KIND = 'bookings.video-notify';
@@ -105,12 +111,15 @@ export function createVideos(deps: VideoDeps) {
     return v;
   };
   const cameraOf = (name: string) => settings.cameras.find((c) => c.name === name);
+  const notifyKey = (videoId: string) => `bookings.video:${videoId}`;
   const keyOf = (v: VideoRow) => `videos/${safePart(v.booking_id)}/${v.camera}/${v.id}`;
 
   const stateOfTask = (task: TaskRow): { state: VideoState; error: string | null } | null => {
     if (task.state === 'cancelled') return null; // the booking's cancellation wrote the video's state
     if (task.state === 'done') return { state: 'ready', error: null };
     if (task.state === 'failed') return { state: 'failed', error: task.last_error };
+    // Its tries used up: the customer is told it failed (it is tried again, when the network is back or by the attendant).
+    if (task.state === 'offline' && task.step === 'process') return { state: 'failed', error: task.last_error };
     const state: VideoState = task.step === 'process' ? 'processing' : task.step === 'upload' ? 'uploading' : 'notifying';
     return { state, error: task.last_error };
   };
@@ -118,7 +127,9 @@ export function createVideos(deps: VideoDeps) {
   const processStep: StepDef = {
     name: 'process',
     ...PROCESS_POLICY,
-    exhausted: 'failed',
+    exhausted: 'offline',
+    // Making the clip again every minute would not help: again when the network is back, or by the attendant.
+    offlineRetryMs: null,
     concurrency: 1,
     canStart: () => deps.diskHasRoom(),
     async run({ task, signal }) {
@@ -158,6 +169,8 @@ export function createVideos(deps: VideoDeps) {
           saveData({ uploads });
         }, signal);
       }
+      // Uploaded, the step's end (and its outbox row) not yet committed.
+      crashPoint('bookings.upload.before-outbox');
       const urls = { mp4: objectUrl(settings.s3, objects[0]!.key), preview: objectUrl(settings.s3, objects[1]!.key), thumbnail: objectUrl(settings.s3, objects[2]!.key) };
       const duration = Number(data.duration ?? v.duration ?? 0);
       const order = (sql.bookingOf.get(v.booking_id) as { order_detail_id: number | null } | undefined)?.order_detail_id ?? null;
@@ -170,7 +183,7 @@ export function createVideos(deps: VideoDeps) {
           // The notification, in the transaction that ends the upload: never before it, never twice.
           outbox.enqueue({
             kind: NOTIFY_KIND,
-            orderKey: `bookings.video:${v.id}`,
+            orderKey: notifyKey(v.id),
             payload: {
               url: deps.notifyUrl,
               videoId: v.id,
@@ -189,7 +202,8 @@ export function createVideos(deps: VideoDeps) {
     exhausted: 'offline',
     concurrency: 1,
     // Queued in the outbox by the upload step, which leaves the task waiting here; the outbox completes it.
-    run: () => Promise.resolve({ next: 'notify', wait: true, commit: () => outbox.wake() }),
+    // Run only by a redrive or the network coming back: the outbox sends it now.
+    run: ({ task }) => Promise.resolve({ next: 'notify', wait: true, commit: () => void outbox.retryNow(notifyKey(task.subject)) }),
   };
 
   const pipeline: Pipeline = createPipeline({
@@ -200,6 +214,24 @@ export function createVideos(deps: VideoDeps) {
       kind: VIDEO_KIND,
       steps: [processStep, uploadStep, notifyStep],
       offlineRetryMs: 60_000,
+      onCancel(task) {
+        if (task.step !== 'notify') return;
+        // Not yet acknowledged: not to be sent now that its booking is cancelled.
+        const { withdrawn, inFlight } = outbox.withdraw(notifyKey(task.subject), 'booking cancelled');
+        if (withdrawn > 0) log.info(`video ${task.subject}: its notification is withdrawn (booking cancelled)`);
+        if (inFlight > 0) log.warn(`video ${task.subject}: its notification was already on its way when the booking was cancelled`);
+      },
+      afterCancel(task) {
+        // A cancelled booking's clip is not kept on the kiosk's disk, nor half uploaded in the storage.
+        deleteLocal(task.subject);
+        const v = video(task.subject);
+        const uploads = (JSON.parse(task.data) as { uploads?: Record<string, FileProgress> }).uploads ?? {};
+        const suffix: Record<string, string> = { mp4: '.mp4', preview: '_preview.mp4', thumbnail: '.jpg' };
+        for (const [name, progress] of Object.entries(uploads)) {
+          if (!v || !progress.uploadId || progress.done || !suffix[name]) continue;
+          void abandonUpload(s3, settings.s3, `${keyOf(v)}${suffix[name]}`, progress.uploadId);
+        }
+      },
       onChange(task) {
         const next = stateOfTask(task);
         if (next) sql.setState.run(next.state, next.error, clock.now().toISOString(), task.subject);
@@ -215,7 +247,8 @@ export function createVideos(deps: VideoDeps) {
     const v = video(id);
     if (!v?.local_dir) return;
     const files = clipFiles(v.local_dir, v.id);
-    for (const f of [files.mp4, files.preview, files.thumbnail]) fs.rmSync(f, { force: true });
+    // With what a try cut short leaves (the files under their temporary names).
+    for (const f of [files.mp4, files.preview, files.thumbnail]) for (const name of [f, `${f}.part${path.extname(f)}`]) fs.rmSync(name, { force: true });
     try {
       fs.rmdirSync(v.local_dir);
     } catch {
@@ -246,6 +279,10 @@ export function createVideos(deps: VideoDeps) {
         const v = video(id);
         if (v) deps.changed(v);
       });
+    },
+    onAttemptFailed(item, failure) {
+      const parsed = notifySchema.safeParse(item.payload);
+      if (parsed.success) pipeline.handedOffFailed(parsed.data.videoId, 'notify', failure);
     },
     describe(payload) {
       const parsed = notifySchema.safeParse(payload);

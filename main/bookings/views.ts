@@ -22,7 +22,8 @@ export function createBookingViews(deps: {
   const settings = config.bookings;
   const sql = {
     ofDate: db.prepare('SELECT * FROM bookings WHERE date = ? AND field_id IS NOT NULL ORDER BY start_time, id'),
-    videosOf: db.prepare('SELECT * FROM booking_videos WHERE booking_id = ? ORDER BY created_at'),
+    // The day's videos in one read (not one per booking: a big day has thousands).
+    videosOfDate: db.prepare('SELECT v.* FROM booking_videos v JOIN bookings b ON b.booking_id = v.booking_id WHERE b.date = ? ORDER BY v.created_at'),
     counts: db.prepare("SELECT step, state, COUNT(*) AS n FROM pipeline_tasks WHERE kind = ? AND state NOT IN ('done', 'cancelled') GROUP BY step, state ORDER BY step, state"),
     countToday: db.prepare('SELECT COUNT(*) AS n FROM bookings WHERE date = ?'),
   };
@@ -42,6 +43,10 @@ export function createBookingViews(deps: {
       const now = clock.now();
       const date = venueDate(now, config.timeZone);
       const fields = new Map<number, { name: string; bookings: BookingBoardItem[] }>();
+      const videosOf = new Map<string, VideoRow[]>();
+      for (const v of sql.videosOfDate.all(date) as VideoRow[]) videosOf.set(v.booking_id, [...(videosOf.get(v.booking_id) ?? []), v]);
+      const camerasOf = new Map<number, string[]>();
+      for (const c of settings.cameras) camerasOf.set(c.fieldId, [...(camerasOf.get(c.fieldId) ?? []), c.name]);
       for (const c of settings.cameras) if (!fields.has(c.fieldId)) fields.set(c.fieldId, { name: `${c.fieldId}`, bookings: [] });
       for (const b of sql.ofDate.all(date) as BookingRow[]) {
         const fieldId = b.field_id!;
@@ -49,8 +54,8 @@ export function createBookingViews(deps: {
         if (b.field_name) field.name = b.field_name;
         fields.set(fieldId, field);
         const span = b.start_time && b.end_time ? bookingSpan({ date, start_time: b.start_time, end_time: b.end_time }, config.timeZone) : null;
-        const rows = sql.videosOf.all(b.booking_id) as VideoRow[];
-        const cameras = settings.cameras.filter((c) => c.fieldId === fieldId).map((c) => c.name);
+        const rows = videosOf.get(b.booking_id) ?? [];
+        const cameras = camerasOf.get(fieldId) ?? [];
         const list: BookingVideoView[] = rows.map(videoView);
         // A camera without its whole-match video yet: waiting for the match to end.
         if (b.status === 'success') {

@@ -29,6 +29,9 @@ export function cloudUrlsInUse(config: BoothConfig): CloudUrlInUse[] {
   if (config.modules.includes('bookings') && config.bookings.baseUrl !== null) {
     urls.push({ field: 'bookings.baseUrl', url: config.bookings.baseUrl, allowInsecureHttp: config.bookings.allowInsecureHttp });
   }
+  if (config.modules.includes('bookings') && config.bookings.s3.endpoint !== null) {
+    urls.push({ field: 'bookings.s3.endpoint', url: config.bookings.s3.endpoint, allowInsecureHttp: config.bookings.allowInsecureHttp });
+  }
   return urls;
 }
 

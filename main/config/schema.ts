@@ -372,7 +372,7 @@ export const bookingsSchema = cloudSection({
   previewHeight: z.number().int().min(90).max(1_080).default(360).describe('Height in pixels of the low-resolution preview.'),
   s3: z
     .strictObject({
-      endpoint: z.string().url().nullable().default(null).describe('S3-compatible endpoint, e.g. https://<account>.r2.cloudflarestorage.com; null: AWS S3 of the region.'),
+      endpoint: z.string().url().nullable().default(null).describe('S3-compatible endpoint, e.g. https://<account>.r2.cloudflarestorage.com; null: AWS S3 of the region. https://, or http:// only to loopback unless bookings.allowInsecureHttp is true.'),
       region: z.string().min(1).max(40).default('auto').describe('Region ("auto" for Cloudflare R2).'),
       bucket: z.string().min(3).max(63).default('videos').describe('Bucket the clips go to.'),
       accessKeyId: z.string().max(200).default('').describe('Access key id.'),
@@ -382,7 +382,21 @@ export const bookingsSchema = cloudSection({
       partSizeMb: z.number().int().min(5).max(512).default(8).describe('Multipart part size (S3\'s least is 5 MB).'),
     })
     .prefault({}),
-}, 'bookings.baseUrl');
+}, 'bookings.baseUrl').superRefine(
+  (section, ctx) => {
+    // The storage endpoint carries the secret key's signatures and the clips: the same https rule, under the same switch.
+    const endpoint = (section as { s3?: { endpoint?: unknown } }).s3?.endpoint;
+    if (typeof endpoint !== 'string' || (section as { allowInsecureHttp?: unknown }).allowInsecureHttp === true) return;
+    let secure: boolean;
+    try {
+      secure = isSecureCloudUrl(endpoint);
+    } catch {
+      return;
+    }
+    if (!secure) ctx.addIssue({ code: 'custom', path: ['s3', 'endpoint'], message: INSECURE_HTTP_TEXT });
+  },
+  { when: (payload) => payload.issues.every((i) => !['s3', 'allowInsecureHttp'].includes(String(i.path?.[0]))) },
+);
 
 const prefault = <T extends z.ZodType>(schema: T) => schema.prefault({} as z.input<T>);
 

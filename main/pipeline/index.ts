@@ -11,7 +11,9 @@
  * the offline queue and runs again when the network is back, or after
  * `offlineRetryMs` as its own probe) or `failed` (the attendant's redrive).
  * A step may hand its task to someone else (`wait`): the outbox completes it
- * (`complete()`) in the transaction that records its acknowledgement.
+ * (`complete()`) in the transaction that records its acknowledgement, and
+ * reports its failed sends (`handedOffFailed()`), so that the step's tries,
+ * its offline queue and the attendant's redrive are the same as for any step.
  *
  * Generic: the bookings module's match videos are its first user.
  */
@@ -69,6 +71,12 @@ export interface StepDef {
   /** Delay after the n-th failed try (the last entry repeats). */
   delaysMs: readonly number[];
   exhausted: 'offline' | 'failed';
+  /**
+   * How long an offline task of this step waits before it tries again by
+   * itself; null: only when the network is back or the attendant redrives it
+   * (a step whose failure is not the network's, e.g. ffmpeg's). Default: the pipeline's.
+   */
+  offlineRetryMs?: number | null;
   /** Tries of this step running at once. */
   concurrency: number;
   /** When false, the step's due tasks wait (e.g. the disk is below its floor). */
@@ -81,6 +89,13 @@ export interface PipelineDef {
   steps: readonly StepDef[];
   /** How long an offline task waits before it tries again by itself. */
   offlineRetryMs: number;
+  /** A task cancelled (at its step), inside the cancelling transaction: e.g. withdraw what the step handed over. */
+  onCancel?(task: TaskRow): void;
+  /**
+   * A task cancelled, once the cancellation committed and no try of it runs
+   * any more (e.g. delete its files: a try under way would still write them).
+   */
+  afterCancel?(task: TaskRow): void;
   /** Each change of a task's step or state, inside its transaction (the owner's own rows follow it). */
   onChange?(task: TaskRow): void;
   /** After the transaction that changed a task committed. */
@@ -101,6 +116,13 @@ export interface Pipeline {
   cancel(subjects: readonly string[]): number;
   /** A waiting task goes on from its step; inside the transaction of whoever completed it. */
   complete(subject: string, step: string, data?: TaskData): boolean;
+  /**
+   * A send of a task handed over at `step` failed: recorded as one of the
+   * step's tries; after its tries the task is
+   * offline (the other side goes on trying), a permanent failure makes it
+   * failed. Inside the transaction that records the failure.
+   */
+  handedOffFailed(subject: string, step: string, failure: { error: string; permanent: boolean }): boolean;
   /** A failed or offline task starts its step again with fresh tries. */
   redrive(id: number): boolean;
   /** Deletes the subjects' tasks (their owner deleted them); a task under way is aborted. Inside the owner's transaction. */
@@ -147,6 +169,8 @@ export function createPipeline(deps: { db: Database.Database; clock: Clock; log:
     ),
   };
   const running = new Map<number, AbortController>();
+  /** Cancelled while a try ran: afterCancel waits for its end. */
+  const cancelledWhileRunning = new Set<number>();
   const activeOf = new Map<string, number>();
   let started = false;
   let timer: NodeJS.Timeout | null = null;
@@ -160,6 +184,17 @@ export function createPipeline(deps: { db: Database.Database; clock: Clock; log:
     sql.set.run(next);
     def.onChange?.(next);
     return next;
+  };
+
+  /** Only if the cancellation was committed (the cancelling transaction may have been rolled back). */
+  const afterCancelled = (id: number) => {
+    const task = sql.byId.get(def.kind, id) as TaskRow | undefined;
+    if (task?.state !== 'cancelled') return;
+    try {
+      def.afterCancel?.(task);
+    } catch (error) {
+      log.warn(`task ${task.subject}: after its cancellation: ${(error as Error).message}`);
+    }
   };
 
   const due = (step: StepDef, limit: number): TaskRow[] => sql.due.all(def.kind, step.name, nowIso(), limit) as TaskRow[];
@@ -194,6 +229,7 @@ export function createPipeline(deps: { db: Database.Database; clock: Clock; log:
     } finally {
       running.delete(task.id);
       activeOf.set(step.name, (activeOf.get(step.name) ?? 1) - 1);
+      if (cancelledWhileRunning.delete(task.id)) afterCancelled(task.id);
     }
     // Stopped mid-try: the row stays running and the try runs again at the next start.
     if (!started && failure) return;
@@ -213,7 +249,8 @@ export function createPipeline(deps: { db: Database.Database; clock: Clock; log:
           return write(current, { state: 'retry', next_at: new Date(clock.now().getTime() + retryDelay(step, current.attempts)).toISOString(), last_error: failure });
         }
         if (step.exhausted === 'failed') return write(current, { state: 'failed', last_error: failure });
-        return write(current, { state: 'offline', next_at: new Date(clock.now().getTime() + def.offlineRetryMs).toISOString(), last_error: failure });
+        const wait = step.offlineRetryMs === undefined ? def.offlineRetryMs : step.offlineRetryMs;
+        return write(current, { state: 'offline', next_at: wait === null ? null : new Date(clock.now().getTime() + wait).toISOString(), last_error: failure });
       })();
     } catch (error) {
       // The result could not be written: the task stays running in the table and is resumed at the next start.
@@ -270,20 +307,46 @@ export function createPipeline(deps: { db: Database.Database; clock: Clock; log:
       for (const subject of subjects) {
         const task = sql.bySubject.get(def.kind, subject) as TaskRow | undefined;
         if (!task || task.state === 'done' || task.state === 'cancelled') continue;
-        write(task, { state: 'cancelled', next_at: null });
-        running.get(task.id)?.abort(new Error('cancelled'));
+        const cancelled = write(task, { state: 'cancelled', next_at: null });
+        def.onCancel?.(cancelled);
+        const controller = running.get(task.id);
+        if (controller) {
+          cancelledWhileRunning.add(task.id);
+          controller.abort(new Error('cancelled'));
+        } else queueMicrotask(() => afterCancelled(task.id));
         n++;
       }
       return n;
     },
     complete(subject, step, data) {
       const task = sql.bySubject.get(def.kind, subject) as TaskRow | undefined;
-      if (!task || task.step !== step || !['waiting', 'ready', 'retry', 'offline'].includes(task.state)) return false;
+      // Also while a try of the step runs (e.g. a redrive asking the outbox to send now): that try's result is dropped.
+      if (!task || task.step !== step || !['waiting', 'ready', 'retry', 'offline', 'failed', 'running'].includes(task.state)) return false;
+      running.get(task.id)?.abort(new Error('completed'));
       const index = def.steps.findIndex((s) => s.name === step);
       const next = def.steps[index + 1]?.name ?? null;
       const merged = JSON.stringify({ ...(JSON.parse(task.data) as TaskData), ...data });
       write(task, next === null ? { state: 'done', data: merged } : { step: next, state: 'ready', attempts: 0, data: merged });
       queueMicrotask(() => schedule(0));
+      return true;
+    },
+    handedOffFailed(subject, stepName, failure) {
+      const task = sql.bySubject.get(def.kind, subject) as TaskRow | undefined;
+      const step = steps.get(stepName);
+      if (!task || !step || task.step !== stepName || !['waiting', 'offline', 'failed'].includes(task.state)) return false;
+      // The step's own count (a redrive starts it again), not the other side's, which goes on from where it was.
+      const attempts = task.attempts + 1;
+      const state: TaskState = failure.permanent ? 'failed' : attempts >= step.tries ? 'offline' : 'waiting';
+      const changed = write(task, {
+        state,
+        attempts,
+        total_attempts: task.total_attempts + 1,
+        // The other side keeps its own schedule: the pipeline does not run the step by itself.
+        next_at: null,
+        last_error: failure.error.slice(0, MAX_ERROR),
+      });
+      if (task.state !== state) log.warn(`task ${subject}: ${stepName} try ${attempts}/${step.tries} failed (${state}): ${failure.error.split('\n')[0]}`);
+      queueMicrotask(() => def.afterCommit?.(changed));
       return true;
     },
     redrive(id) {

@@ -34,6 +34,12 @@ export interface OutboxKind {
    * outbox's backoff (the offline queue: for as long as it takes).
    */
   retryDelaysMs?: readonly number[];
+  /**
+   * A send that failed (transient: it goes again; permanent: kept as dead),
+   * inside the transaction that records it: e.g. a task pipeline showing the
+   * step's tries to the attendant.
+   */
+  onAttemptFailed?(item: OutboxItem, failure: { attempts: number; error: string; permanent: boolean }): void;
 }
 
 export interface NewOutboxItem {
@@ -111,6 +117,9 @@ export function prepareOutboxStatements(db: Database.Database) {
     failed: db.prepare('UPDATE outbox SET last_error = ? WHERE id = ?'),
     counts: db.prepare("SELECT state, COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'dead') GROUP BY state"),
     deadList: db.prepare("SELECT * FROM outbox WHERE state = 'dead' ORDER BY id LIMIT ?"),
+    // Settled without being acknowledged: its reason of being is gone (e.g. a cancelled booking's notification).
+    withdraw: db.prepare("UPDATE outbox SET state = 'done', done_at = ?, last_error = ? WHERE id = ? AND state = 'pending'"),
+    unsettledRowsOfKey: db.prepare("SELECT * FROM outbox WHERE state IN ('pending', 'dead') AND order_key = ?"),
     redrive: db.prepare("UPDATE outbox SET state = 'pending', attempts = 0, last_error = NULL WHERE id = ? AND state = 'dead'"),
   };
 }

@@ -44,6 +44,14 @@ export interface Outbox {
   status(): SyncStatus;
   deadItems(limit?: number): OutboxItemView[];
   redrive(id: number): boolean;
+  /**
+   * Withdraws the key's pending items not in flight (settled unsent, with the
+   * reason): their business fact was undone (a cancelled booking's video).
+   * Inside that transaction. Returns how many; one in flight is not stopped.
+   */
+  withdraw(orderKey: string, reason: string): { withdrawn: number; inFlight: number };
+  /** The key's items go now: a pending one's wait ends, a dead one is redriven (the attendant's redrive of a task). */
+  retryNow(orderKey: string): boolean;
   start(): void;
   stop(): Promise<void>;
 }
@@ -214,6 +222,29 @@ export function createOutbox(deps: OutboxDeps): Outbox {
         if (running) queueMicrotask(() => void run('whole-queue'));
       }
       return changed;
+    },
+    withdraw(orderKey, reason) {
+      let withdrawn = 0;
+      let inFlight = 0;
+      for (const row of sql.pendingOfKey.all(orderKey) as OutboxRow[]) {
+        if (inflight.has(row.id)) inFlight++;
+        else withdrawn += sql.withdraw.run(clock.now().toISOString(), `withdrawn: ${reason}`, row.id).changes;
+      }
+      if (withdrawn > 0) publishSoon();
+      return { withdrawn, inFlight };
+    },
+    retryNow(orderKey) {
+      let found = false;
+      for (const row of sql.unsettledRowsOfKey.all(orderKey) as OutboxRow[]) {
+        found = true;
+        notBefore.delete(row.id);
+        if (row.state === 'dead') sql.redrive.run(row.id);
+      }
+      if (found) {
+        publishSoon();
+        if (running) queueMicrotask(() => void run('whole-queue'));
+      }
+      return found;
     },
     start() {
       running = true;

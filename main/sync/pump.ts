@@ -158,9 +158,11 @@ export function createOutboxPump(deps: OutboxPumpDeps) {
           kind.onAcknowledged(item, nextSyncSeq(db));
         } else if (result.outcome === 'permanent') {
           sql.dead.run(result.error, item.id);
+          kind.onAttemptFailed?.(item, { attempts: sent.attempts, error: result.error, permanent: true });
         } else {
           delayMs = transientDelay(sent, result);
           sql.failed.run(result.error, item.id);
+          kind.onAttemptFailed?.(item, { attempts: sent.attempts, error: result.error, permanent: false });
         }
       })();
     } catch (error) {

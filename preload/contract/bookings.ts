@@ -64,7 +64,10 @@ export interface BookingsAdminSummary {
   bookingsToday: number;
 }
 
-export type VideoRequestResult = { requested: true; bookingId: string; videos: number } | { requested: false; reason: string };
+export type VideoRequestResult =
+  | { requested: true; bookingId: string; videos: number }
+  /** `code` for the customer's language; `reason` in English for the log. */
+  | { requested: false; reason: string; code: 'no-camera' | 'not-playing' };
 
 export const bookingsHandlers = {
   'bookings:board': z.object({}).strict(),

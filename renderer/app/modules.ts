@@ -21,6 +21,8 @@ import { SessionsBoard } from '../screens/sessions/SessionsBoard';
 import { IntakeAdminPage } from '../screens/intake/IntakeAdminPage';
 import { IntakeBoard } from '../screens/intake/IntakeBoard';
 import { UpdatesAdminPage } from '../screens/updates/UpdatesAdminPage';
+import { BookingsAdminPage } from '../screens/bookings/BookingsAdminPage';
+import { BookingsBoard } from '../screens/bookings/BookingsBoard';
 import type { Route } from './router';
 
 export interface ModulePurpose {
@@ -42,6 +44,7 @@ export const modulePurposes: Readonly<Record<string, ModulePurpose>> = {
   payout: { icon: 'coins', titleKey: 'attract.purpose.payout.title', hintKey: 'attract.purpose.payout.hint' },
   sessions: { icon: 'clock', titleKey: 'attract.purpose.sessions.title', hintKey: 'attract.purpose.sessions.hint' },
   intake: { icon: 'download', titleKey: 'attract.purpose.intake.title', hintKey: 'attract.purpose.intake.hint' },
+  bookings: { icon: 'qr', titleKey: 'attract.purpose.bookings.title', hintKey: 'attract.purpose.bookings.hint' },
 };
 
 /** A module's own block on the attract screen, shown instead of its purpose tile. */
@@ -50,6 +53,7 @@ export const attractPanels: Readonly<Record<string, ComponentType>> = {
   payout: PayoutStart,
   sessions: SessionsBoard,
   intake: IntakeBoard,
+  bookings: BookingsBoard,
 };
 
 /**
@@ -82,4 +86,5 @@ export const adminPages: Readonly<Record<string, ComponentType<AdminPageProps>>>
   sessions: SessionsAdminPage,
   intake: IntakeAdminPage,
   updates: UpdatesAdminPage,
+  bookings: BookingsAdminPage,
 };

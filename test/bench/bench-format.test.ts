@@ -122,4 +122,27 @@ describe('quick benchmarks', () => {
       expect(line.n).toBeGreaterThan(0);
     }
   }, 300_000);
+
+  it('bookings prints bookings.sync, video.process (and the whole step) and video.upload, each with its reference; a video.* bench runs alone by its name', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'bookings'], {
+      cwd: root,
+      env: { ...process.env, BENCH_QUICK: '1' },
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
+    expect(lines.map((l) => [l.bench, l.unit, l.better])).toEqual([
+      ['bookings.sync', 'bookings/s', 'higher'],
+      ['video.process', 's', 'lower'],
+      ['video.process_all', 's', 'lower'],
+      ['video.upload', 'MB/s', 'higher'],
+    ]);
+    for (const line of lines) expect(line.value).toBeGreaterThan(0);
+    for (const line of lines.filter((l) => l.bench !== 'video.process_all')) expect(line.ref, line.bench).toBeTruthy();
+
+    const alone = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'video.upload'], { cwd: root, env: { ...process.env, BENCH_QUICK: '1' }, encoding: 'utf8', timeout: 120_000 });
+    expect(alone.status, alone.stderr).toBe(0);
+    expect(alone.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)).bench)).toEqual(['video.upload']);
+  }, 360_000);
 });

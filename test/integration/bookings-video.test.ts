@@ -9,8 +9,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mp4Header } from '../../main/bookings/mp4-header';
 import { startBookingSim, type BookingSim } from '../cloud-sim/bookings';
-import { booking, TODAY, venue, waitFor } from '../support/bookings';
+import { booking, recordCamera, TODAY, venue, waitFor } from '../support/bookings';
 import { startS3, type S3Test } from '../support/s3';
 import { tempDir } from '../support/temp';
 
@@ -27,17 +28,6 @@ afterEach(async () => {
   await sim.stop();
 });
 
-/** Segments of `seconds` each from venue time 08:00:00, named by their start (Asia/Jakarta). */
-function recordCamera(folder: string, count: number, seconds: number, noisy = false) {
-  fs.mkdirSync(folder, { recursive: true });
-  for (let i = 0; i < count; i++) {
-    const s = 8 * 3600 + i * seconds;
-    const name = `2026-01-15_${String(Math.floor(s / 3600)).padStart(2, '0')}-${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}-${String(s % 60).padStart(2, '0')}.mp4`;
-    const source = noisy ? 'color=size=640x360:rate=25,noise=alls=100:allf=t' : 'testsrc=size=320x240:rate=25';
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', source, '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', ...(noisy ? ['-qp', '0'] : []), '-g', '25', '-pix_fmt', 'yuv420p', path.join(folder, name)]);
-  }
-}
-
 const probeDuration = (file: string) => Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]).toString());
 
 async function kioskWithCamera(folder: string, extra: Record<string, unknown> = {}, options: Parameters<typeof venue>[3] = {}) {
@@ -52,6 +42,28 @@ async function kioskWithCamera(folder: string, extra: Record<string, unknown> = 
   running.push(k.kiosk);
   return k;
 }
+
+describe('segment headers', () => {
+  it('reads an MP4 segment\'s duration and codecs from its moov as ffprobe would; a fragmented, unfinished or other file is left to ffprobe', () => {
+    const dir = tempDir();
+    const make = (name: string, args: string[]) => {
+      execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', ...args, path.join(dir, name)]);
+      return path.join(dir, name);
+    };
+    const plain = make('a.mp4', []);
+    const again = make('b.mp4', []);
+    const bigger = make('c.mp4', ['-vf', 'scale=640:480']);
+    expect(mp4Header(plain)).toEqual({ duration: probeDuration(plain), signature: expect.stringMatching(/^mp4\|video:avc1:320:240:/) });
+    expect(mp4Header(again)!.signature).toBe(mp4Header(plain)!.signature);
+    expect(mp4Header(bigger)!.signature).not.toBe(mp4Header(plain)!.signature);
+    expect(mp4Header(make('f.mp4', ['-movflags', '+frag_keyframe+empty_moov']))).toBeNull();
+    expect(mp4Header(make('t.ts', ['-f', 'mpegts']))).toBeNull();
+    // A segment still being written (its moov comes at the end).
+    const cut = path.join(dir, 'cut.mp4');
+    fs.writeFileSync(cut, fs.readFileSync(plain).subarray(0, 4000));
+    expect(mp4Header(cut)).toBeNull();
+  });
+});
 
 describe('match videos', () => {
   it('cuts the booking from the camera\'s segments without re-encoding, uploads clip, preview and thumbnail, then notifies once; local files go', async () => {

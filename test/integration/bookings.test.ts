@@ -194,6 +194,16 @@ describe('bookings: the query API (seed 003) over HTTPS', () => {
       ['CAM_A', 'manual', '2026-01-15T02:30:00.000Z', '2026-01-15T03:00:00.000Z'],
       ['CAM_B', 'manual', '2026-01-15T02:30:00.000Z', '2026-01-15T03:00:00.000Z'],
     ]);
+    // Pressed again within a minute (another player, an impatient one): the same clips, no second set.
+    const again = await post('{"field_id":1}');
+    expect(again.status).toBe(202);
+    expect((again.body as { videos: { unique_id: string }[] }).videos).toEqual((ok.body as { videos: unknown[] }).videos);
+    expect(k.videos('BK-000001')).toHaveLength(2);
+    k.clock.advance(61_000);
+    expect((await post('{"field_id":1}')).status).toBe(202);
+    expect(k.videos('BK-000001')).toHaveLength(4);
+    expect(await k.invoke('bookings:request-video', { fieldId: 2 })).toMatchObject({ requested: false, code: 'not-playing' });
+    expect(await k.invoke('bookings:request-video', { fieldId: 9 })).toMatchObject({ requested: false, code: 'no-camera' });
     expect(await post('{"field_id":2}')).toMatchObject({ status: 404, body: { status: 'error', message: 'no booking is playing on field 2 now' } });
     expect(await post('{"field_id":9}')).toMatchObject({ status: 404 });
     expect(await post('{"field_id":"x"}')).toMatchObject({ status: 400 });

@@ -1,4 +1,7 @@
 /** A sports venue kiosk (the bookings module) on the booking-platform simulator, for the integration tests. */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { hashPin, type BoothConfigInput } from '../../main/config';
 import { manualClock } from '../../main/clock';
 import type { KioskOptions } from '../../main/kiosk';
@@ -67,3 +70,14 @@ export const waitFor = async (what: string, check: () => boolean, ms = 5_000) =>
     await new Promise((r) => setTimeout(r, 25));
   }
 };
+
+/** Segments of `seconds` each from venue time 08:00:00, named by their start (Asia/Jakarta). */
+export function recordCamera(folder: string, count: number, seconds: number, noisy = false) {
+  fs.mkdirSync(folder, { recursive: true });
+  for (let i = 0; i < count; i++) {
+    const s = 8 * 3600 + i * seconds;
+    const name = `2026-01-15_${String(Math.floor(s / 3600)).padStart(2, '0')}-${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}-${String(s % 60).padStart(2, '0')}.mp4`;
+    const source = noisy ? 'color=size=640x360:rate=25,noise=alls=100:allf=t' : 'testsrc=size=320x240:rate=25';
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', source, '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', ...(noisy ? ['-qp', '0'] : []), '-g', '25', '-pix_fmt', 'yuv420p', path.join(folder, name)]);
+  }
+}

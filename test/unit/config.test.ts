@@ -244,6 +244,12 @@ describe('config', () => {
     expect(fieldsOf({ api: { allowInsecureHttp: true }, payout: { baseUrl: 'http://192.168.1.21/v2/' } })).toEqual(['payout.baseUrl']);
     expect(parseConfigText(JSON.stringify({ payout: { baseUrl: 'http://192.168.1.21/v2/', allowInsecureHttp: true } })).ok).toBe(true);
     expect(insecureCloudUrls(configSchema.parse({ modules: ['payout'], api: { baseUrl: 'https://t.example/api/' } }))).toEqual([]);
+    // The match videos' storage endpoint too, under the bookings section's switch.
+    expect(fieldsOf({ bookings: { s3: { endpoint: 'http://192.168.1.30:9000' } } })).toEqual(['bookings.s3.endpoint']);
+    expect(fieldsOf({ bookings: { s3: { endpoint: 'http://127.0.0.1:9000' } } })).toEqual([]);
+    expect(fieldsOf({ bookings: { s3: { endpoint: 'https://acct.r2.cloudflarestorage.com' } } })).toEqual([]);
+    const storage = configSchema.parse({ modules: ['bookings'], api: { baseUrl: 'https://t.example/api/' }, bookings: { allowInsecureHttp: true, s3: { endpoint: 'http://192.168.1.30:9000' } } });
+    expect(insecureCloudUrls(storage).map((u) => [u.field, u.url])).toEqual([['bookings.s3.endpoint', 'http://192.168.1.30:9000']]);
   });
 
   it('rejects modules it does not know', () => {

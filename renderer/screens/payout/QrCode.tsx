@@ -6,7 +6,7 @@ export const QR_OPTIONS = { type: 'svg', errorCorrectionLevel: 'M', margin: 2, c
 
 export const svgDataUrl = (svg: string) => `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
 
-export function QrCode({ text, label }: { text: string; label: string }) {
+export function QrCode({ text, label, testId = 'payout-qr' }: { text: string; label: string; testId?: string }) {
   const [src, setSrc] = useState<string | null>(null);
   const [failed, setFailed] = useState(false);
   useEffect(() => {
@@ -20,10 +20,10 @@ export function QrCode({ text, label }: { text: string; label: string }) {
       alive = false;
     };
   }, [text]);
-  if (failed) return <div className="qr qr--failed" data-testid="payout-qr" data-state="failed" />;
+  if (failed) return <div className="qr qr--failed" data-testid={testId} data-state="failed" />;
   return (
-    <div className="qr" data-testid="payout-qr" data-state={src ? 'ready' : 'drawing'}>
-      {src ? <img className="qr__image" src={src} alt={label} data-testid="payout-qr-image" draggable={false} /> : null}
+    <div className="qr" data-testid={testId} data-state={src ? 'ready' : 'drawing'}>
+      {src ? <img className="qr__image" src={src} alt={label} data-testid={`${testId}-image`} draggable={false} /> : null}
     </div>
   );
 }
