@@ -132,10 +132,11 @@ export function createFollower(options: FollowerOptions) {
     state = 'full-export';
     closeLive();
     log.info(`Starting full database sync from ${kioskId} (${source.url})...`);
-    const response = await client.stream('/api/sync/full-export');
     const load = await store.fullLoad(kioskId);
+    let response: Awaited<ReturnType<KioskClient['stream']>> | null = null;
     const reader = new FullExportReader();
     try {
+      response = await client.stream('/api/sync/full-export');
       for await (const chunk of response) {
         if (stopping) throw new Error('stopping');
         const rows = reader.push(chunk as string);
@@ -152,7 +153,7 @@ export function createFollower(options: FollowerOptions) {
       log.info(`Full sync completed: ${summary.records} records`);
       changed(Object.keys(summary.counts));
     } catch (e) {
-      response.destroy();
+      response?.destroy();
       await load.abort();
       throw e;
     }

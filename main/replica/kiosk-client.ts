@@ -72,7 +72,6 @@ export function kioskClient(source: KioskSource): KioskClient {
         resolve,
       );
       req.on('error', reject);
-      socket.once('close', () => req.destroy(new Error(`the connection to ${source.url} closed`)));
       req.end();
     });
   };
