@@ -19,7 +19,8 @@ export type CrashPoint =
   | 'sessions.expiry.in-transaction'
   | 'sessions.expiry.after-commit'
   | 'intake.after-buffer'
-  | 'intake.in-transaction';
+  | 'intake.in-transaction'
+  | 'replica.apply.in-transaction';
 
 export function crashPoint(name: CrashPoint): void {
   if (armed.size === 0 || !armed.has(name)) return;

@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { crashPoint } from '../crash-points';
 import type { ScopedLog } from '../log';
 import { idKey, type Change, type FullLoad, type KioskCursor, type ReplicaStore, type Row, type TableCount } from './store';
 
@@ -112,6 +113,7 @@ export function openSqliteReplica(file: string, log: ScopedLog): ReplicaStore {
       if (c.row === null) remove.run(kioskId, c.table, idKey(c.id));
       else upsert.run(kioskId, c.table, idKey(c.id), JSON.stringify(c.row), updatedAt(c.row));
     }
+    crashPoint('replica.apply.in-transaction');
     return true;
   });
 
