@@ -7,17 +7,15 @@
 import { runApiFingerprint, type ApiFingerprintIo } from './api-fingerprint';
 import { runApiKey, type ApiKeyIo } from './api-key';
 import { runRelease } from './release';
-import { runReplica, type ReplicaIo } from './replica';
 import { runSetPin, type SetPinIo } from './set-pin';
 
-export type CliIo = SetPinIo & ApiKeyIo & ApiFingerprintIo & ReplicaIo;
+export type CliIo = SetPinIo & ApiKeyIo & ApiFingerprintIo;
 
 const commands: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = {
   'set-pin': runSetPin,
   'api-key': runApiKey,
   'api-fingerprint': runApiFingerprint,
   release: runRelease,
-  replica: runReplica,
 };
 
 /**

@@ -1,6 +1,8 @@
 /**
- * `booth replica --config FILE`: the office replica (seed 001's Server UI),
- * plain Node. Follows the config's kiosks into its store and serves the
+ * `./booth replica --config FILE`: the office replica (seed 001's Server UI),
+ * plain Node from a source checkout (npm run replica). Not one of the
+ * packaged app's commands (main/cli/index.ts): the kiosk's Electron bundle
+ * must not carry the PostgreSQL client nor the office page. Follows the config's kiosks into its store and serves the
  * office page until SIGTERM or SIGINT (systemd: native/booth-replica.service).
  * docs/operations.md "Office replica".
  */
