@@ -22,7 +22,8 @@ export type CrashPoint =
   | 'intake.in-transaction'
   | 'bookings.process.mid-clip'
   | 'bookings.upload.between-parts'
-  | 'bookings.upload.before-outbox';
+  | 'bookings.upload.before-outbox'
+  | 'replica.apply.in-transaction';
 
 export function crashPoint(name: CrashPoint): void {
   if (armed.size === 0 || !armed.has(name)) return;

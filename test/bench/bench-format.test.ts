@@ -19,7 +19,7 @@ describe('quick benchmarks', () => {
     for (const line of lines) expect(line.value).toBeGreaterThan(0);
   });
 
-  it('replica prints the kiosk side\'s figures: full export against its reference, and RSS, lag and admissions during a big export', () => {
+  it('replica prints the kiosk side\'s figures (full export against its reference, RSS, lag and admissions during a big export) and the office side\'s (apply into SQLite and PostgreSQL against a bulk insert, live lag)', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'replica'], {
       cwd: root,
       env: { ...process.env, BENCH_QUICK: '1' },
@@ -28,8 +28,21 @@ describe('quick benchmarks', () => {
     });
     expect(run.status, run.stderr).toBe(0);
     const lines = run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
-    expect(lines.map((l) => l.bench)).toEqual(['replica.full_export', 'replica.export_rss', 'replica.export_lag', 'replica.export_admit.p99']);
+    expect(lines.map((l) => l.bench)).toEqual([
+      'replica.full_export',
+      'replica.export_rss',
+      'replica.export_lag',
+      'replica.export_admit.p99',
+      'replica.apply',
+      'replica.apply',
+      'replica.live.p50',
+      'replica.live.p99',
+    ]);
     expect(lines[0]!.ref).toBeTruthy();
+    expect(lines.filter((l) => l.bench === 'replica.apply').map((l) => [l.ref, l.n])).toEqual([
+      ['sqlite-raw-bulk-insert', lines[4]!.n],
+      ['postgres-raw-bulk-insert', lines[4]!.n],
+    ]);
     for (const line of lines.slice(1)) expect(line.value).toBeGreaterThanOrEqual(0);
   }, 300_000);
 

@@ -27,6 +27,7 @@ import type { Platform } from '../../main/platform';
 import { openStore } from '../../main/store';
 import { withTeardown } from '../support/process-group';
 import { benchLine, percentile, progress, quick, withRef } from './format';
+import { officeReplicaBenches } from './replica-office';
 
 const KEY = 'bench-key-0123456789abcdefghijklmnopqrstuvwxyz';
 const TODAY = venueDate(new Date(), 'Asia/Jakarta');
@@ -199,4 +200,5 @@ async function benchExportWhileAdmitting() {
 export const replicaBenches = {
   'replica.full_export': benchFullExport,
   'replica.export_rss': benchExportWhileAdmitting,
+  ...officeReplicaBenches,
 } as const;

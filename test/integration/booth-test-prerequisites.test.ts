@@ -31,13 +31,13 @@ function freshMachine() {
     fs.writeFileSync(file, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
     return file;
   };
-  return { dir, bin, installFake, env: { PATH: bin, HOME: dir, BOOTH_CHROMIUM: path.join(dir, 'no-chromium-here') } };
+  return { dir, bin, installFake, env: { PATH: bin, HOME: dir, BOOTH_CHROMIUM: path.join(dir, 'no-chromium-here'), BOOTH_POSTGRESQL_DIR: path.join(dir, 'no-postgresql-here') } };
 }
 
 const runBooth = (dir: string, env: NodeJS.ProcessEnv, args: string[]) =>
   spawnSync('/bin/bash', [path.join(dir, 'booth'), ...args], { cwd: dir, env, encoding: 'utf8' });
 
-describe('./booth test on a machine without chromium, socat and ffmpeg', () => {
+describe('./booth test on a machine without chromium, socat, ffmpeg and postgresql', () => {
   it('stops at once with one line naming the packages and the command that installs them', () => {
     const { dir, env } = freshMachine();
     const run = runBooth(dir, env, ['test']);
@@ -47,7 +47,7 @@ describe('./booth test on a machine without chromium, socat and ffmpeg', () => {
     expect(lines).toHaveLength(1);
     const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
     expect(lines[0]).toBe(
-      `booth test: the tests need the Debian packages chromium socat ffmpeg (not found: ${env.BOOTH_CHROMIUM}, socat on PATH, ffmpeg and ffprobe on PATH); install them with: ${sudo}apt-get install -y chromium socat ffmpeg`,
+      `booth test: the tests need the Debian packages chromium socat ffmpeg postgresql (not found: ${env.BOOTH_CHROMIUM}, socat on PATH, ffmpeg and ffprobe on PATH, ${env.BOOTH_POSTGRESQL_DIR}/<version>/bin/initdb); install them with: ${sudo}apt-get install -y chromium socat ffmpeg postgresql`,
     );
     // Nothing was fetched, installed or run before that.
     expect(fs.existsSync(path.join(dir, 'calls'))).toBe(false);
@@ -57,7 +57,7 @@ describe('./booth test on a machine without chromium, socat and ffmpeg', () => {
 
   it('names only what is missing, and goes on when both are there', () => {
     const { dir, bin, env, installFake } = freshMachine();
-    const withChromium = { ...env, BOOTH_CHROMIUM: installFake('chromium') };
+    const withChromium = { ...env, BOOTH_CHROMIUM: installFake('chromium'), BOOTH_POSTGRESQL_DIR: path.dirname(path.dirname(path.dirname(installFake('postgresql/15/bin/initdb')))) };
     for (const tool of ['ffmpeg', 'ffprobe']) fs.symlinkSync(installFake(tool), path.join(bin, tool));
     const onlySocat = runBooth(dir, withChromium, ['test']);
     expect(onlySocat.status).toBe(1);
@@ -77,7 +77,7 @@ describe('./booth test on a machine without chromium, socat and ffmpeg', () => {
     fs.symlinkSync('/bin/bash', path.join(bin, 'bash'));
     const run = spawnSync(process.execPath, [path.join(root, 'scripts', 'test-all.mjs')], { cwd: root, env, encoding: 'utf8' });
     expect(run.status).toBe(1);
-    expect(run.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^booth test: the tests need the Debian packages chromium socat ffmpeg .*apt-get install -y chromium socat ffmpeg$/)]);
+    expect(run.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^booth test: the tests need the Debian packages chromium socat ffmpeg postgresql .*apt-get install -y chromium socat ffmpeg postgresql$/)]);
     expect(run.stderr).not.toContain('typecheck');
   });
 

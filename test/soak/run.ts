@@ -13,6 +13,7 @@ const suites: Record<string, string[]> = {
   gate: ['test/integration/gate-faults.test.ts', 'test/integration/gate-crash.test.ts', 'test/integration/gate-hostile-scans.test.ts'],
   payout: ['test/integration/payout-crash.test.ts'],
   intake: ['test/integration/intake-hostile.test.ts', 'test/integration/intake-crash.test.ts'],
+  replica: ['test/integration/replica-fuzz.test.ts'],
 };
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { issueLine, parseConfigText } from '../../main/config';
 import { renderConfigDocs } from '../../scripts/config-docs';
+import { replicaConfigSchema } from '../../main/replica';
 
 const read = (file: string) => fs.readFileSync(path.resolve(import.meta.dirname, '../..', file), 'utf8');
 const jsonBlocks = (markdown: string) => [...markdown.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!);
@@ -41,5 +42,12 @@ describe('docs/config.md', () => {
     expect(parsed.ok && parsed.config.modules).toEqual(['gate']);
     const readme = read('README.md');
     for (const flag of ['--config FILE', '--data-dir DIR', '--port N', 'BOOTH_DATA_DIR', 'apt-get install -y chromium socat', '.ci/run']) expect(readme).toContain(flag);
+  });
+
+  it('has an office replica config example that booth replica accepts', () => {
+    const blocks = [...read('docs/operations.md').matchAll(/```json office-replica\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks).toHaveLength(1);
+    const parsed = replicaConfigSchema.safeParse(JSON.parse(blocks[0]!));
+    expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
   });
 });
