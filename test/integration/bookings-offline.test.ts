@@ -217,4 +217,35 @@ describe('match videos: a cancelled booking', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(s3.requests.length).toBe(requests);
   }, 120_000);
+
+  it('cancelled while an upload try is running: the try\'s end does not bring the task back, nothing is notified, the clip leaves the disk', async () => {
+    const cam = path.join(tempDir(), 'cam');
+    recordCamera(cam, 1, 3, true);
+    sim.setDay(TODAY, [booking(1, { start_time: '08:00:00', end_time: '08:00:02' })]);
+    // The storage holds its answer to the first part: the upload try is caught mid-flight.
+    s3.faults.holdParts = 1;
+    const k = await kioskWithCamera(cam);
+    k.kiosk.start();
+    await k.sync();
+    await waitFor('an upload try in flight', () => s3.held() === 1 && k.task().step === 'upload' && k.task().state === 'running', 60_000);
+    const dir = k.videos('BK-000001')[0]!.local_dir as string;
+
+    sim.setDay(TODAY, [booking(1, { start_time: '08:00:00', end_time: '08:00:02', status: 'cancelled' })]);
+    await k.sync();
+    expect(k.task()).toMatchObject({ step: 'upload', state: 'cancelled' });
+    // The storage answers now; the try ends, whatever its outcome.
+    s3.releaseHeld();
+    await waitFor('the clip deleted', () => k.videos('BK-000001')[0]!.local_dir === null);
+    expect(fs.existsSync(dir)).toBe(false);
+    for (let i = 0; i < 3; i++) {
+      k.clock.advance(10 * 60_000);
+      await k.kiosk.runJob('bookings.videos');
+      await k.sync();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(k.task()).toMatchObject({ step: 'upload', state: 'cancelled' });
+    expect(k.videos('BK-000001')[0]).toMatchObject({ state: 'cancelled', mp4_url: null });
+    expect(k.db.prepare("SELECT COUNT(*) FROM outbox WHERE kind = 'bookings.video-notify'").pluck().get()).toBe(0);
+    expect(sim.notifyRequests).toBe(0);
+  }, 120_000);
 });
