@@ -11,6 +11,7 @@
 import type Database from 'better-sqlite3';
 import type { ApiRoutes } from '../api';
 import type { BookingRow } from './records';
+import { SEEN_AT_SQL, SEEN_JOINS } from './seen';
 
 export interface BookingView {
   id: number;
@@ -30,7 +31,10 @@ export interface BookingView {
   lastSyncAt: string;
 }
 
-export const bookingView = (r: BookingRow): BookingView => ({
+/** A row as the query API reads it: with when it was last seen in the platform's answer (seen.ts). */
+type QueriedBooking = BookingRow & { seen_at: string };
+
+export const bookingView = (r: QueriedBooking): BookingView => ({
   id: r.id,
   bookingId: r.booking_id,
   orderDetailId: r.order_detail_id,
@@ -45,7 +49,7 @@ export const bookingView = (r: BookingRow): BookingView => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
   rawJson: r.raw_json,
-  lastSyncAt: r.last_sync_at,
+  lastSyncAt: r.seen_at,
 });
 
 export const DEFAULT_LIMIT = 100;
@@ -58,14 +62,15 @@ export type VideoRequestOutcome =
 
 export function prepareQueries(db: Database.Database) {
   const list = db.prepare(
-    `SELECT * FROM bookings WHERE (@status IS NULL OR status = @status) AND (@date IS NULL OR date = @date)
-     ORDER BY date DESC, start_time DESC, id DESC LIMIT @limit`,
+    `SELECT b.*, ${SEEN_AT_SQL} AS seen_at FROM bookings b ${SEEN_JOINS}
+     WHERE (@status IS NULL OR b.status = @status) AND (@date IS NULL OR b.date = @date)
+     ORDER BY b.date DESC, b.start_time DESC, b.id DESC LIMIT @limit`,
   );
-  const one = db.prepare('SELECT * FROM bookings WHERE booking_id = ?');
+  const one = db.prepare(`SELECT b.*, ${SEEN_AT_SQL} AS seen_at FROM bookings b ${SEEN_JOINS} WHERE b.booking_id = ?`);
   return {
-    list: (filter: { status: string | null; date: string | null; limit: number }) => (list.all(filter) as BookingRow[]).map(bookingView),
+    list: (filter: { status: string | null; date: string | null; limit: number }) => (list.all(filter) as QueriedBooking[]).map(bookingView),
     one: (bookingId: string) => {
-      const row = one.get(bookingId) as BookingRow | undefined;
+      const row = one.get(bookingId) as QueriedBooking | undefined;
       return row ? bookingView(row) : null;
     },
   };

@@ -13,6 +13,7 @@ import type { HandlerMap } from '../dispatch';
 import type { KioskModule, ModuleContext } from '../modules/module';
 import { bookingsApiRoutes, type VideoRequestOutcome } from './api-routes';
 import { prepareBookingSql, type BookingRow } from './records';
+import { prepareSeenSql } from './seen';
 import { applyRetention, downloadBookings, storeBookings, type SyncOutcome } from './sync';
 import { bookingSpan } from './venue-time';
 import { createVideos, type VideoRow } from './videos';
@@ -44,6 +45,7 @@ export function createBookingsModule(ctx: ModuleContext, options: BookingsOption
   const listUrl = new URL(settings.listEndpoint, base).toString();
   const videoDir = settings.videoDir ?? path.join(platform.dataDir, 'videos');
   const sql = prepareBookingSql(db);
+  const seenSql = prepareSeenSql(db);
   const freeBytes = options.freeBytes ?? statfsFree;
 
   let lastSync: { at: string; outcome: SyncOutcome | null; error: string | null } | null = null;
@@ -89,7 +91,7 @@ export function createBookingsModule(ctx: ModuleContext, options: BookingsOption
     const date = venueDate(clock.now(), config.timeZone);
     try {
       const records = await downloadBookings(cloud, listUrl, date);
-      const outcome = storeBookings({ db, sql, pipeline: videos.pipeline, log }, date, records, clock.now().toISOString());
+      const outcome = storeBookings({ db, sql, seenSql, pipeline: videos.pipeline, log }, date, records, clock.now().toISOString());
       lastSync = { at: clock.now().toISOString(), outcome, error: null };
       if (outcome.created + outcome.updated + outcome.cancelled + outcome.skipped > 0) {
         log.info(`bookings for ${date}: ${outcome.created} new, ${outcome.updated} changed, ${outcome.cancelled} cancelled, ${outcome.skipped} skipped`);
@@ -107,7 +109,7 @@ export function createBookingsModule(ctx: ModuleContext, options: BookingsOption
 
   const retention = () => {
     const cutoff = venueDate(new Date(clock.now().getTime() - settings.retentionDays * DAY), config.timeZone);
-    applyRetention({ db, sql, log, deleteTasks: (ids) => videos.pipeline.forget(ids) }, cutoff);
+    applyRetention({ db, sql, seenSql, log, deleteTasks: (ids) => videos.pipeline.forget(ids) }, cutoff);
   };
 
   const candidates = db.prepare("SELECT * FROM bookings WHERE status = 'success' AND date BETWEEN ? AND ?");

@@ -65,6 +65,23 @@ const migrations: readonly ModuleMigration[] = [
     },
   },
   pipelineMigration(19),
+  {
+    version: 20,
+    name: 'bookings: when each booking was last seen, without a replicated write per unchanged booking',
+    up(db) {
+      // Local bookkeeping (main/bookings/seen.ts), not replicated.
+      db.exec(`
+        CREATE TABLE booking_day_syncs (
+          date TEXT PRIMARY KEY,
+          synced_at TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE bookings_unseen (
+          booking_id TEXT PRIMARY KEY,
+          last_seen_at TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const bookingsSchema: ModuleSchema = {

@@ -1,7 +1,8 @@
 /**
  * Bookings as the platform sends them (CONTRACTS.md "Bookings and match
  * videos") and as the kiosk keeps them: the record's parse (a malformed one
- * is skipped with its key), the upsert with the raw JSON and last_sync_at,
+ * is skipped with its key), the upsert with the raw JSON and last_sync_at
+ * (the sync that created or changed the row: seen.ts for the last seen time),
  * the cancellation that stops the booking's videos in the same transaction,
  * and the retention.
  */
@@ -127,9 +128,12 @@ export type UpsertOutcome = 'created' | 'updated' | 'unchanged' | 'cancelled';
 
 /**
  * Stores one parsed record; call inside the sync's transaction. A change to
- * `cancelled` cancels the booking's videos (returned, for their tasks).
+ * `cancelled` cancels the booking's videos (returned, for their tasks). An
+ * unchanged booking costs no write (the day's sync record says it was seen),
+ * unless its record is of another date than the answer it came in (`day`):
+ * no day's record covers it then, so its last_sync_at is moved.
  */
-export function upsertBooking(sql: BookingSql, record: BookingRecord, rawJson: string, at: string): { outcome: UpsertOutcome; cancelledVideos: string[] } {
+export function upsertBooking(sql: BookingSql, record: BookingRecord, rawJson: string, at: string, day: string): { outcome: UpsertOutcome; cancelledVideos: string[] } {
   const row = {
     booking_id: record.booking_id,
     order_detail_id: record.order_detail_id,
@@ -155,7 +159,7 @@ export function upsertBooking(sql: BookingSql, record: BookingRecord, rawJson: s
     existing.end_time === row.end_time &&
     existing.field_id === row.field_id;
   if (same) {
-    sql.touch.run(at, record.booking_id);
+    if (record.date !== day) sql.touch.run(at, record.booking_id);
     return { outcome: 'unchanged', cancelledVideos: [] };
   }
   sql.update.run(row);

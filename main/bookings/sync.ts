@@ -1,8 +1,9 @@
 /**
  * The booking download (CONTRACTS.md "Bookings and match videos"):
  * `GET {base}{listEndpoint}?date=YYYY-MM-DD` → `{"data":[...]}`, for the
- * venue's today. Every record that parses is upserted with its raw JSON and
- * last_sync_at in one transaction; one that does not is skipped and logged
+ * venue's today. Every record that parses is upserted with its raw JSON in
+ * one transaction, with the day's sync record (seen.ts: an unchanged booking
+ * is not written); one that does not is skipped and logged
  * with its key, never aborting the rest. A change to `cancelled` cancels the
  * booking's videos and their tasks in that same transaction. Retention:
  * bookings older than retentionDays go with their finished videos (rows and
@@ -14,6 +15,7 @@ import type { CloudClient } from '../cloud';
 import type { ScopedLog } from '../log';
 import type { Pipeline } from '../pipeline';
 import { bookingRecordSchema, knownStatuses, recordKey, upsertBooking, wellFormedRecord, type BookingSql } from './records';
+import { recordDaySeen, type SeenSql } from './seen';
 
 /** A platform that sends more than this in one day's answer is cut off here (and logged). */
 export const MAX_RECORDS = 100_000;
@@ -49,8 +51,15 @@ export async function downloadBookings(cloud: CloudClient, url: string, date: st
 }
 
 /** Stores a downloaded day in one transaction. */
-export function storeBookings(deps: { db: Database.Database; sql: BookingSql; pipeline: Pipeline; log: ScopedLog }, date: string, records: readonly unknown[], at: string): SyncOutcome {
+export function storeBookings(
+  deps: { db: Database.Database; sql: BookingSql; seenSql: SeenSql; pipeline: Pipeline; log: ScopedLog },
+  date: string,
+  records: readonly unknown[],
+  at: string,
+): SyncOutcome {
   const { db, sql, pipeline, log } = deps;
+  const seenOfDate = new Set<string>();
+  const seenAll = new Set<string>();
   const outcome: SyncOutcome = { date, received: records.length, created: 0, updated: 0, cancelled: 0, skipped: 0 };
   const cancelledLog: string[] = [];
   db.transaction(() => {
@@ -65,7 +74,9 @@ export function storeBookings(deps: { db: Database.Database; sql: BookingSql; pi
       }
       const record = parsed.data;
       if (!(knownStatuses as readonly string[]).includes(record.status)) log.warn(`booking ${record.booking_id}: unknown status "${record.status.slice(0, 40)}", kept as it is`);
-      const { outcome: result, cancelledVideos } = upsertBooking(sql, record, JSON.stringify(raw), at);
+      const { outcome: result, cancelledVideos } = upsertBooking(sql, record, JSON.stringify(raw), at, date);
+      seenAll.add(record.booking_id);
+      if (record.date === date) seenOfDate.add(record.booking_id);
       if (result === 'created') outcome.created++;
       else if (result === 'updated') outcome.updated++;
       else if (result === 'cancelled') {
@@ -74,6 +85,7 @@ export function storeBookings(deps: { db: Database.Database; sql: BookingSql; pi
         cancelledLog.push(`${record.booking_id}${cancelledVideos.length ? ` (${cancelledVideos.length} video${cancelledVideos.length === 1 ? '' : 's'} cancelled)` : ''}`);
       }
     }
+    recordDaySeen(deps.seenSql, date, seenOfDate, seenAll, at);
   })();
   if (records.length > MAX_RECORDS) log.warn(`the booking platform sent ${records.length} bookings for ${date}; only the first ${MAX_RECORDS} were read`);
   for (const line of cancelledLog) log.info(`booking ${line} cancelled by the platform`);
@@ -81,8 +93,8 @@ export function storeBookings(deps: { db: Database.Database; sql: BookingSql; pi
 }
 
 /** Deletes bookings dated before `cutoff` (YYYY-MM-DD) with their videos, unless a video is still under way. */
-export function applyRetention(deps: { db: Database.Database; sql: BookingSql; log: ScopedLog; deleteTasks: (subjects: string[]) => void }, cutoff: string): number {
-  const { db, sql, log } = deps;
+export function applyRetention(deps: { db: Database.Database; sql: BookingSql; seenSql: SeenSql; log: ScopedLog; deleteTasks: (subjects: string[]) => void }, cutoff: string): number {
+  const { db, sql, seenSql, log } = deps;
   const dirs: string[] = [];
   let deleted = 0;
   db.transaction(() => {
@@ -93,8 +105,10 @@ export function applyRetention(deps: { db: Database.Database; sql: BookingSql; l
       for (const v of videos) if (v.local_dir) dirs.push(v.local_dir);
       sql.deleteVideos.run(booking_id);
       sql.deleteBooking.run(booking_id);
+      seenSql.forgetUnseen.run(booking_id);
       deleted++;
     }
+    seenSql.expireDaySyncs.run(cutoff);
   })();
   // Files after the commit: a crash in between leaves a folder, never a row without its files.
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });

@@ -6,8 +6,10 @@
  * - `POST /api/video-notify`: each notification recorded with its
  *   Idempotency-Key; a key seen before is acknowledged and not counted again
  *   (`duplicates` counts them).
- * Faults: `failNext` answers 500 to the next N requests of a route, `down`
- * drops every connection unanswered, `latencyMs` delays answers.
+ * Faults: `failNext` answers 500 to the next N requests of a route,
+ * `refuseNext` refuses the next N notifications with `refuseStatus` (a 4xx,
+ * 422 unless set: the platform will not take this one, however often it is
+ * sent), `down` drops every connection unanswered, `latencyMs` delays answers.
  */
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,6 +25,8 @@ export interface BookingSimFaults {
   down: boolean;
   latencyMs: number;
   failNext: { list: number; notify: number };
+  refuseNext: { notify: number };
+  refuseStatus: number;
 }
 
 export interface BookingSim {
@@ -51,7 +55,7 @@ export async function startBookingSim(): Promise<BookingSim> {
   const sim: BookingSim = {
     baseUrl: '',
     setDay: (date, records) => void days.set(date, records),
-    faults: { down: false, latencyMs: 0, failNext: { list: 0, notify: 0 } },
+    faults: { down: false, latencyMs: 0, failNext: { list: 0, notify: 0 }, refuseNext: { notify: 0 }, refuseStatus: 422 },
     notifications: [],
     duplicates: 0,
     listRequests: 0,
@@ -84,6 +88,10 @@ export async function startBookingSim(): Promise<BookingSim> {
     if (sim.faults.failNext.notify > 0) {
       sim.faults.failNext.notify--;
       return reply.code(500).send({ error: 'simulated failure' });
+    }
+    if (sim.faults.refuseNext.notify > 0) {
+      sim.faults.refuseNext.notify--;
+      return reply.code(sim.faults.refuseStatus).send({ error: 'simulated refusal: unknown order_detail_id' });
     }
     const key = (request.headers['idempotency-key'] as string | undefined) ?? null;
     if (key !== null && seenKeys.has(key)) {

@@ -117,6 +117,44 @@ describe('match videos: the offline queue', () => {
     expect(k.videos('BK-000001')[0]).toMatchObject({ state: 'ready' });
   }, 120_000);
 
+  it('notify refused by the platform (4xx): the task is failed for the attendant at once and not sent again by itself; a redrive sends it again, once', async () => {
+    const cam = path.join(tempDir(), 'cam');
+    recordCamera(cam, 1, 5);
+    sim.setDay(TODAY, [booking(1, { start_time: '08:00:00', end_time: '08:00:04' })]);
+    sim.faults.refuseNext.notify = 1_000;
+    const k = await kioskWithCamera(cam);
+    k.kiosk.start();
+    await k.sync();
+    await waitFor('the refusal recorded', () => k.task().step === 'notify' && k.task().state === 'failed', 60_000);
+    expect(sim.notifyRequests).toBe(1);
+    expect(k.task()).toMatchObject({ step: 'notify', state: 'failed', attempts: 1 });
+    const seen = (await k.summary()).tasks[0]!;
+    expect(seen).toMatchObject({ step: 'notify', state: 'failed' });
+    expect(seen.lastError).toMatch(/422/);
+    const board = await k.invoke<BookingsBoard>('bookings:board');
+    expect(board.fields[0]!.bookings[0]!.videos).toEqual([expect.objectContaining({ camera: 'CAM_A', state: 'failed' })]);
+
+    // Hours pass, the network comes and goes: never sent again by itself.
+    for (let i = 0; i < 5; i++) {
+      k.clock.advance(60 * 60_000);
+      await k.kiosk.runJob('bookings.videos');
+      await k.sync();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(sim.notifyRequests).toBe(1);
+    expect(k.task()).toMatchObject({ step: 'notify', state: 'failed' });
+    expect(sim.notifications).toHaveLength(0);
+
+    // The platform is put right; the attendant redrives the task: sent once, the video is ready.
+    sim.faults.refuseNext.notify = 0;
+    await k.invoke('admin:unlock', { pin: '2468' });
+    await k.invoke('bookings:redrive', { taskId: k.task().id as number });
+    await waitFor('the notification', () => sim.notifications.length === 1, 10_000);
+    await waitFor('done', () => k.task().state === 'done');
+    expect(sim.notifyRequests).toBe(2);
+    expect(k.videos('BK-000001')[0]).toMatchObject({ state: 'ready' });
+  }, 120_000);
+
   it('a booking cancelled while its notification waits in the outbox: the notification is withdrawn in that transaction and never sent', async () => {
     const cam = path.join(tempDir(), 'cam');
     recordCamera(cam, 1, 5);
@@ -178,5 +216,36 @@ describe('match videos: a cancelled booking', () => {
     await k.kiosk.runJob('bookings.videos');
     await new Promise((r) => setTimeout(r, 300));
     expect(s3.requests.length).toBe(requests);
+  }, 120_000);
+
+  it('cancelled while an upload try is running: the try\'s end does not bring the task back, nothing is notified, the clip leaves the disk', async () => {
+    const cam = path.join(tempDir(), 'cam');
+    recordCamera(cam, 1, 3, true);
+    sim.setDay(TODAY, [booking(1, { start_time: '08:00:00', end_time: '08:00:02' })]);
+    // The storage holds its answer to the first part: the upload try is caught mid-flight.
+    s3.faults.holdParts = 1;
+    const k = await kioskWithCamera(cam);
+    k.kiosk.start();
+    await k.sync();
+    await waitFor('an upload try in flight', () => s3.held() === 1 && k.task().step === 'upload' && k.task().state === 'running', 60_000);
+    const dir = k.videos('BK-000001')[0]!.local_dir as string;
+
+    sim.setDay(TODAY, [booking(1, { start_time: '08:00:00', end_time: '08:00:02', status: 'cancelled' })]);
+    await k.sync();
+    expect(k.task()).toMatchObject({ step: 'upload', state: 'cancelled' });
+    // The storage answers now; the try ends, whatever its outcome.
+    s3.releaseHeld();
+    await waitFor('the clip deleted', () => k.videos('BK-000001')[0]!.local_dir === null);
+    expect(fs.existsSync(dir)).toBe(false);
+    for (let i = 0; i < 3; i++) {
+      k.clock.advance(10 * 60_000);
+      await k.kiosk.runJob('bookings.videos');
+      await k.sync();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(k.task()).toMatchObject({ step: 'upload', state: 'cancelled' });
+    expect(k.videos('BK-000001')[0]).toMatchObject({ state: 'cancelled', mp4_url: null });
+    expect(k.db.prepare("SELECT COUNT(*) FROM outbox WHERE kind = 'bookings.video-notify'").pluck().get()).toBe(0);
+    expect(sim.notifyRequests).toBe(0);
   }, 120_000);
 });

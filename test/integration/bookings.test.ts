@@ -13,6 +13,7 @@ import { booking, TODAY, venue } from '../support/bookings';
 import { callApi } from '../support/lan-api';
 import { tempDir } from '../support/temp';
 
+const KEY = 'bookings-test-key';
 let sim: BookingSim;
 const running: { stop(): Promise<void> }[] = [];
 beforeEach(async () => {
@@ -62,8 +63,58 @@ describe('bookings: sync', () => {
     sim.setDay(TODAY, [booking(1, { court_surface: 'vinyl', end_time: '09:30:00' }), { ...booking(2), booking_id: 123456 }]);
     await k.sync();
     expect(k.bookingRow('BK-000001')).toMatchObject({ end_time: '09:30:00', updated_at: '2026-01-15T03:05:00.000Z', last_sync_at: '2026-01-15T03:05:00.000Z', created_at: '2026-01-15T03:00:00.000Z' });
-    expect(k.bookingRow('123456')).toMatchObject({ updated_at: '2026-01-15T03:00:00.000Z', last_sync_at: '2026-01-15T03:05:00.000Z' });
+    // An unchanged booking is not written (its last sync time is the day's: the query API test).
+    expect(k.bookingRow('123456')).toMatchObject({ updated_at: '2026-01-15T03:00:00.000Z', last_sync_at: '2026-01-15T03:00:00.000Z' });
     expect(k.db.prepare('SELECT COUNT(*) AS n FROM bookings').get()).toEqual({ n: 3 });
+  });
+
+  it('a sync that brings nothing new writes no booking row and no change-feed row; the query API still says when each booking was last seen', async () => {
+    sim.setDay(TODAY, [booking(1), booking(2), booking(3)]);
+    const k = await start({ lanApi: { enabled: true, port: 0, apiKeyHashes: [hashApiKey(KEY)] } });
+    await k.sync();
+    await k.kiosk.lanApi!.start();
+    const port = k.kiosk.lanApi!.address()!.port;
+    const fingerprint = k.kiosk.lanApi!.status().fingerprint!;
+    const lastSyncAt = async (id: string) => ((await callApi({ port, fingerprint, key: KEY, path: `/api/bookings/${id}` })).body as { data: { lastSyncAt: string }[] }).data[0]!.lastSyncAt;
+    const feedRows = k.db.prepare("SELECT COUNT(*) FROM replication_feed WHERE table_name = 'bookings'").pluck();
+    const rows = () => k.db.prepare('SELECT * FROM bookings ORDER BY id').all();
+    const feedBefore = feedRows.get();
+    const rowsBefore = rows();
+
+    // Five minutes later, the same answer: nothing written to the replicated table.
+    k.clock.advance(5 * 60_000);
+    await k.sync();
+    expect(feedRows.get()).toBe(feedBefore);
+    expect(rows()).toEqual(rowsBefore);
+    expect(await lastSyncAt('BK-000001')).toBe('2026-01-15T03:05:00.000Z');
+
+    // Then booking 1 changes and booking 3 leaves the platform's answer.
+    k.clock.advance(5 * 60_000);
+    sim.setDay(TODAY, [booking(1, { end_time: '09:30:00' }), booking(2)]);
+    await k.sync();
+    expect(k.bookingRow('BK-000001')).toMatchObject({ end_time: '09:30:00', updated_at: '2026-01-15T03:10:00.000Z', last_sync_at: '2026-01-15T03:10:00.000Z' });
+    expect(await lastSyncAt('BK-000001')).toBe('2026-01-15T03:10:00.000Z');
+    expect(await lastSyncAt('BK-000002')).toBe('2026-01-15T03:10:00.000Z');
+    // The vanished one was last seen in the sync before.
+    expect(await lastSyncAt('BK-000003')).toBe('2026-01-15T03:05:00.000Z');
+    k.clock.advance(5 * 60_000);
+    await k.sync();
+    expect(await lastSyncAt('BK-000003')).toBe('2026-01-15T03:05:00.000Z');
+    // Back in the answer: seen again.
+    k.clock.advance(5 * 60_000);
+    sim.setDay(TODAY, [booking(1, { end_time: '09:30:00' }), booking(2), booking(3)]);
+    const feedBeforeReturn = feedRows.get();
+    await k.sync();
+    expect(feedRows.get()).toBe(feedBeforeReturn);
+    expect(await lastSyncAt('BK-000003')).toBe('2026-01-15T03:20:00.000Z');
+    const list = (await callApi({ port, fingerprint, key: KEY, path: `/api/bookings/date/${TODAY}` })).body as { data: { bookingId: string; lastSyncAt: string }[] };
+    expect(list.data.map((b) => b.lastSyncAt)).toEqual(['2026-01-15T03:20:00.000Z', '2026-01-15T03:20:00.000Z', '2026-01-15T03:20:00.000Z']);
+    // A record of another date than the day asked for has no day's record to vouch for it: its row moves.
+    sim.setDay(TODAY, [booking(1, { end_time: '09:30:00' }), booking(2), booking(3), booking(4, { date: '2026-01-16' })]);
+    await k.sync();
+    k.clock.advance(5 * 60_000);
+    await k.sync();
+    expect(await lastSyncAt('BK-000004')).toBe('2026-01-15T03:25:00.000Z');
   });
 
   it('asks for the venue\'s today and keeps what it has when the platform fails; syncs again on demand', async () => {
@@ -130,7 +181,6 @@ describe('bookings: sync', () => {
   });
 });
 
-const KEY = 'bookings-test-key';
 
 describe('bookings: the query API (seed 003) over HTTPS', () => {
   it('answers the four routes with the seed\'s shape and filters', async () => {

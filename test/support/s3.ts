@@ -2,8 +2,10 @@
  * An S3-compatible server for the tests: s3rver (speaks the S3 protocol to
  * the real AWS SDK) on loopback, behind a small HTTP proxy that injects
  * faults: `fail500` answers 500 to the next N requests; `cutPart` drops the
- * connection half-way through the body of the next N part uploads. Every
- * request is logged (method, path, query).
+ * connection half-way through the body of the next N part uploads;
+ * `holdParts` keeps the storage's answer to the next N part uploads until
+ * `releaseHeld()` (an upload try caught mid-flight). Every request is logged
+ * (method, path, query).
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -14,7 +16,10 @@ import S3rver from 's3rver';
 export interface S3Test {
   endpoint: string;
   bucket: string;
-  faults: { fail500: number; cutPart: number };
+  faults: { fail500: number; cutPart: number; holdParts: number };
+  /** Part uploads whose answer is being held. */
+  held(): number;
+  releaseHeld(): void;
   requests: { method: string; path: string; query: string }[];
   client: S3Client;
   object(key: string): Promise<Buffer | null>;
@@ -26,7 +31,8 @@ export async function startS3(dir: string, bucket = 'videos'): Promise<S3Test> {
   fs.mkdirSync(dir, { recursive: true });
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir });
   const { port: backPort } = (await server.run()) as AddressInfo;
-  const faults = { fail500: 0, cutPart: 0 };
+  const faults = { fail500: 0, cutPart: 0, holdParts: 0 };
+  let held: (() => void)[] = [];
   const requests: S3Test['requests'] = [];
   const proxy = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -40,11 +46,18 @@ export async function startS3(dir: string, bucket = 'videos'): Promise<S3Test> {
     const isPart = req.method === 'PUT' && url.searchParams.has('partNumber');
     const cut = isPart && faults.cutPart > 0;
     if (cut) faults.cutPart--;
+    const hold = isPart && !cut && faults.holdParts > 0;
+    if (hold) faults.holdParts--;
     const length = Number(req.headers['content-length'] ?? 0);
     let seen = 0;
     const upstream = http.request({ host: '127.0.0.1', port: backPort, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
+      const answer = () => {
+        if (res.destroyed) return void up.resume();
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      };
+      if (hold) held.push(answer);
+      else answer();
     });
     upstream.on('error', () => res.destroy());
     req.on('data', (chunk: Buffer) => {
@@ -66,6 +79,12 @@ export async function startS3(dir: string, bucket = 'videos'): Promise<S3Test> {
     endpoint,
     bucket,
     faults,
+    held: () => held.length,
+    releaseHeld() {
+      const waiting = held;
+      held = [];
+      for (const answer of waiting) answer();
+    },
     requests,
     client,
     async object(key) {
