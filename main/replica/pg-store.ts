@@ -43,12 +43,14 @@ export async function openPostgresReplica(config: PgStoreConfig, log: ScopedLog)
   const updatedAt = (row: Row) => (typeof row.updated_at === 'string' ? row.updated_at : null);
   // One statement text whatever the number of rows (columns as arrays, unnested by the server), so
   // it is parsed and planned once per connection (a named statement) rather than once per page with
-  // five parameters a row.
+  // five parameters a row. The rows go as one JSON array, split by json_array_elements (each
+  // element's text as sent): a text[] of JSON would be escaped by pg and unescaped by the server.
+  // ROWS FROM zips the columns by position.
   const statements = {
     insert: {
       name: `booth-replica-insert:${config.schema}`,
       text: `INSERT INTO ${t('replica_rows')} (kiosk_id, table_name, id, row, updated_at)
-             SELECT $1, x.table_name, x.id, x.row::json, x.updated_at FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS x(table_name, id, row, updated_at)`,
+             SELECT $1, x.table_name, x.id, x.row, x.updated_at FROM ROWS FROM (unnest($2::text[]), unnest($3::text[]), json_array_elements($4::json), unnest($5::text[])) AS x(table_name, id, row, updated_at)`,
     },
     // Nothing is deleted or written unless the cursor moved from `after` (the same snapshot for all).
     apply: {
@@ -60,7 +62,7 @@ export async function openPostgresReplica(config: PgStoreConfig, log: ScopedLog)
                WHERE EXISTS (SELECT 1 FROM moved) AND r.kiosk_id = $1 AND r.table_name = d.table_name AND r.id = d.id
              ), kept AS (
                INSERT INTO ${t('replica_rows')} (kiosk_id, table_name, id, row, updated_at)
-               SELECT $1, x.table_name, x.id, x.row::json, x.updated_at FROM unnest($6::text[], $7::text[], $8::text[], $9::text[]) AS x(table_name, id, row, updated_at)
+               SELECT $1, x.table_name, x.id, x.row, x.updated_at FROM ROWS FROM (unnest($6::text[]), unnest($7::text[]), json_array_elements($8::json), unnest($9::text[])) AS x(table_name, id, row, updated_at)
                WHERE EXISTS (SELECT 1 FROM moved)
                ON CONFLICT (kiosk_id, table_name, id) DO UPDATE SET row = excluded.row, updated_at = excluded.updated_at
              )
@@ -73,15 +75,13 @@ export async function openPostgresReplica(config: PgStoreConfig, log: ScopedLog)
       const chunk = rows.slice(start, start + INSERT_CHUNK);
       const tables: string[] = [];
       const ids: string[] = [];
-      const texts: string[] = [];
       const updated: (string | null)[] = [];
       for (const { table, row } of chunk) {
         tables.push(table);
         ids.push(idKey(row.id as string | number));
-        texts.push(JSON.stringify(row));
         updated.push(updatedAt(row));
       }
-      await client.query({ ...statements.insert, values: [kioskId, tables, ids, texts, updated] });
+      await client.query({ ...statements.insert, values: [kioskId, tables, ids, JSON.stringify(chunk.map((c) => c.row)), updated] });
     }
   };
 
@@ -149,7 +149,7 @@ export async function openPostgresReplica(config: PgStoreConfig, log: ScopedLog)
         last.set(key, c);
       }
       const gone = { tables: [] as string[], ids: [] as string[] };
-      const kept = { tables: [] as string[], ids: [] as string[], texts: [] as string[], updated: [] as (string | null)[] };
+      const kept = { tables: [] as string[], ids: [] as string[], rows: [] as Row[], updated: [] as (string | null)[] };
       for (const c of last.values()) {
         if (c.row === null) {
           gone.tables.push(c.table);
@@ -157,13 +157,13 @@ export async function openPostgresReplica(config: PgStoreConfig, log: ScopedLog)
         } else {
           kept.tables.push(c.table);
           kept.ids.push(idKey(c.row.id as string | number));
-          kept.texts.push(JSON.stringify(c.row));
+          kept.rows.push(c.row);
           kept.updated.push(updatedAt(c.row));
         }
       }
       const r = await pool.query<{ moved: number }>({
         ...statements.apply,
-        values: [kioskId, after, seq, gone.tables, gone.ids, kept.tables, kept.ids, kept.texts, kept.updated],
+        values: [kioskId, after, seq, gone.tables, gone.ids, kept.tables, kept.ids, JSON.stringify(kept.rows), kept.updated],
       });
       return r.rows[0]?.moved === 1;
     },

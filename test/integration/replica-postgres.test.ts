@@ -103,7 +103,10 @@ describe('office replica (PostgreSQL)', () => {
     const client = new pg.Client({ connectionString: store.connectionString });
     await client.connect();
     const found = await client.query("SELECT id, row->>'reference' AS reference FROM booth_replica.replica_rows WHERE kiosk_id = 'gate-a' ORDER BY id");
+    const stored = await client.query<{ text: string }>("SELECT row::text AS text FROM booth_replica.replica_rows WHERE kiosk_id = 'gate-a' AND id = 'kept'");
     await client.end();
+    // The row's text as the kiosk's row serializes, key order and characters as they are.
+    expect(stored.rows[0]!.text).toBe(JSON.stringify(k.rowsNow().admissions!.find((row) => row.id === 'kept')));
     expect(found.rows).toEqual([
       { id: 'kept', reference: 'Rp 5.000 • ✓ é' },
       { id: 'removed-then-back', reference: 'REF-"back"\\' },
