@@ -12,21 +12,7 @@ export const officePageHtml = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Booth office</title>
 <link rel="stylesheet" href="/office/styles.css">
-<style>
-  body { overflow: auto; user-select: text; -webkit-user-select: text; }
-  .office { padding: var(--gap); display: grid; gap: var(--gap); }
-  .office h1 { font-size: 1.4rem; }
-  .office h2 { font-size: 1.1rem; margin: 0 0 8px; }
-  .office-kiosk { background: var(--surface); border-radius: var(--radius); padding: var(--gap); }
-  .office-kiosk dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0 0 8px; }
-  .office-kiosk dt { color: var(--muted); }
-  .office-kiosk dd { margin: 0; }
-  .office-tables button { min-height: 44px; margin: 4px; padding: 4px 12px; border-radius: 8px; border: 1px solid var(--line); background: var(--surface-2); color: var(--text); font: inherit; }
-  .office-tables button.is-active { background: var(--accent); color: var(--accent-text); }
-  .office-rows { overflow: auto; max-height: 60vh; }
-  .office-rows td { font-family: monospace; font-size: 0.8rem; white-space: nowrap; }
-  .office-error { color: var(--warning); }
-</style>
+<link rel="stylesheet" href="/office/office.css">
 </head>
 <body>
 <main class="office">
@@ -38,6 +24,23 @@ export const officePageHtml = `<!doctype html>
 </html>
 `;
 
+/** The page's own styles: a file of their own, since the page's CSP (default-src 'self') refuses inline ones. */
+export const officePageStyles = `  body { overflow: auto; user-select: text; -webkit-user-select: text; }
+  .office { padding: var(--gap); display: grid; gap: var(--gap); grid-template-columns: minmax(0, 1fr); }
+  .office h1 { font-size: 1.4rem; }
+  .office h2 { font-size: 1.1rem; margin: 0 0 8px; }
+  .office-kiosk { background: var(--surface); border-radius: var(--radius); padding: var(--gap); }
+  .office-kiosk dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0 0 8px; }
+  .office-kiosk dt { color: var(--muted); }
+  .office-kiosk dd { margin: 0; }
+  .office-tables button { min-height: 44px; margin: 4px; padding: 4px 12px; border-radius: 8px; border: 1px solid var(--line); background: var(--surface-2); color: var(--text); font: inherit; }
+  .office-tables button.is-active { background: var(--accent); color: var(--accent-text); }
+  .office-rows { overflow: auto; max-height: 60vh; }
+  .office-rows td { font-family: monospace; font-size: 0.8rem; white-space: nowrap; }
+  .office-rows th { white-space: nowrap; }
+  .office-error { color: var(--warning); }
+`;
+
 export const officePageScript = `'use strict';
 (function () {
   const lang = (new URLSearchParams(location.search).get('lang') || navigator.language || 'en').slice(0, 2) === 'id' ? 'id' : 'en';
@@ -46,7 +49,10 @@ export const officePageScript = `'use strict';
   const t = (key) => (T[key] === undefined ? key : T[key]);
   const el = (tag, props, children) => {
     const node = document.createElement(tag);
-    Object.assign(node, props || {});
+    // dataset has only a getter: its entries are set one by one.
+    const { dataset, ...rest } = props || {};
+    Object.assign(node, rest);
+    Object.assign(node.dataset, dataset || {});
     for (const child of children || []) node.append(child);
     return node;
   };

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { ScopedLog } from '../log';
 import type { ReplicaConfig } from './config';
 import type { SyncStatus } from './follower';
-import { officePageHtml, officePageScript } from './office-page';
+import { officePageHtml, officePageScript, officePageStyles } from './office-page';
 import type { ReplicaStore } from './store';
 
 export interface OfficeServer {
@@ -112,6 +112,7 @@ export function createOfficeServer(deps: {
     return { success: true, lang, texts: officeTexts(lang) };
   });
   app.get('/office/styles.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(styles()));
+  app.get('/office/office.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(officePageStyles));
   app.get('/office/office.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(officePageScript));
   app.get('/office/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('Content-Security-Policy', "default-src 'self'").send(officePageHtml));
   app.get('/office', async (_request, reply) => reply.redirect('/office/'));

@@ -41,36 +41,47 @@ export async function openPostgresReplica(config: PgStoreConfig, log: ScopedLog)
   `);
 
   const updatedAt = (row: Row) => (typeof row.updated_at === 'string' ? row.updated_at : null);
-  /** Rows as one multi-row statement: kiosk, table, id, row, updated_at per row. */
-  const insertRows = async (client: pg.PoolClient, kioskId: string, rows: readonly { table: string; row: Row }[], upsert: boolean) => {
+  // One statement text whatever the number of rows (columns as arrays, unnested by the server), so
+  // it is parsed and planned once per connection (a named statement) rather than once per page with
+  // five parameters a row. The rows go as one JSON array, split by json_array_elements (each
+  // element's text as sent): a text[] of JSON would be escaped by pg and unescaped by the server.
+  // ROWS FROM zips the columns by position.
+  const statements = {
+    insert: {
+      name: `booth-replica-insert:${config.schema}`,
+      text: `INSERT INTO ${t('replica_rows')} (kiosk_id, table_name, id, row, updated_at)
+             SELECT $1, x.table_name, x.id, x.row, x.updated_at FROM ROWS FROM (unnest($2::text[]), unnest($3::text[]), json_array_elements($4::json), unnest($5::text[])) AS x(table_name, id, row, updated_at)`,
+    },
+    // Nothing is deleted or written unless the cursor moved from `after` (the same snapshot for all).
+    apply: {
+      name: `booth-replica-apply:${config.schema}`,
+      text: `WITH moved AS (
+               UPDATE ${t('replica_kiosks')} SET seq = $3 WHERE kiosk_id = $1 AND seq = $2 RETURNING 1
+             ), gone AS (
+               DELETE FROM ${t('replica_rows')} r USING unnest($4::text[], $5::text[]) AS d(table_name, id)
+               WHERE EXISTS (SELECT 1 FROM moved) AND r.kiosk_id = $1 AND r.table_name = d.table_name AND r.id = d.id
+             ), kept AS (
+               INSERT INTO ${t('replica_rows')} (kiosk_id, table_name, id, row, updated_at)
+               SELECT $1, x.table_name, x.id, x.row, x.updated_at FROM ROWS FROM (unnest($6::text[]), unnest($7::text[]), json_array_elements($8::json), unnest($9::text[])) AS x(table_name, id, row, updated_at)
+               WHERE EXISTS (SELECT 1 FROM moved)
+               ON CONFLICT (kiosk_id, table_name, id) DO UPDATE SET row = excluded.row, updated_at = excluded.updated_at
+             )
+             SELECT (SELECT count(*) FROM moved)::int AS moved`,
+    },
+  };
+  /** An export's rows, one statement per chunk: kiosk once, then table, id, row, updated_at as arrays. */
+  const insertRows = async (client: pg.PoolClient, kioskId: string, rows: readonly { table: string; row: Row }[]) => {
     for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
       const chunk = rows.slice(start, start + INSERT_CHUNK);
-      const values: unknown[] = [];
-      const tuples = chunk.map(({ table, row }, i) => {
-        values.push(kioskId, table, idKey(row.id as string | number), JSON.stringify(row), updatedAt(row));
-        const b = i * 5;
-        return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}::json, $${b + 5})`;
-      });
-      await client.query(
-        `INSERT INTO ${t('replica_rows')} (kiosk_id, table_name, id, row, updated_at) VALUES ${tuples.join(', ')}` +
-          (upsert ? ' ON CONFLICT (kiosk_id, table_name, id) DO UPDATE SET row = excluded.row, updated_at = excluded.updated_at' : ''),
-        values,
-      );
-    }
-  };
-
-  const inTransaction = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
+      const tables: string[] = [];
+      const ids: string[] = [];
+      const updated: (string | null)[] = [];
+      for (const { table, row } of chunk) {
+        tables.push(table);
+        ids.push(idKey(row.id as string | number));
+        updated.push(updatedAt(row));
+      }
+      await client.query({ ...statements.insert, values: [kioskId, tables, ids, JSON.stringify(chunk.map((c) => c.row)), updated] });
     }
   };
 
@@ -104,7 +115,7 @@ export async function openPostgresReplica(config: PgStoreConfig, log: ScopedLog)
       }
       return {
         async add(rows) {
-          await insertRows(client, kioskId, rows, false);
+          await insertRows(client, kioskId, rows);
         },
         async commit(cursor) {
           try {
@@ -129,27 +140,32 @@ export async function openPostgresReplica(config: PgStoreConfig, log: ScopedLog)
       };
     },
     async apply(kioskId, after, seq, changes: readonly Change[]) {
-      return inTransaction(async (client) => {
-        const moved = await client.query(`UPDATE ${t('replica_kiosks')} SET seq = $1 WHERE kiosk_id = $2 AND seq = $3`, [seq, kioskId, after]);
-        if (moved.rowCount !== 1) return false;
-        // In seq order; runs of upserts go as one statement (a row twice in a run: its last state).
-        let run: { table: string; row: Row }[] = [];
-        const flush = async () => {
-          if (run.length === 0) return;
-          const last = new Map<string, { table: string; row: Row }>();
-          for (const r of run) last.set(`${r.table}\u0000${idKey(r.row.id as string | number)}`, r);
-          await insertRows(client, kioskId, [...last.values()], true);
-          run = [];
-        };
-        for (const c of changes) {
-          if (c.row === null) {
-            await flush();
-            await client.query(`DELETE FROM ${t('replica_rows')} WHERE kiosk_id = $1 AND table_name = $2 AND id = $3`, [kioskId, c.table, idKey(c.id)]);
-          } else run.push({ table: c.table, row: c.row });
+      // Each row's last change in the page is its state after it (seq order), so the page is one
+      // set of deletes and one set of upserts with no key in both: one statement, one round trip,
+      // atomic with the cursor move it is conditional on.
+      const last = new Map<string, Change>();
+      for (const c of changes) {
+        const key = `${c.table}\u0000${idKey(c.id)}`;
+        last.set(key, c);
+      }
+      const gone = { tables: [] as string[], ids: [] as string[] };
+      const kept = { tables: [] as string[], ids: [] as string[], rows: [] as Row[], updated: [] as (string | null)[] };
+      for (const c of last.values()) {
+        if (c.row === null) {
+          gone.tables.push(c.table);
+          gone.ids.push(idKey(c.id));
+        } else {
+          kept.tables.push(c.table);
+          kept.ids.push(idKey(c.row.id as string | number));
+          kept.rows.push(c.row);
+          kept.updated.push(updatedAt(c.row));
         }
-        await flush();
-        return true;
+      }
+      const r = await pool.query<{ moved: number }>({
+        ...statements.apply,
+        values: [kioskId, after, seq, gone.tables, gone.ids, kept.tables, kept.ids, JSON.stringify(kept.rows), kept.updated],
       });
+      return r.rows[0]?.moved === 1;
     },
     async tables(kioskId) {
       const r = await pool.query<{ table: string; count: string }>(

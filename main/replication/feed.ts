@@ -44,6 +44,14 @@ export interface Feed {
   changesAfter(after: number, limit: number): AfterPage;
   changesSince(since: string, limit: number): SincePage;
   tableOf(name: string): FeedTable | undefined;
+  /**
+   * Calls `listener` soon after a change is written on this connection (not inside the write: on a
+   * later turn of the loop, when its transaction has ended), until the returned function is called.
+   * Changes by other connections are not signalled: whoever must see them polls `seq()` as well.
+   */
+  onLocalWrite(listener: () => void): () => void;
+  /** A transaction is open on the kiosk's connection: what it wrote is not committed yet. */
+  inTransaction(): boolean;
   /** Live events after `after` (up to `limit` changes), each with its row as it is now, read in one transaction. */
   liveEvents(after: number, limit: number): { events: LiveEvent[]; last: number; more: boolean };
 }
@@ -67,6 +75,45 @@ interface EntryRow {
 
 const emptyByTable = <T>(tables: readonly FeedTable[], make: () => T): Record<string, T> =>
   Object.fromEntries(tables.map((t) => [t.table, make()]));
+
+/**
+ * The connection's write signal: a TEMP trigger (it exists only on this connection, so a write by
+ * any other connection, the sqlite3 shell or another process, is untouched by it) calls a function
+ * of this process for each feed row. Installed while someone listens, dropped after. Per
+ * connection, so two feeds on one connection share it.
+ */
+const writeListeners = new WeakMap<Database.Database, Set<() => void>>();
+const NOTIFY_FUNCTION = 'booth_feed_written';
+const NOTIFY_TRIGGER = 'booth_feed_written';
+
+function listenToWrites(db: Database.Database, listener: () => void): () => void {
+  let listeners = writeListeners.get(db);
+  if (!listeners) {
+    const set = new Set<() => void>();
+    listeners = set;
+    writeListeners.set(db, set);
+    let scheduled = false;
+    db.function(NOTIFY_FUNCTION, { deterministic: false }, () => {
+      // Inside the writing statement: nothing may touch the database here; tell the listeners once, after.
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          for (const l of set) l();
+        });
+      }
+      return null;
+    });
+  }
+  if (listeners.size === 0) {
+    db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS ${NOTIFY_TRIGGER} AFTER INSERT ON main.replication_feed BEGIN SELECT ${NOTIFY_FUNCTION}(); END`);
+  }
+  listeners.add(listener);
+  return () => {
+    if (!listeners.delete(listener) || listeners.size > 0 || !db.open) return;
+    db.exec(`DROP TRIGGER IF EXISTS temp.${NOTIFY_TRIGGER}`);
+  };
+}
 
 export function createFeed(db: Database.Database, tables: readonly FeedTable[]): Feed {
   const byName = new Map(tables.map((t) => [t.table, t]));
@@ -96,6 +143,8 @@ export function createFeed(db: Database.Database, tables: readonly FeedTable[]):
     entriesAfter,
     rowNow,
     tableOf: (name) => byName.get(name),
+    onLocalWrite: (listener) => listenToWrites(db, listener),
+    inTransaction: () => db.inTransaction,
     changesAfter(after, limit) {
       return read(() => {
         const page = entriesAfter(after, limit);

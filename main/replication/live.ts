@@ -3,10 +3,12 @@
  * The key is checked before the handshake (the LAN API's hook answers 401),
  * a bad or stale cursor is refused before it too (400, 410). Then every
  * change after `after`, in seq order, with its row as it is now, then each
- * change as it commits. Commits are noticed by watching the feed's sequence
- * (a read of one counter every few dozen ms while someone listens), so a
- * change by any code or any connection is seen, and a slow client only
- * holds back itself: it is sent more when its socket has drained.
+ * change as it commits. A change written on the kiosk's own connection (all
+ * of Booth's writes) is sent as soon as its transaction has ended (the feed's
+ * write signal); one by any other connection is noticed by watching the
+ * feed's sequence (a read of one counter every few dozen ms while someone
+ * listens). A slow client only holds back itself: it is sent more when its
+ * socket has drained.
  */
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
@@ -37,9 +39,13 @@ export function liveRoutes(app: ApiApp, deps: { feed: Feed; log: ScopedLog }): v
   const clients = new Set<LiveClient>();
   let timer: NodeJS.Timeout | null = null;
   let again: NodeJS.Immediate | null = null;
+  let stopListening: (() => void) | null = null;
 
   const pump = () => {
     again = null;
+    // A transaction still open on the connection (one awaiting something): what it wrote may roll
+    // back, and this connection would read it; the poll comes back once it has ended.
+    if (feed.inTransaction()) return;
     const started = performance.now();
     let behind = false;
     const seq = feed.seq();
@@ -68,10 +74,15 @@ export function liveRoutes(app: ApiApp, deps: { feed: Feed; log: ScopedLog }): v
         if (again === null) pump();
       }, POLL_MS);
       timer.unref();
+      stopListening = feed.onLocalWrite(() => {
+        if (again === null && clients.size > 0) again = setImmediate(pump);
+      });
     }
     if (timer !== null && clients.size === 0) {
       clearInterval(timer);
       timer = null;
+      stopListening?.();
+      stopListening = null;
     }
   };
 
@@ -79,6 +90,8 @@ export function liveRoutes(app: ApiApp, deps: { feed: Feed; log: ScopedLog }): v
     if (timer) clearInterval(timer);
     if (again) clearImmediate(again);
     timer = null;
+    stopListening?.();
+    stopListening = null;
     for (const client of clients) client.socket.terminate();
     clients.clear();
   });

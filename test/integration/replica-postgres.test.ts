@@ -80,4 +80,36 @@ describe('office replica (PostgreSQL)', () => {
       ['gate-b', b.feed.seq()],
     ]);
   });
+
+  it('catches up a page that re-adds, rewrites and removes the same rows, as the kiosk has them, text kept', async () => {
+    const k = await kiosk();
+    k.admit('kept');
+    k.admit('removed-then-back');
+    const store = await database();
+    const first = await replicaOf({ kiosks: [kioskSource(k)], store });
+    await expectSameRows(k, () => first.rowsOf('gate-a'));
+    await running.pop()!.stop();
+    // While the office is off: each of these rows changes more than once, so catch-up gets them in one page.
+    k.db.prepare("DELETE FROM admissions WHERE id = 'removed-then-back'").run();
+    k.admit('removed-then-back', '2026-01-15T04:00:00.000Z', 3, 'REF-"back"\\');
+    k.admit('added-then-removed');
+    k.db.prepare("DELETE FROM admissions WHERE id = 'added-then-removed'").run();
+    k.db.prepare("UPDATE admissions SET reference = 'REF-{1}' WHERE id = 'kept'").run();
+    k.db.prepare("UPDATE admissions SET reference = 'Rp 5.000 • ✓ \u00e9' WHERE id = 'kept'").run();
+    const second = await replicaOf({ kiosks: [kioskSource(k)], store });
+    await expectSameRows(k, () => second.rowsOf('gate-a'));
+    expect(second.log.lines.filter((l) => l.includes('Full sync completed'))).toEqual([]);
+    expect(second.status('gate-a').seq).toBe(k.feed.seq());
+    const client = new pg.Client({ connectionString: store.connectionString });
+    await client.connect();
+    const found = await client.query("SELECT id, row->>'reference' AS reference FROM booth_replica.replica_rows WHERE kiosk_id = 'gate-a' ORDER BY id");
+    const stored = await client.query<{ text: string }>("SELECT row::text AS text FROM booth_replica.replica_rows WHERE kiosk_id = 'gate-a' AND id = 'kept'");
+    await client.end();
+    // The row's text as the kiosk's row serializes, key order and characters as they are.
+    expect(stored.rows[0]!.text).toBe(JSON.stringify(k.rowsNow().admissions!.find((row) => row.id === 'kept')));
+    expect(found.rows).toEqual([
+      { id: 'kept', reference: 'Rp 5.000 • ✓ é' },
+      { id: 'removed-then-back', reference: 'REF-"back"\\' },
+    ]);
+  });
 });

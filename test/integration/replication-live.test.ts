@@ -151,4 +151,37 @@ describe('live replication events', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(first.events.length).toBe(1200); // nothing twice
   });
+
+  it('never sends what a transaction still open on the kiosk wrote: a rolled-back row is never seen, the next commit is', async () => {
+    const k = await liveKiosk();
+    const client = await k.connect('/api/sync/live?after=0');
+    k.admit('committed-1');
+    await client.received(1);
+    // A transaction held open across turns of the loop (as one awaiting something would be).
+    k.db.exec('BEGIN');
+    k.admit('never-committed');
+    await new Promise((r) => setTimeout(r, 200)); // several polls and write signals' worth
+    k.db.exec('ROLLBACK');
+    k.admit('committed-2');
+    const events = await client.received(2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(client.events.map((e) => e.row.id)).toEqual(['committed-1', 'committed-2']);
+    expect(events.map((e) => e.op)).toEqual(['insert', 'insert']);
+  });
+
+  it('sends a change written by another connection to the kiosk file (the sqlite3 shell, a script), which the write signal does not touch', async () => {
+    const k = await liveKiosk();
+    const client = await k.connect('/api/sync/live?after=0');
+    k.admit('by-booth');
+    await client.received(1);
+    const other = new Database(k.kiosk.store.file);
+    try {
+      other.pragma('busy_timeout = 2000');
+      other.prepare("INSERT INTO admissions (id, reference, attraction, persons, kiosk_id, at) VALUES ('by-shell', 'REF-9', 'A', 2, 'k', '2026-01-15T03:00:00.000Z')").run();
+    } finally {
+      other.close();
+    }
+    const [, second] = await client.received(2);
+    expect(second).toMatchObject({ table: 'admissions', op: 'insert', row: { id: 'by-shell', reference: 'REF-9', persons: 2 } });
+  });
 });
