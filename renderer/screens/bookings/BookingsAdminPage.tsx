@@ -4,21 +4,20 @@
  * low); the match video tasks by step with their state, tries, next try and
  * last error, and "Try again" for a failed task or one in the offline queue.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BoothError, BookingsAdminSummary, HandlerArgs, PipelineTaskView } from '../../../preload/contract';
+import type { HandlerArgs, PipelineTaskView } from '../../../preload/contract';
 import { useStatus } from '../../app/contexts';
 import { localeOf } from '../../app/i18n';
 import type { AdminPageProps } from '../../app/modules';
 import { useBoothEvent } from '../../app/useBoothEvent';
-import { useReloadSoon } from '../../app/useReloadSoon';
 import { BigButton } from '../../components/BigButton';
 import { KeyValue as Row, KeyValueCard } from '../../components/KeyValueCard';
 import { Notice } from '../../components/Notice';
 import { StackTable, type StackColumn } from '../../components/StackTable';
 import { AdminError } from '../admin/AdminError';
 import { formatBytes, formatTimestamp } from '../admin/format';
-import { useAdminCall } from '../admin/useAdminCall';
+import { useAdminSummary } from '../admin/useAdminSummary';
 
 const STEPS = ['process', 'upload', 'notify'] as const;
 
@@ -33,28 +32,9 @@ export function BookingsAdminPage(_props: AdminPageProps) {
   const { t, i18n } = useTranslation();
   const locale = localeOf(i18n.resolvedLanguage);
   const zone = useStatus()?.timeZone;
-  const adminCall = useAdminCall();
-  const [summary, setSummary] = useState<BookingsAdminSummary | null>(null);
-  const [error, setError] = useState<Pick<BoothError, 'message' | 'reason'> | null>(null);
+  const { adminCall, summary, setSummary, error, setError, alive, load, reloadSoon } = useAdminSummary('bookings:admin-summary');
   const [busy, setBusy] = useState(false);
-  const alive = useRef(true);
-  useEffect(
-    () => () => {
-      alive.current = false;
-    },
-    [],
-  );
 
-  const load = useCallback(async () => {
-    const r = await adminCall('bookings:admin-summary', {});
-    if (!alive.current) return;
-    if (r.ok) setSummary(r.value);
-    else setError(r.error);
-  }, [adminCall]);
-  useEffect(() => {
-    void load();
-  }, [load]);
-  const reloadSoon = useReloadSoon(load);
   useBoothEvent('bookings:board', reloadSoon);
 
   const act = async (name: 'bookings:redrive' | 'bookings:sync-now', args: HandlerArgs<'bookings:redrive'> | HandlerArgs<'bookings:sync-now'>) => {

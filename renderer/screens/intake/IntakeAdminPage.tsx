@@ -4,21 +4,19 @@
  * failed payloads with their reason and "Reprocess" (after the config or the
  * conflicting animal changed).
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BoothError, IntakeAdminSummary } from '../../../preload/contract';
 import { useStatus } from '../../app/contexts';
 import { localeOf } from '../../app/i18n';
 import type { AdminPageProps } from '../../app/modules';
 import { useBoothEvent } from '../../app/useBoothEvent';
-import { useReloadSoon } from '../../app/useReloadSoon';
 import { BigButton } from '../../components/BigButton';
 import { ReasonText } from '../../components/ReasonText';
 import { KeyValue as Row, KeyValueCard } from '../../components/KeyValueCard';
 import { Notice } from '../../components/Notice';
 import { AdminError } from '../admin/AdminError';
 import { formatTimestamp } from '../admin/format';
-import { useAdminCall } from '../admin/useAdminCall';
+import { useAdminSummary } from '../admin/useAdminSummary';
 import { PacketStatus } from './IntakeBoard';
 import { SignalChart } from './SignalChart';
 
@@ -26,28 +24,9 @@ export function IntakeAdminPage(_props: AdminPageProps) {
   const { t, i18n } = useTranslation();
   const locale = localeOf(i18n.resolvedLanguage);
   const zone = useStatus()?.timeZone;
-  const adminCall = useAdminCall();
-  const [summary, setSummary] = useState<IntakeAdminSummary | null>(null);
-  const [error, setError] = useState<Pick<BoothError, 'message' | 'reason'> | null>(null);
+  const { adminCall, summary, error, setError, alive, load, reloadSoon } = useAdminSummary('intake:admin-summary');
   const [busy, setBusy] = useState<number | null>(null);
-  const alive = useRef(true);
-  useEffect(
-    () => () => {
-      alive.current = false;
-    },
-    [],
-  );
 
-  const load = useCallback(async () => {
-    const r = await adminCall('intake:admin-summary', {});
-    if (!alive.current) return;
-    if (r.ok) setSummary(r.value);
-    else setError(r.error);
-  }, [adminCall]);
-  useEffect(() => {
-    void load();
-  }, [load]);
-  const reloadSoon = useReloadSoon(load);
   useBoothEvent('payload:updated', reloadSoon);
   useBoothEvent('intake:receiver', reloadSoon);
 

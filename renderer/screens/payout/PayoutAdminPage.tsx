@@ -5,15 +5,14 @@
  * got, when the hopper could not count) and "Checked", the jobs the kiosk
  * could not read, "Test dispense 1 coin", "Refilled" and "Back in service".
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BoothError, OwedPayout, PayoutAdminSummary } from '../../../preload/contract';
+import type { BoothError, OwedPayout } from '../../../preload/contract';
 import { useStatus } from '../../app/contexts';
 import { formatMoney } from '../../app/format';
 import { localeOf } from '../../app/i18n';
 import type { AdminPageProps } from '../../app/modules';
 import { useBoothEvent } from '../../app/useBoothEvent';
-import { useReloadSoon } from '../../app/useReloadSoon';
 import { BigButton } from '../../components/BigButton';
 import { Icon } from '../../components/Icon';
 import { KeyValue as Row, KeyValueCard } from '../../components/KeyValueCard';
@@ -23,40 +22,19 @@ import { ReasonText } from '../../components/ReasonText';
 import { StackTable } from '../../components/StackTable';
 import { AdminError } from '../admin/AdminError';
 import { formatTimestamp } from '../admin/format';
-import { useAdminCall } from '../admin/useAdminCall';
+import { useAdminSummary } from '../admin/useAdminSummary';
 
 export function PayoutAdminPage(_props: AdminPageProps) {
   const { t, i18n } = useTranslation();
   const locale = localeOf(i18n.resolvedLanguage);
   const zone = useStatus()?.timeZone;
-  const adminCall = useAdminCall();
-  const [summary, setSummary] = useState<PayoutAdminSummary | null>(null);
-  const [error, setError] = useState<Pick<BoothError, 'message' | 'reason'> | null>(null);
+  const { adminCall, summary, error, setError, alive, load, reloadSoon } = useAdminSummary('payout:admin-summary');
   const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [refill, setRefill] = useState('');
   const [counting, setCounting] = useState<OwedPayout | null>(null);
   const [handCount, setHandCount] = useState('');
-  const alive = useRef(true);
-  useEffect(
-    () => () => {
-      alive.current = false;
-    },
-    [],
-  );
 
-  const load = useCallback(async () => {
-    const r = await adminCall('payout:admin-summary', {});
-    if (!alive.current) return;
-    if (r.ok) setSummary(r.value);
-    else setError(r.error);
-  }, [adminCall]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const reloadSoon = useReloadSoon(load);
   useBoothEvent('payout:status', reloadSoon);
   useBoothEvent('sync:status', reloadSoon);
 

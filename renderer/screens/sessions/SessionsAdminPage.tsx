@@ -5,19 +5,18 @@
  * renamed, retired: ResourcesCard), today's sessions and the use per
  * resource as a chart. Says so when the clock is not trusted yet.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BoothError, HandlerArgs, HandlerName, ResourceView, SessionsAdminSummary } from '../../../preload/contract';
+import type { HandlerArgs, HandlerName, ResourceView } from '../../../preload/contract';
 import { useStatus } from '../../app/contexts';
 import { formatMoment } from '../../app/format';
 import { localeOf } from '../../app/i18n';
 import type { AdminPageProps } from '../../app/modules';
 import { useBoothEvent } from '../../app/useBoothEvent';
-import { useReloadSoon } from '../../app/useReloadSoon';
 import { BigButton } from '../../components/BigButton';
 import { Notice } from '../../components/Notice';
 import { AdminError } from '../admin/AdminError';
-import { useAdminCall } from '../admin/useAdminCall';
+import { useAdminSummary } from '../admin/useAdminSummary';
 import { ResourcesCard } from './ResourcesCard';
 import { UseChart } from './UseChart';
 import { formatLeft, useSessionsBoard } from './useSessionsBoard';
@@ -31,31 +30,12 @@ export function SessionsAdminPage(_props: AdminPageProps) {
   const { t, i18n } = useTranslation();
   const locale = localeOf(i18n.resolvedLanguage);
   const zone = useStatus()?.timeZone;
-  const adminCall = useAdminCall();
+  const { adminCall, summary, error, setError, alive, load, reloadSoon } = useAdminSummary('sessions:admin-summary');
   const { left } = useSessionsBoard();
-  const [summary, setSummary] = useState<SessionsAdminSummary | null>(null);
-  const [error, setError] = useState<Pick<BoothError, 'message' | 'reason'> | null>(null);
   const [busy, setBusy] = useState(false);
   const [custom, setCustom] = useState<Record<string, string>>({});
   const [moving, setMoving] = useState<ResourceView | null>(null);
-  const alive = useRef(true);
-  useEffect(
-    () => () => {
-      alive.current = false;
-    },
-    [],
-  );
 
-  const load = useCallback(async () => {
-    const r = await adminCall('sessions:admin-summary', {});
-    if (!alive.current) return;
-    if (r.ok) setSummary(r.value);
-    else setError(r.error);
-  }, [adminCall]);
-  useEffect(() => {
-    void load();
-  }, [load]);
-  const reloadSoon = useReloadSoon(load);
   useBoothEvent('sessions:board', reloadSoon);
 
   /** Resolves true when main did it. */
