@@ -19,7 +19,7 @@ import type { Row } from '../../main/replica/store';
 import { replicatedTables } from '../../main/store/migrations';
 import { startHeadless } from '../support/headless';
 import { spawnInGroup, stopGroup } from '../support/process-group';
-import { kioskSource, normalised, REPLICA_KEY, replicaKiosk, until } from '../support/replica';
+import { expectSameRows, kioskSource, normalised, REPLICA_KEY, replicaKiosk, until } from '../support/replica';
 import { tempDir } from '../support/temp';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -210,13 +210,7 @@ describe('the kiosk killed mid-export', () => {
         writer.prepare("DELETE FROM admissions WHERE id = 'e00001'").run();
       })();
       const seqNow = () => writer.prepare(CURRENT_SEQ_SQL).pluck().get() as number;
-      let last = '';
-      await until('the replica to hold the kiosk\'s rows', () => {
-        const now = replicaRows(storeFile, 'gate-a');
-        if (!now) return false;
-        last = JSON.stringify(normalised(now.byTable));
-        return now.cursor === seqNow() && last === JSON.stringify(normalised(kioskRows(databaseFile)));
-      }, 20_000).catch(() => expect(normalised(JSON.parse(last || '{}') as Record<string, Row[]>)).toEqual(normalised(kioskRows(databaseFile))));
+      await expectSameRows({ rowsNow: () => kioskRows(databaseFile) }, async () => replicaRows(storeFile, 'gate-a')?.byTable ?? {}, 20_000);
       expect(replicaRows(storeFile, 'gate-a')!.byTable.admissions!.map((r) => r.id)).not.toContain('e00001');
       // Following the restarted kiosk's live stream, at its seq, nothing failing.
       const office = /office page at (http:\/\/127\.0\.0\.1:\d+)\//.exec(replica.output())![1]!;
