@@ -23,7 +23,8 @@ export type CrashPoint =
   | 'bookings.process.mid-clip'
   | 'bookings.upload.between-parts'
   | 'bookings.upload.before-outbox'
-  | 'replica.apply.in-transaction';
+  | 'replica.apply.in-transaction'
+  | 'replication.export.mid-stream';
 
 export function crashPoint(name: CrashPoint): void {
   if (armed.size === 0 || !armed.has(name)) return;

@@ -7,10 +7,13 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import Database from 'better-sqlite3';
+import { crashPoint } from '../crash-points';
 import type { FeedTable } from './tables';
 import { CURRENT_SEQ_SQL } from './triggers';
 
 const CHUNK_CHARS = 64 * 1024;
+/** The crash test's kiosk dies with this many chunks on their way to the replica, the rest never sent. */
+const CRASH_AFTER_CHUNKS = 4;
 
 export async function* fullExportJson(file: string, tables: readonly FeedTable[], exportedAt: string): AsyncGenerator<string> {
   const db = new Database(file, { readonly: true, fileMustExist: true });
@@ -21,6 +24,7 @@ export async function* fullExportJson(file: string, tables: readonly FeedTable[]
     const seq = db.prepare(CURRENT_SEQ_SQL).pluck().get() as number;
     yield `{"success":true,"exported_at":${JSON.stringify(exportedAt)},"seq":${seq},"data":{`;
     const counts: Record<string, number> = {};
+    let chunks = 0;
     for (const [index, t] of tables.entries()) {
       let chunk = `${index > 0 ? ',' : ''}${JSON.stringify(t.table)}:[`;
       let n = 0;
@@ -31,6 +35,7 @@ export async function* fullExportJson(file: string, tables: readonly FeedTable[]
           yield chunk;
           chunk = '';
           await nextTurn(); // other requests, the gate's admissions and timers run between chunks
+          if (++chunks === CRASH_AFTER_CHUNKS) crashPoint('replication.export.mid-stream');
         }
       }
       counts[t.table] = n;
