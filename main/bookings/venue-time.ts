@@ -17,14 +17,29 @@ function zoneOffsetMs(at: number, timeZone: string): number {
   return asUtc - Math.floor(at / 1000) * 1000;
 }
 
+/**
+ * Wall-clock times already converted, by zone, date and time as written: a day's
+ * board converts each booking's start and end, 10,000 bookings on a few dozen
+ * distinct times, and formatToParts costs ~10 µs (the board took a second).
+ * Exact, not an approximation: the same zone and wall-clock time always give
+ * the same instant. Cleared when it grows past a few days' worth.
+ */
+const converted = new Map<string, number>();
+const CONVERTED_MAX = 4096;
+
 /** The UTC instant of a venue wall-clock time (`date` YYYY-MM-DD, `time` HH:MM[:SS]). */
 export function venueTimeToUtc(date: string, time: string, timeZone: string): Date {
+  const key = `${timeZone}\u0000${date}\u0000${time}`;
+  const known = converted.get(key);
+  if (known !== undefined) return new Date(known);
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   const [hh, mm, ss = 0] = time.split(':').map(Number) as [number, number, number?];
   const naive = Date.UTC(y, m - 1, d, hh, mm, ss);
   // Two passes settle the offset across a daylight-saving change.
   let guess = naive - zoneOffsetMs(naive, timeZone);
   guess = naive - zoneOffsetMs(guess, timeZone);
+  if (converted.size >= CONVERTED_MAX) converted.clear();
+  converted.set(key, guess);
   return new Date(guess);
 }
 
