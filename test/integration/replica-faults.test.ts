@@ -7,26 +7,12 @@
  * applied; the next export completes).
  */
 import https from 'node:https';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { certificateFiles } from '../../main/api';
-import { cuttableLink, expectSameRows, kioskSource, replicaKiosk, sqliteStore, startReplica, until } from '../support/replica';
+import { cuttableLink, expectSameRows, kioskSource, sqliteStore, stoppedAfterEachTest, until } from '../support/replica';
 import fs from 'node:fs';
 
-const running: { stop(): Promise<void> }[] = [];
-afterEach(async () => {
-  while (running.length) await running.pop()!.stop();
-});
-
-async function kiosk() {
-  const k = await replicaKiosk();
-  running.push(k.kiosk);
-  return k;
-}
-async function replicaOf(input: Parameters<typeof startReplica>[0]) {
-  const r = await startReplica(input);
-  running.push(r.replica);
-  return r;
-}
+const { running, kiosk, replicaOf } = stoppedAfterEachTest();
 
 describe('office replica: refusals and faults', () => {
   it('is refused with a wrong API key: nothing replicated, the reason in the status', async () => {

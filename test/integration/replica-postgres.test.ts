@@ -5,9 +5,9 @@
  * kiosk.
  */
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from '../support/postgres';
-import { expectSameRows, kioskSource, replicaKiosk, startReplica, until } from '../support/replica';
+import { expectSameRows, kioskSource, stoppedAfterEachTest, until } from '../support/replica';
 
 let server: TestPostgres;
 beforeAll(async () => {
@@ -17,26 +17,12 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const running: { stop(): Promise<void> }[] = [];
-afterEach(async () => {
-  while (running.length) await running.pop()!.stop();
-});
-
+const { running, kiosk, replicaOf } = stoppedAfterEachTest();
 let databases = 0;
 async function database() {
   const name = `replica_${++databases}`;
   await server.createDatabase(name);
   return { kind: 'postgres' as const, connectionString: server.url(name) };
-}
-async function kiosk() {
-  const k = await replicaKiosk();
-  running.push(k.kiosk);
-  return k;
-}
-async function replicaOf(input: Parameters<typeof startReplica>[0]) {
-  const r = await startReplica(input);
-  running.push(r.replica);
-  return r;
 }
 
 describe('office replica (PostgreSQL)', () => {

@@ -6,26 +6,12 @@
  * corrupt replica; the sync-status endpoint.
  */
 import fs from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pruneFeed } from '../../main/replication/retention';
-import { expectSameRows, kioskSource, replicaKiosk, sqliteStore, startReplica, until } from '../support/replica';
+import { expectSameRows, kioskSource, replicaKiosk, sqliteStore, stoppedAfterEachTest, until } from '../support/replica';
 import { tempDir } from '../support/temp';
 
-const running: { stop(): Promise<void> }[] = [];
-afterEach(async () => {
-  while (running.length) await running.pop()!.stop();
-});
-
-async function kiosk() {
-  const k = await replicaKiosk();
-  running.push(k.kiosk);
-  return k;
-}
-async function replicaOf(input: Parameters<typeof startReplica>[0]) {
-  const r = await startReplica(input);
-  running.push(r.replica);
-  return r;
-}
+const { running, kiosk, replicaOf } = stoppedAfterEachTest();
 
 describe('office replica (SQLite)', () => {
   it('copies the kiosk by a full export, then follows each change live, and reports it in /office/api/sync-status', async () => {

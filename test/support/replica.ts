@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import path from 'node:path';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { hashApiKey } from '../../main/api';
 import { memoryLogger } from '../../main/log';
 import { createFeed } from '../../main/replication';
@@ -154,6 +154,30 @@ export async function cuttableLink(targetPort: number) {
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/**
+ * A test file's kiosks and replicas, each stopped after its test (newest
+ * first). A test that stops one itself pops it from `running`.
+ */
+export function stoppedAfterEachTest() {
+  const running: { stop(): Promise<void> }[] = [];
+  afterEach(async () => {
+    while (running.length) await running.pop()!.stop();
+  });
+  return {
+    running,
+    async kiosk() {
+      const k = await replicaKiosk();
+      running.push(k.kiosk);
+      return k;
+    },
+    async replicaOf(input: Parameters<typeof startReplica>[0]) {
+      const r = await startReplica(input);
+      running.push(r.replica);
+      return r;
     },
   };
 }
