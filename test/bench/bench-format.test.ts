@@ -5,29 +5,27 @@ import { benchLineSchema } from './format';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
+/** Runs the bench runner with BENCH_QUICK on `args`, expects it to succeed, and parses every line it printed. */
+function quickBench(args: string[], timeoutMs: number) {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', ...args], {
+    cwd: root,
+    env: { ...process.env, BENCH_QUICK: '1' },
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
+  expect(run.status, run.stderr).toBe(0);
+  return run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
+}
+
 describe('quick benchmarks', () => {
   it('core prints only well-formed JSON lines, for an empty and a filled store', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'core'], {
-      cwd: root,
-      env: { ...process.env, BENCH_QUICK: '1' },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    expect(run.status, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
+    const lines = quickBench(['core'], 120_000);
     expect(lines.map((l) => `${l.bench}@${l.n}`)).toEqual(['core.start@0', 'core.rss@0', 'core.start@20000', 'core.rss@20000']);
     for (const line of lines) expect(line.value).toBeGreaterThan(0);
   });
 
   it('replica prints the kiosk side\'s figures (full export against its reference, RSS, lag and admissions during a big export) and the office side\'s (apply into SQLite and PostgreSQL against a bulk insert, live lag)', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'replica'], {
-      cwd: root,
-      env: { ...process.env, BENCH_QUICK: '1' },
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
-    expect(run.status, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
+    const lines = quickBench(['replica'], 240_000);
     expect(lines.map((l) => l.bench)).toEqual([
       'replica.full_export',
       'replica.export_rss',
@@ -47,14 +45,7 @@ describe('quick benchmarks', () => {
   }, 300_000);
 
   it('gate and payout print every figure of BENCHMARKS.md, each with its reference where it has one', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'gate', 'payout'], {
-      cwd: root,
-      env: { ...process.env, BENCH_QUICK: '1' },
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
-    expect(run.status, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
+    const lines = quickBench(['gate', 'payout'], 240_000);
     const names = lines.map((l) => l.bench);
     expect(names).toEqual([
       'gate.lookup',
@@ -77,26 +68,12 @@ describe('quick benchmarks', () => {
   }, 300_000);
 
   it('runs one bench by its name, alone', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'gate.admit'], {
-      cwd: root,
-      env: { ...process.env, BENCH_QUICK: '1' },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    expect(run.status, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
+    const lines = quickBench(['gate.admit'], 120_000);
     expect(lines.map((l) => l.bench)).toEqual(['gate.admit']);
   });
 
   it('intake prints intake.payload.p99 with the serial transfer of the line as its reference', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'intake'], {
-      cwd: root,
-      env: { ...process.env, BENCH_QUICK: '1' },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    expect(run.status, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
+    const lines = quickBench(['intake'], 120_000);
     expect(lines.map((l) => [l.bench, l.unit, l.better])).toEqual([['intake.payload.p99', 'ms', 'lower']]);
     expect(lines[0]!.ref).toMatch(/serial transfer/);
   }, 120_000);
@@ -108,27 +85,13 @@ describe('quick benchmarks', () => {
   });
 
   it('sessions prints sessions.expiry.p99 for every session freed', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'sessions'], {
-      cwd: root,
-      env: { ...process.env, BENCH_QUICK: '1' },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    expect(run.status, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
+    const lines = quickBench(['sessions'], 120_000);
     expect(lines.map((l) => `${l.bench}@${l.n}`)).toEqual(['sessions.expiry.p99@200']);
     expect(lines[0]!.value).toBeGreaterThanOrEqual(0);
   });
 
   it('update prints the verify figures, and a customer\'s scan-to-decision during a download against the same scans without one', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'update'], {
-      cwd: root,
-      env: { ...process.env, BENCH_QUICK: '1' },
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
-    expect(run.status, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
+    const lines = quickBench(['update'], 240_000);
     expect(lines.map((l) => l.bench)).toEqual(['update.verify', 'update.verify_lag.p99', 'update.scan_during_download.p50', 'update.scan_during_download.p99', 'update.download']);
     for (const line of lines.filter((l) => l.bench.startsWith('update.scan_during_download'))) {
       expect(line).toMatchObject({ unit: 'ms', ref: 'same-scans-no-download' });
@@ -137,14 +100,7 @@ describe('quick benchmarks', () => {
   }, 300_000);
 
   it('bookings prints bookings.sync, video.process (and the whole step) and video.upload, each with its reference; a video.* bench runs alone by its name', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'bookings'], {
-      cwd: root,
-      env: { ...process.env, BENCH_QUICK: '1' },
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
-    expect(run.status, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)));
+    const lines = quickBench(['bookings'], 240_000);
     expect(lines.map((l) => [l.bench, l.unit, l.better])).toEqual([
       ['bookings.sync', 'bookings/s', 'higher'],
       ['video.process', 's', 'lower'],
@@ -154,8 +110,6 @@ describe('quick benchmarks', () => {
     for (const line of lines) expect(line.value).toBeGreaterThan(0);
     for (const line of lines.filter((l) => l.bench !== 'video.process_all')) expect(line.ref, line.bench).toBeTruthy();
 
-    const alone = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/run.ts', 'video.upload'], { cwd: root, env: { ...process.env, BENCH_QUICK: '1' }, encoding: 'utf8', timeout: 120_000 });
-    expect(alone.status, alone.stderr).toBe(0);
-    expect(alone.stdout.trim().split('\n').map((l) => benchLineSchema.parse(JSON.parse(l)).bench)).toEqual(['video.upload']);
+    expect(quickBench(['video.upload'], 120_000).map((l) => l.bench)).toEqual(['video.upload']);
   }, 360_000);
 });
