@@ -38,3 +38,16 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` every millisecond until it gives a value; a bench that waits longer than `timeoutMs` fails. */
+export async function waitFor<T>(check: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('bench: timed out');
+    await sleep(1);
+  }
+}

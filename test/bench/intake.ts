@@ -16,20 +16,9 @@ import type { IntakeBoard } from '../../preload/contract';
 import { openLoraSimulator } from '../sim/lora-sim';
 import { createPtyPair } from '../sim/pty';
 import { withTeardown } from '../support/process-group';
-import { benchLine, percentile, progress, quick, withRef } from './format';
+import { benchLine, percentile, progress, quick, sleep, waitFor, withRef } from './format';
 
 const scratch = () => fs.mkdtempSync(path.join(os.tmpdir(), 'booth-bench-intake-'));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(check: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('bench: timed out');
-    await sleep(1);
-  }
-}
 
 /** p99 of the plain transfer: a line written on one end of a pty pair until a serialport reader has it whole. */
 async function serialTransferP99(dir: string, runs: number, teardown: { add(what: string, fn: () => unknown): void }): Promise<number> {

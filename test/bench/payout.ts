@@ -16,22 +16,11 @@ import { openHopperSimulator } from '../sim/hopper-sim';
 import { createPtyPair } from '../sim/pty';
 import { startHeadless } from '../support/headless';
 import { withTeardown } from '../support/process-group';
-import { benchLine, percentile, progress, quick, withRef } from './format';
+import { benchLine, percentile, progress, quick, sleep, waitFor, withRef } from './format';
 import { startSimProcess } from './sim-process';
 
 const DISPENSE = 167;
 const scratch = () => fs.mkdtempSync(path.join(os.tmpdir(), 'booth-bench-payout-'));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(check: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('bench: timed out');
-    await sleep(1);
-  }
-}
 
 async function benchPickup() {
   await withTeardown(async (teardown) => {
