@@ -91,7 +91,7 @@ export function createBookingsModule(ctx: ModuleContext, options: BookingsOption
     const date = venueDate(clock.now(), config.timeZone);
     try {
       const records = await downloadBookings(cloud, listUrl, date);
-      const outcome = storeBookings({ db, sql, seenSql, pipeline: videos.pipeline, log }, date, records, clock.now().toISOString());
+      const outcome = storeBookings({ db, sql, seenSql, pipeline: videos.pipeline, log, insertInBulk: store.insertInBulk }, date, records, clock.now().toISOString());
       lastSync = { at: clock.now().toISOString(), outcome, error: null };
       if (outcome.created + outcome.updated + outcome.cancelled + outcome.skipped > 0) {
         log.info(`bookings for ${date}: ${outcome.created} new, ${outcome.updated} changed, ${outcome.cancelled} cancelled, ${outcome.skipped} skipped`);

@@ -52,7 +52,7 @@ export async function downloadBookings(cloud: CloudClient, url: string, date: st
 
 /** Stores a downloaded day in one transaction. */
 export function storeBookings(
-  deps: { db: Database.Database; sql: BookingSql; seenSql: SeenSql; pipeline: Pipeline; log: ScopedLog },
+  deps: { db: Database.Database; sql: BookingSql; seenSql: SeenSql; pipeline: Pipeline; log: ScopedLog; insertInBulk: <T>(table: string, insert: () => T) => T },
   date: string,
   records: readonly unknown[],
   at: string,
@@ -62,7 +62,8 @@ export function storeBookings(
   const seenAll = new Set<string>();
   const outcome: SyncOutcome = { date, received: records.length, created: 0, updated: 0, cancelled: 0, skipped: 0 };
   const cancelledLog: string[] = [];
-  db.transaction(() => {
+  // New bookings' feed rows are written in one statement after the loop (Store.insertInBulk).
+  db.transaction(() => deps.insertInBulk('bookings', () => {
     for (const raw of records.slice(0, MAX_RECORDS)) {
       const quick = wellFormedRecord(raw);
       const parsed = quick ? ({ success: true, data: quick } as const) : bookingRecordSchema.safeParse(raw);
@@ -86,7 +87,7 @@ export function storeBookings(
       }
     }
     recordDaySeen(deps.seenSql, date, seenOfDate, seenAll, at);
-  })();
+  }))();
   if (records.length > MAX_RECORDS) log.warn(`the booking platform sent ${records.length} bookings for ${date}; only the first ${MAX_RECORDS} were read`);
   for (const line of cancelledLog) log.info(`booking ${line} cancelled by the platform`);
   return outcome;

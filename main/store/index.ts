@@ -13,7 +13,7 @@ import type { ScopedLog } from '../log';
 // The feed's data-only files, not '../replication' (its index serves routes: the store stays below them).
 import type { ReplicatedTable } from '../replication/declaration';
 import { resolveTables, type FeedTable } from '../replication/tables';
-import { hasFeed, installFeedTriggers } from '../replication/triggers';
+import { hasFeed, installFeedTriggers, withBulkFeedInserts } from '../replication/triggers';
 import { APP_SCHEMA_VERSION, migrations as defaultMigrations, replicatedTables as declaredTables, type Migration } from './migrations';
 
 export { APP_SCHEMA_VERSION, joinMigrations, type Migration, type MigrationSource, type ModuleMigration } from './migrations';
@@ -39,6 +39,12 @@ export interface Store {
   readonly kioskId: string;
   /** The tables whose changes feed replicas, resolved at open (none in a database without the feed). */
   readonly replicatedTables: readonly FeedTable[];
+  /**
+   * Runs `insert` inside the caller's transaction with the table's feed rows
+   * written in one statement after it rather than one trigger run per row
+   * (main/replication/triggers.ts withBulkFeedInserts): for bulk downloads.
+   */
+  insertInBulk<T>(table: string, insert: () => T): T;
   schemaVersion(): number;
   sizeBytes(): number;
   getSetting<T>(key: string, schema: z.ZodType<T>): T | undefined;
@@ -256,6 +262,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     file,
     kioskId,
     replicatedTables,
+    insertInBulk: (table, insert) => withBulkFeedInserts(db, replicatedTables.find((t) => t.table === table), insert),
     schemaVersion: () => db.pragma('user_version', { simple: true }) as number,
     sizeBytes: () =>
       ['', '-wal'].reduce((sum, s) => sum + (fs.existsSync(file + s) ? fs.statSync(file + s).size : 0), 0),

@@ -78,6 +78,10 @@ describe('bookings: sync', () => {
     const lastSyncAt = async (id: string) => ((await callApi({ port, fingerprint, key: KEY, path: `/api/bookings/${id}` })).body as { data: { lastSyncAt: string }[] }).data[0]!.lastSyncAt;
     const feedRows = k.db.prepare("SELECT COUNT(*) FROM replication_feed WHERE table_name = 'bookings'").pluck();
     const rows = () => k.db.prepare('SELECT * FROM bookings ORDER BY id').all();
+    // The first sync entered each new booking in the feed once (in one statement: Store.insertInBulk).
+    const feedOps = () =>
+      k.db.prepare("SELECT b.booking_id, f.op FROM replication_feed f JOIN bookings b ON b.id = f.row_id WHERE f.table_name = 'bookings' ORDER BY f.seq").raw().all();
+    expect(feedOps()).toEqual([['BK-000001', 'insert'], ['BK-000002', 'insert'], ['BK-000003', 'insert']]);
     const feedBefore = feedRows.get();
     const rowsBefore = rows();
 
@@ -112,6 +116,7 @@ describe('bookings: sync', () => {
     // A record of another date than the day asked for has no day's record to vouch for it: its row moves.
     sim.setDay(TODAY, [booking(1, { end_time: '09:30:00' }), booking(2), booking(3), booking(4, { date: '2026-01-16' })]);
     await k.sync();
+    expect(feedOps().slice(3)).toEqual([['BK-000001', 'update'], ['BK-000004', 'insert']]);
     k.clock.advance(5 * 60_000);
     await k.sync();
     expect(await lastSyncAt('BK-000004')).toBe('2026-01-15T03:25:00.000Z');

@@ -127,6 +127,77 @@ describe('replication feed', () => {
     reopened.close();
   });
 
+  it('a bulk insert (a day\'s bookings) enters each new row once, in order; a throw leaves neither rows nor feed rows; the per-row trigger is back after either', async () => {
+    const file = path.join(tempDir(), 'booth.db');
+    const store = await openStore({ file, log });
+    const { db } = store;
+    const at = '2026-01-01T00:00:00.000Z';
+    const insert = db.prepare(
+      `INSERT INTO bookings (booking_id, order_detail_id, field_id, date, start_time, end_time, status, created_at, updated_at, last_sync_at)
+       VALUES (?, 1, 1, '2026-01-01', '10:00:00', '11:00:00', 'success', ?, ?, ?) ON CONFLICT (booking_id) DO NOTHING`,
+    );
+    const book = (id: string) => insert.run(id, at, at, at);
+    db.exec(admission('before'));
+    book('BK-0');
+    const triggers = () => db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").all();
+    // A booking's feed row names its row id: shown here by its booking_id.
+    const bookingId = db.prepare('SELECT booking_id FROM bookings WHERE id = ?').pluck();
+    const named = (entries: Entry[]) => entries.map((e) => [e.seq, e.table_name, e.table_name === 'bookings' ? bookingId.get(e.row_id) : e.row_id, e.op]);
+    const triggersBefore = triggers();
+
+    db.transaction(() =>
+      store.insertInBulk('bookings', () => {
+        book('BK-1');
+        book('BK-0'); // already there: no row, no feed row
+        db.prepare("UPDATE bookings SET status = 'cancelled' WHERE booking_id = 'BK-0'").run();
+        book('BK-2');
+        book('BK-3');
+        db.exec(admission('inside'));
+      }),
+    )();
+    expect(named(feedOf(db))).toEqual([
+      [1, 'admissions', 'before', 'insert'],
+      [2, 'bookings', 'BK-0', 'insert'],
+      // Changes other than the bulk's inserts keep their triggers and come first.
+      [3, 'bookings', 'BK-0', 'update'],
+      [4, 'admissions', 'inside', 'insert'],
+      [5, 'bookings', 'BK-1', 'insert'],
+      [6, 'bookings', 'BK-2', 'insert'],
+      [7, 'bookings', 'BK-3', 'insert'],
+    ]);
+    expect(triggers()).toEqual(triggersBefore);
+
+    // A throw inside: the savepoint rolls back the rows and the dropped trigger comes back with it.
+    expect(() =>
+      db.transaction(() =>
+        store.insertInBulk('bookings', () => {
+          book('BK-4');
+          throw new Error('malformed day');
+        }),
+      )(),
+    ).toThrow('malformed day');
+    expect(db.prepare("SELECT COUNT(*) FROM bookings WHERE booking_id = 'BK-4'").pluck().get()).toBe(0);
+    expect(feedOf(db)).toHaveLength(7);
+    expect(triggers()).toEqual(triggersBefore);
+
+    // After either, a single insert, by Booth or by another connection, has its feed row from the trigger.
+    book('BK-5');
+    const raw = new Database(file);
+    raw.prepare(insert.source).run('BK-6', at, at, at);
+    raw.close();
+    expect(named(feedOf(db).slice(7))).toEqual([
+      [8, 'bookings', 'BK-5', 'insert'],
+      [9, 'bookings', 'BK-6', 'insert'],
+    ]);
+
+    // Outside a transaction it refuses (the rows and their feed rows would not commit together);
+    // a table that is not replicated, or whose rowids may come back, just runs with its triggers.
+    expect(() => store.insertInBulk('bookings', () => book('BK-7'))).toThrow(/inside the transaction/);
+    db.transaction(() => store.insertInBulk('admissions', () => db.exec(admission('no-rowid-table'))))();
+    expect(feedOf(db).at(-1)).toMatchObject({ seq: 10, table_name: 'admissions', row_id: 'no-rowid-table', op: 'insert' });
+    store.close();
+  });
+
   it('refuses to replicate the kiosk\'s own tables and secrets, and a table that does not present an id', async () => {
     for (const table of ['settings', 'meta', 'audit', 'outbox', 'counters']) {
       await expect(openStore({ file: path.join(tempDir(), 'booth.db'), log, replicatedTables: [table] })).rejects.toThrow(/never replicate/);
