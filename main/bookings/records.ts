@@ -100,6 +100,7 @@ const normalTime = (t: string) => (t.length === 5 ? `${t}:00` : t);
 export function prepareBookingSql(db: Database.Database) {
   return {
     byBookingId: db.prepare('SELECT * FROM bookings WHERE booking_id = ?'),
+    countOfDate: db.prepare('SELECT COUNT(*) FROM bookings WHERE date = ?').pluck(),
     // Positional (insertBooking's order): a day's download binds 10,000 of these, and binding by name costs ~8% of the statement.
     insert: db.prepare(
       `INSERT INTO bookings (booking_id, order_detail_id, field_id, date, start_time, end_time, status, field_name, user_name, user_phone, raw_json, created_at, updated_at, last_sync_at)

@@ -17,6 +17,9 @@ import type { Pipeline } from '../pipeline';
 import { bookingRecordSchema, knownStatuses, recordKey, upsertBooking, wellFormedRecord, type BookingSql } from './records';
 import { recordDaySeen, type SeenSql } from './seen';
 
+/** From this many bookings more in the answer than stored for its day, the sync writes their feed rows in bulk. */
+const BULK_FEED_MIN_NEW = 200;
+
 /** A platform that sends more than this in one day's answer is cut off here (and logged). */
 export const MAX_RECORDS = 100_000;
 
@@ -62,8 +65,11 @@ export function storeBookings(
   const seenAll = new Set<string>();
   const outcome: SyncOutcome = { date, received: records.length, created: 0, updated: 0, cancelled: 0, skipped: 0 };
   const cancelledLog: string[] = [];
-  // New bookings' feed rows are written in one statement after the loop (Store.insertInBulk).
-  db.transaction(() => deps.insertInBulk('bookings', () => {
+  // A day's first download: new bookings' feed rows in one statement after the loop (Store.insertInBulk).
+  // A routine sync of a known day (a few new, if any) keeps the per-row trigger: lifting it rewrites the schema.
+  const likelyNew = records.length - (sql.countOfDate.get(date) as number);
+  const inserting = likelyNew >= BULK_FEED_MIN_NEW ? <T>(fn: () => T) => deps.insertInBulk('bookings', fn) : <T>(fn: () => T) => fn();
+  db.transaction(() => inserting(() => {
     for (const raw of records.slice(0, MAX_RECORDS)) {
       const quick = wellFormedRecord(raw);
       const parsed = quick ? ({ success: true, data: quick } as const) : bookingRecordSchema.safeParse(raw);

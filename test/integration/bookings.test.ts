@@ -84,12 +84,15 @@ describe('bookings: sync', () => {
     expect(feedOps()).toEqual([['BK-000001', 'insert'], ['BK-000002', 'insert'], ['BK-000003', 'insert']]);
     const feedBefore = feedRows.get();
     const rowsBefore = rows();
+    const schemaVersion = () => k.db.pragma('schema_version', { simple: true });
+    const schemaBefore = schemaVersion();
 
-    // Five minutes later, the same answer: nothing written to the replicated table.
+    // Five minutes later, the same answer: nothing written to the replicated table (nor its triggers lifted).
     k.clock.advance(5 * 60_000);
     await k.sync();
     expect(feedRows.get()).toBe(feedBefore);
     expect(rows()).toEqual(rowsBefore);
+    expect(schemaVersion()).toBe(schemaBefore);
     expect(await lastSyncAt('BK-000001')).toBe('2026-01-15T03:05:00.000Z');
 
     // Then booking 1 changes and booking 3 leaves the platform's answer.
@@ -120,6 +123,20 @@ describe('bookings: sync', () => {
     k.clock.advance(5 * 60_000);
     await k.sync();
     expect(await lastSyncAt('BK-000004')).toBe('2026-01-15T03:25:00.000Z');
+  });
+
+  it('a day\'s first download of hundreds of bookings enters each in the change feed once, in the platform\'s order; the next sync adds only what changed', async () => {
+    const day = Array.from({ length: 450 }, (_, i) => booking(i + 1));
+    sim.setDay(TODAY, day);
+    const k = await start();
+    await k.sync();
+    const feed = () =>
+      k.db.prepare("SELECT b.booking_id, f.op FROM replication_feed f JOIN bookings b ON b.id = f.row_id WHERE f.table_name = 'bookings' ORDER BY f.seq").raw().all();
+    expect(feed()).toEqual(day.map((b) => [b.booking_id, 'insert']));
+    k.clock.advance(5 * 60_000);
+    sim.setDay(TODAY, [...day.slice(0, 449), booking(450, { status: 'cancelled' }), booking(451)]);
+    await k.sync();
+    expect(feed().slice(450)).toEqual([['BK-000450', 'update'], ['BK-000451', 'insert']]);
   });
 
   it('asks for the venue\'s today and keeps what it has when the platform fails; syncs again on demand', async () => {
