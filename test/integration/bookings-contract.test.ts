@@ -1,0 +1,83 @@
+/**
+ * Bookings (seed 003) against peers written from CONTRACTS.md's text, not
+ * from test/cloud-sim: a booking platform whose answers differ where the
+ * contract leaves room (ids as strings, optional fields null or absent) or
+ * that goes wrong (an answer without end), and LAN clients that send the
+ * video request as the seed's clients do.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hashApiKey } from '../../main/api';
+import type { BookingSim } from '../cloud-sim/bookings';
+import { booking, TODAY, venue } from '../support/bookings';
+import { callApi } from '../support/lan-api';
+import { tempDir } from '../support/temp';
+
+const KEY = 'bookings-contract-key';
+
+interface Platform {
+  baseUrl: string;
+  requests: { method: string; url: string; headers: http.IncomingHttpHeaders }[];
+  stop(): Promise<void>;
+}
+
+/** A booking platform written by hand: `answer` writes each response as it likes. */
+async function startPlatform(answer: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<Platform> {
+  const requests: Platform['requests'] = [];
+  const server = http.createServer((req, res) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    answer(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/api/`,
+    requests,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const running: { stop(): Promise<void> }[] = [];
+afterEach(async () => {
+  while (running.length) await running.pop()!.stop();
+});
+
+async function kioskOn(platform: Platform, patch: Parameters<typeof venue>[2] = {}) {
+  const k = await venue(tempDir(), { baseUrl: platform.baseUrl } as BookingSim, patch);
+  running.push(k.kiosk);
+  k.kiosk.start();
+  return k;
+}
+
+const json = (body: unknown) => (_req: http.IncomingMessage, res: http.ServerResponse) => {
+  res.writeHead(200, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+};
+
+describe('bookings: the platform\'s answer as the contract allows it', () => {
+  it('keeps a booking whose ids come as numeric strings or whose optional order_detail_id is null or absent', async () => {
+    const platform = await startPlatform(
+      json({
+        data: [
+          booking(1, { order_detail_id: '789', field_id: '2' }),
+          booking(2, { order_detail_id: null }),
+          (({ order_detail_id: _, ...rest }) => rest)(booking(3)),
+          booking(4, { field_name: null, user_name: null, user_phone: null }),
+        ],
+      }),
+    );
+    running.push(platform);
+    const k = await kioskOn(platform);
+    await k.sync();
+    expect(platform.requests[0]).toMatchObject({ method: 'GET', url: `/api/bookings?date=${TODAY}`, headers: { 'x-kiosk-id': expect.any(String), 'user-agent': expect.stringMatching(/^Booth\//) } });
+    expect(k.bookingRow('BK-000001')).toMatchObject({ order_detail_id: 789, field_id: 2 });
+    expect(k.bookingRow('BK-000002')).toMatchObject({ order_detail_id: null, field_id: 1, status: 'success' });
+    expect(k.bookingRow('BK-000003')).toMatchObject({ order_detail_id: null, field_id: 1 });
+    expect(k.bookingRow('BK-000004')).toMatchObject({ field_name: null, user_name: null, user_phone: null });
+  });
+});
