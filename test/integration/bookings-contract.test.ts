@@ -80,4 +80,36 @@ describe('bookings: the platform\'s answer as the contract allows it', () => {
     expect(k.bookingRow('BK-000003')).toMatchObject({ order_detail_id: null, field_id: 1 });
     expect(k.bookingRow('BK-000004')).toMatchObject({ field_name: null, user_name: null, user_phone: null });
   });
+
+  it('does not read an answer without end: the sync fails with its reason and keeps what it had', async () => {
+    let first = true;
+    const platform = await startPlatform((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      if (first) {
+        first = false;
+        res.end(JSON.stringify({ data: [booking(1)] }));
+        return;
+      }
+      // A valid answer, but 80 MB of it: a platform gone wrong.
+      res.write(`{"data":[${JSON.stringify(booking(1, { status: 'cancelled' }))}],"padding":"`);
+      const chunk = 'x'.repeat(1024 * 1024);
+      let sent = 0;
+      const more = () => {
+        while (sent < 80) {
+          sent++;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end('"}');
+      };
+      res.on('error', () => undefined);
+      more();
+    });
+    running.push(platform);
+    const k = await kioskOn(platform);
+    await k.sync();
+    await k.sync();
+    expect(k.bookingRow('BK-000001')).toMatchObject({ status: 'success' });
+    await k.invoke('admin:unlock', { pin: '2468' });
+    expect(await k.invoke('bookings:admin-summary')).toMatchObject({ lastSync: { error: expect.stringMatching(/larger than/) } });
+  });
 });
