@@ -113,3 +113,36 @@ describe('bookings: the platform\'s answer as the contract allows it', () => {
     expect(await k.invoke('bookings:admin-summary')).toMatchObject({ lastSync: { error: expect.stringMatching(/larger than/) } });
   });
 });
+
+describe('bookings: POST /api/request-booking-video from clients as the seed\'s', () => {
+  it('reads the JSON body whatever Content-Type the client sent (or none)', async () => {
+    const platform = await startPlatform(json({ data: [booking(1, { start_time: '09:30:00', end_time: '11:00:00' })] }));
+    running.push(platform);
+    const k = await kioskOn(platform, {
+      lanApi: { enabled: true, port: 0, apiKeyHashes: [hashApiKey(KEY)] },
+      bookings: { cameras: [{ name: 'CAM_A', fieldId: 1, folder: tempDir() }] },
+    });
+    await k.sync();
+    await k.kiosk.lanApi!.start();
+    const post = (headers: Record<string, string>) =>
+      callApi({ port: k.kiosk.lanApi!.address()!.port, fingerprint: k.kiosk.lanApi!.status().fingerprint!, key: KEY, method: 'POST', path: '/api/request-booking-video', body: '{"field_id":1}', headers });
+    expect(await post({ 'Content-Type': 'text/plain' })).toMatchObject({ status: 202, body: { booking_id: 'BK-000001' } });
+    expect(await post({ 'Content-Type': 'application/x-www-form-urlencoded' })).toMatchObject({ status: 202, body: { booking_id: 'BK-000001' } });
+    expect(await post({ 'Content-Type': 'application/json; charset=utf-8' })).toMatchObject({ status: 202 });
+    expect(await post({ 'Content-Type': 'application/json' }).then((r) => r.status)).toBe(202);
+    // No Content-Type at all (a client that sends none), written on the socket.
+    const tls = await import('node:tls');
+    const noType = await new Promise<string>((resolve, reject) => {
+      const socket = tls.connect({ host: '127.0.0.1', port: k.kiosk.lanApi!.address()!.port, rejectUnauthorized: false }, () => {
+        socket.end(`POST /api/request-booking-video HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: ${KEY}\r\nContent-Length: 14\r\nConnection: close\r\n\r\n{"field_id":1}`);
+      });
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(noType).toMatch(/^HTTP\/1\.1 202/);
+    const notJson = await callApi({ port: k.kiosk.lanApi!.address()!.port, fingerprint: k.kiosk.lanApi!.status().fingerprint!, key: KEY, method: 'POST', path: '/api/request-booking-video', body: 'field_id=1', headers: { 'Content-Type': 'text/plain' } });
+    expect(notJson).toMatchObject({ status: 400, body: { status: 'error' } });
+  });
+});
