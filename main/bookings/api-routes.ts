@@ -83,7 +83,8 @@ export function bookingsApiRoutes(deps: {
   const q = prepareQueries(deps.db);
   const success = (data: BookingView[]) => ({ status: 'success', count: data.length, data });
   const error = (message: string) => ({ status: 'error', message });
-  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+  // A parameter given twice counts once, by its first value (as the seed's Go server reads it), never as no filter.
+  const str = (v: unknown): string | null => (Array.isArray(v) ? str(v[0]) : typeof v === 'string' && v !== '' ? v : null);
   return (app) => {
     // The video request's body is read as text whatever its Content-Type (the seed's clients do not all send
     // application/json): "not JSON" is this route's 400, never Fastify's 415.

@@ -146,3 +146,20 @@ describe('bookings: POST /api/request-booking-video from clients as the seed\'s'
     expect(notJson).toMatchObject({ status: 400, body: { status: 'error' } });
   });
 });
+
+describe('bookings: the query API\'s filters', () => {
+  it('a filter given twice filters by its first value, never not at all', async () => {
+    const platform = await startPlatform(json({ data: [booking(1), booking(2, { status: 'cancelled' }), booking(3, { date: '2026-01-14' })] }));
+    running.push(platform);
+    const k = await kioskOn(platform, { lanApi: { enabled: true, port: 0, apiKeyHashes: [hashApiKey(KEY)] } });
+    await k.sync();
+    await k.kiosk.lanApi!.start();
+    const ids = async (path: string) => {
+      const r = await callApi({ port: k.kiosk.lanApi!.address()!.port, fingerprint: k.kiosk.lanApi!.status().fingerprint!, key: KEY, path });
+      return (r.body as { data: { bookingId: string }[] }).data.map((b) => b.bookingId).sort();
+    };
+    expect(await ids('/api/bookings?status=cancelled&status=success')).toEqual(['BK-000002']);
+    expect(await ids(`/api/bookings?date=${TODAY}&date=2026-01-14`)).toEqual(['BK-000001', 'BK-000002']);
+    expect(await ids('/api/bookings?limit=1&limit=100')).toHaveLength(1);
+  });
+});
