@@ -83,8 +83,13 @@ export function bookingsApiRoutes(deps: {
   const q = prepareQueries(deps.db);
   const success = (data: BookingView[]) => ({ status: 'success', count: data.length, data });
   const error = (message: string) => ({ status: 'error', message });
-  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+  // A parameter given twice counts once, by its first value (as the seed's Go server reads it), never as no filter.
+  const str = (v: unknown): string | null => (Array.isArray(v) ? str(v[0]) : typeof v === 'string' && v !== '' ? v : null);
   return (app) => {
+    // The video request's body is read as text whatever its Content-Type (the seed's clients do not all send
+    // application/json): "not JSON" is this route's 400, never Fastify's 415.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     app.get('/api/bookings', async (request, reply) => {
       const query = request.query as Record<string, unknown>;
       const status = str(query.status);
@@ -116,8 +121,13 @@ export function bookingsApiRoutes(deps: {
       return success([found]);
     });
     app.post('/api/request-booking-video', async (request, reply) => {
-      const body = request.body as { field_id?: unknown } | null;
-      const raw = body?.field_id;
+      let body: unknown = null;
+      try {
+        body = typeof request.body === 'string' ? (JSON.parse(request.body) as unknown) : null;
+      } catch {
+        return reply.code(400).send(error('the body must be JSON: {"field_id":<number>}'));
+      }
+      const raw = typeof body === 'object' && body !== null ? (body as { field_id?: unknown }).field_id : undefined;
       const fieldId = typeof raw === 'string' && /^\d{1,9}$/.test(raw) ? Number(raw) : raw;
       if (typeof fieldId !== 'number' || !Number.isInteger(fieldId) || fieldId < 0) return reply.code(400).send(error('field_id must be a whole number'));
       const outcome = deps.requestVideo(fieldId, `key ${request.apiKeyId ?? '?'}, from ${request.ip}`);

@@ -17,12 +17,19 @@ const isRealDate = (s: string) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`));
 const date = z.string().regex(DATE, { error: 'a date YYYY-MM-DD' }).refine(isRealDate, { error: 'a real date' });
 const time = z.string().regex(TIME, { error: 'a time HH:MM[:SS]' });
 const text = z.string().max(500).nullable().optional();
+/** A numeric id as the seed's table keeps it (INTEGER, may be NULL): a number, its decimal string, null or absent. */
+const NUMERIC_ID = /^-?\d{1,15}$/;
+const optionalId = z
+  .union([z.number().int().refine(Number.isSafeInteger), z.string().trim().regex(NUMERIC_ID).transform(Number)])
+  .nullable()
+  .optional()
+  .transform((v) => v ?? null);
 
 export const bookingRecordSchema = z.object({
   // A number is taken as its decimal string.
   booking_id: z.union([z.string().trim().min(1).max(100), z.number().int().nonnegative().transform(String)]),
-  order_detail_id: z.number().int(),
-  field_id: z.number().int(),
+  order_detail_id: optionalId,
+  field_id: optionalId,
   date,
   start_time: time,
   end_time: time,
@@ -34,6 +41,13 @@ export const bookingRecordSchema = z.object({
 export type BookingRecord = z.output<typeof bookingRecordSchema>;
 
 const optionalText = (v: unknown): v is string | null | undefined => v === undefined || v === null || (typeof v === 'string' && v.length <= 500);
+/** optionalId's reading without zod; undefined: not an id (the schema says why). */
+const idOrNull = (v: unknown): number | null | undefined => {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : undefined;
+  if (typeof v === 'string' && NUMERIC_ID.test(v.trim())) return Number(v.trim());
+  return undefined;
+};
 
 /**
  * The same acceptance as bookingRecordSchema for a record that is plainly
@@ -49,15 +63,17 @@ export function wellFormedRecord(raw: unknown): BookingRecord | null {
   else if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) bookingId = String(id);
   else return null;
   const { order_detail_id: order, field_id: field, date: day, start_time: start, end_time: end, status, field_name: fieldName, user_name: userName, user_phone: userPhone } = r;
-  if (!Number.isSafeInteger(order) || !Number.isSafeInteger(field)) return null;
+  const orderId = idOrNull(order);
+  const fieldId = idOrNull(field);
+  if (orderId === undefined || fieldId === undefined) return null;
   if (typeof day !== 'string' || !DATE.test(day) || !isRealDate(day)) return null;
   if (typeof start !== 'string' || !TIME.test(start) || typeof end !== 'string' || !TIME.test(end)) return null;
   if (typeof status !== 'string' || status.length < 1 || status.length > 40) return null;
   if (!optionalText(fieldName) || !optionalText(userName) || !optionalText(userPhone)) return null;
   return {
     booking_id: bookingId,
-    order_detail_id: order as number,
-    field_id: field as number,
+    order_detail_id: orderId,
+    field_id: fieldId,
     date: day,
     start_time: start,
     end_time: end,

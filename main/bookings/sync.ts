@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
-import type { CloudClient } from '../cloud';
+import { readTextCapped, type CloudClient } from '../cloud';
 import type { ScopedLog } from '../log';
 import type { Pipeline } from '../pipeline';
 import { bookingRecordSchema, knownStatuses, recordKey, upsertBooking, wellFormedRecord, type BookingSql } from './records';
@@ -22,6 +22,8 @@ const BULK_FEED_MIN_NEW = 200;
 
 /** A platform that sends more than this in one day's answer is cut off here (and logged). */
 export const MAX_RECORDS = 100_000;
+/** Room for MAX_RECORDS plain records; a longer answer is not read at all (a platform gone wrong must not fill the kiosk's memory). */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 export interface SyncOutcome {
   date: string;
@@ -40,9 +42,15 @@ export async function downloadBookings(cloud: CloudClient, url: string, date: st
     await response.body?.cancel().catch(() => undefined);
     throw new Error(`the booking platform answered HTTP ${response.status}`);
   }
+  let text: string;
+  try {
+    text = await readTextCapped(response, MAX_ANSWER_BYTES);
+  } catch (error) {
+    throw new Error(`the booking platform's answer: ${(error as Error).name === 'TimeoutError' ? 'not whole within the timeout' : (error as Error).message}`);
+  }
   let body: unknown;
   try {
-    body = await response.json();
+    body = JSON.parse(text);
   } catch {
     throw new Error('the booking platform\'s answer is not JSON');
   }

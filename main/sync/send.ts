@@ -6,11 +6,14 @@
  */
 import type { CodedReason } from '../../preload/contract';
 import type { Clock } from '../clock';
-import { CloudNetworkError, type CloudClient } from '../cloud';
+import { CloudNetworkError, readTextCapped, type CloudClient } from '../cloud';
 import { crashPoint } from '../crash-points';
 import { classifyStatus, parseRetryAfter } from './backoff';
 import type { OutboxItem, OutboxKind } from './outbox-store';
 import type { Flight, StallWatch } from './stall';
+
+/** How much of an answer's body is read (only a refusal's excerpt is kept). */
+const MAX_BODY_BYTES = 64 * 1024;
 
 /** What came back for one item that was sent. */
 export type SendResult =
@@ -73,7 +76,8 @@ async function sendOnce({ cloud, clock, stall }: SendDeps, sending: Sending, fli
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), clock.now().getTime());
     stall.answered(flight, classifyStatus(response.status) === 'transient' ? retryAfterMs : null);
     crashPoint('outbox.after-response');
-    const text = await response.text().catch(() => '');
+    // Read to its end when small (the connection is kept), never past the cap: a server gone wrong may send a body without end.
+    const text = await readTextCapped(response, MAX_BODY_BYTES).catch(() => '');
     const verdict = classifyStatus(response.status);
     if (verdict === 'acknowledged') return { outcome: 'acknowledged' };
     const excerpt = text.slice(0, 200);

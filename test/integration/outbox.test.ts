@@ -9,7 +9,16 @@ import { createOutbox, type OutboxItem } from '../../main/sync';
 import { tempDir } from '../support/temp';
 
 /** 'hang': the server accepts the request and never answers (until the kiosk gives up on it). */
-type Reply = number | { status: number; headers?: Record<string, string> } | 'network-error' | 'hang';
+type Reply = number | { status: number; headers?: Record<string, string>; endlessBody?: boolean } | 'network-error' | 'hang';
+
+/** A body that never ends (a server gone wrong), 64 KB every 10 ms until the reader lets it go. */
+const endlessBody = () =>
+  new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await new Promise((r) => setTimeout(r, 10));
+      controller.enqueue(new Uint8Array(64 * 1024).fill(120));
+    },
+  });
 
 /** A cloud whose answers the test writes, one per request, and which records what it got. */
 function scriptedCloud(replies: Reply[] | ((body: { n: number }) => Reply)) {
@@ -31,8 +40,8 @@ function scriptedCloud(replies: Reply[] | ((body: { n: number }) => Reply)) {
       });
     }
     received.push({ key: new Headers(init?.headers).get('Idempotency-Key') ?? '', body });
-    const { status, headers } = typeof reply === 'number' ? { status: reply, headers: {} } : reply;
-    return new Response(status === 204 ? null : '{}', { status, headers });
+    const { status, headers, endlessBody: endless } = typeof reply === 'number' ? { status: reply, headers: {}, endlessBody: false } : reply;
+    return new Response(endless ? endlessBody() : status === 204 ? null : '{}', { status, headers });
   };
   return { fetchImpl, received, calls };
 }
@@ -94,6 +103,16 @@ describe('outbox', () => {
     const keys = t.cloud.received.filter((r) => r.body.n === 1).map((r) => r.key);
     expect(keys).toHaveLength(2);
     expect(new Set(keys).size).toBe(1);
+    await t.outbox.stop();
+  });
+
+  it('an answer whose body never ends: it is read no further than a cap: a 2xx is acknowledged, a 4xx refused', async () => {
+    const t = await setup([{ status: 200, endlessBody: true }, { status: 422, endlessBody: true }]);
+    t.add(1);
+    t.add(2, 'k2');
+    await t.outbox.drain();
+    expect(t.acked).toEqual([1]);
+    expect(t.outbox.status()).toMatchObject({ pending: 0, dead: 1 });
     await t.outbox.stop();
   });
 
