@@ -103,6 +103,10 @@ export function createVideos(deps: VideoDeps) {
     setUrls: db.prepare('UPDATE booking_videos SET mp4_url = ?, preview_url = ?, thumbnail_url = ?, updated_at = ? WHERE id = ?'),
     clearDir: db.prepare('UPDATE booking_videos SET local_dir = NULL, updated_at = ? WHERE id = ?'),
     bookingOf: db.prepare('SELECT order_detail_id FROM bookings WHERE booking_id = ?'),
+    // A booking the platform cancelled and then took back: its cancelled match video makes way for a new one.
+    dropCancelledSchedule: db.prepare(
+      "DELETE FROM booking_videos WHERE booking_id = ? AND camera = ? AND trigger = 'schedule' AND state = 'cancelled' RETURNING id",
+    ),
   };
   const video = (id: string) => sql.video.get(id) as VideoRow | undefined;
   const requireVideo = (id: string) => {
@@ -298,6 +302,14 @@ export function createVideos(deps: VideoDeps) {
       const created: VideoRow[] = [];
       const at = clock.now().toISOString();
       for (const camera of settings.cameras.filter((c) => c.fieldId === booking.field_id)) {
+        if (trigger === 'schedule') {
+          const dropped = (sql.dropCancelledSchedule.all(booking.booking_id, camera.name) as { id: string }[]).map((v) => v.id);
+          if (dropped.length > 0) {
+            // Its files went at the cancellation, and its notification was withdrawn: the new video has its own id and key.
+            pipeline.forget(dropped);
+            log.info(`booking ${booking.booking_id} is on again after its cancellation: a new video from ${camera.name} replaces ${dropped.join(', ')}`);
+          }
+        }
         const id = crypto.randomUUID();
         const inserted = sql.insert.run({
           id,

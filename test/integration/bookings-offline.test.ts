@@ -218,6 +218,37 @@ describe('match videos: a cancelled booking', () => {
     expect(s3.requests.length).toBe(requests);
   }, 120_000);
 
+  it('a cancellation the platform takes back (success again): the booking gets a new video, made and notified once; the cancelled one is never sent', async () => {
+    const cam = path.join(tempDir(), 'cam');
+    recordCamera(cam, 1, 3, true);
+    const match = { start_time: '08:00:00', end_time: '08:00:02' };
+    sim.setDay(TODAY, [booking(1, match)]);
+    s3.faults.cutPart = 1_000;
+    const k = await kioskWithCamera(cam);
+    k.kiosk.start();
+    await k.sync();
+    await waitFor('an upload try that failed', () => k.task().step === 'upload' && k.task().state === 'retry', 60_000);
+    const cancelledId = k.videos('BK-000001')[0]!.id;
+    sim.setDay(TODAY, [booking(1, { ...match, status: 'cancelled' })]);
+    await k.sync();
+    expect(k.videos('BK-000001')).toMatchObject([{ id: cancelledId, state: 'cancelled' }]);
+
+    s3.faults.cutPart = 0;
+    sim.setDay(TODAY, [booking(1, match)]);
+    await k.sync();
+    await waitFor('the new video ready', () => k.videos('BK-000001')[0]?.state === 'ready', 60_000);
+    const [video] = k.videos('BK-000001');
+    expect(k.videos('BK-000001')).toHaveLength(1);
+    expect(video!.id).not.toBe(cancelledId);
+    expect(k.tasks().map((t) => [t.subject, t.state])).toEqual([[video!.id, 'done']]);
+    expect(sim.notifications.map((n) => n.body.unique_id)).toEqual([video!.id]);
+    // Later syncs leave it alone: no third video, no second notification.
+    await k.sync();
+    await k.kiosk.runJob('bookings.videos');
+    expect(k.videos('BK-000001').map((v) => v.id)).toEqual([video!.id]);
+    expect(sim.notifications).toHaveLength(1);
+  }, 120_000);
+
   it('cancelled while an upload try is running: the try\'s end does not bring the task back, nothing is notified, the clip leaves the disk', async () => {
     const cam = path.join(tempDir(), 'cam');
     recordCamera(cam, 1, 3, true);
