@@ -245,6 +245,14 @@ describe('POST /api/lora/receive (LAN API)', () => {
     expect(payloads(k)[2]!.error).toMatch(/batch number is empty/);
   });
 
+  it('makes an animal of a payload whose LF and UHF tags carry the same number (it parses: four non-empty printable parts)', async () => {
+    // Farms often program the UHF tag with the LF tag's number; CONTRACTS.md lists what does not parse, and this is not among it.
+    const k = await intakeKiosk(tempDir(), { api: true });
+    expect(await k.api('{"payload":"hxb:B7:982000123456789:982000123456789"}')).toMatchObject({ status: 202, body: { success: true, id: 1 } });
+    await until(() => expect(payloads(k).map((p) => [p.status, p.error])).toEqual([['processed', null]]));
+    expect(k.rows('SELECT lf_tag, uhf_tag FROM cattle')).toEqual([{ lf_tag: '982000123456789', uhf_tag: '982000123456789' }]);
+  });
+
   it('needs the API key, and is 404 on a kiosk that does not run the intake', async () => {
     const k = await intakeKiosk(tempDir(), { api: true });
     expect((await k.api('{"payload":"hxb:B:LF1:UHF1"}', {}, 'wrong-key-0123456789abcdefghijklmnopqrstuvwxyz')).status).toBe(401);
