@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hashApiKey } from '../../main/api';
 import { hashPin, type BoothConfigInput } from '../../main/config';
 import type { EventName, HandlerName, IntakeAdminSummary, IntakeBoard, PayloadRow } from '../../preload/contract';
-import { openLoraSimulator, type LoraSimulator } from '../sim/lora-sim';
+import { openLoraSimulator, reyaxLine, type LoraSimulator } from '../sim/lora-sim';
 import { createPtyPair, type PtyPair } from '../sim/pty';
 import { testKiosk } from '../support/kiosk';
 import { callApi } from '../support/lan-api';
@@ -165,6 +165,19 @@ describe('LoRa intake over the serial receiver', () => {
       { code: 'intake-parts', params: { parts: 3 } },
       { code: 'intake-unknown-source', params: { source: 'zzz' } },
     ]);
+  });
+
+  it('takes a packet per line whether the receiver ends its lines with CR LF, LF, CR alone or LF CR (a packet line holds neither)', async () => {
+    const dir = tempDir();
+    const { pty, sim } = await receiver(dir);
+    const k = await intakeKiosk(dir, { pty }); // the default terminator setting (CRLF)
+    await until(async () => expect((await k.invoke<IntakeBoard>('intake:board')).receiver.connected).toBe(true));
+    const radio = await sim();
+    await radio.writeRaw(`${reyaxLine('hxb:B1:LF1:UHF1')}\r${reyaxLine('hxb:B1:LF2:UHF2')}\r`);
+    await radio.writeRaw(`${reyaxLine('hxb:B1:LF3:UHF3')}\n\r${reyaxLine('hxb:B1:LF4:UHF4')}\n\r`);
+    await radio.writeRaw(`${reyaxLine('hxb:B1:LF5:UHF5')}\n${reyaxLine('hxb:B1:LF6:UHF6')}\r\n`);
+    await until(() => expect(payloads(k).map((p) => [p.payload, p.status])).toEqual([1, 2, 3, 4, 5, 6].map((n) => [`hxb:B1:LF${n}:UHF${n}`, 'processed'])));
+    expect((await k.invoke<IntakeBoard>('intake:board')).receiver).toMatchObject({ packets: 6, noiseLines: 0 });
   });
 
   it('reprocesses a failed payload from the attendant page once the config knows its source type', async () => {
