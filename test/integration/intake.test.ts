@@ -180,6 +180,18 @@ describe('LoRa intake over the serial receiver', () => {
     expect((await k.invoke<IntakeBoard>('intake:board')).receiver).toMatchObject({ packets: 6, noiseLines: 0 });
   });
 
+  it('takes a packet whose line has junk bytes before it (a receiver that just reset) or blanks after it', async () => {
+    const dir = tempDir();
+    const { pty, sim } = await receiver(dir);
+    const k = await intakeKiosk(dir, { pty });
+    await until(async () => expect((await k.invoke<IntakeBoard>('intake:board')).receiver.connected).toBe(true));
+    const radio = await sim();
+    await radio.writeRaw(Buffer.concat([Buffer.from([0x00, 0xff, 0xfe]), Buffer.from(`${reyaxLine('hxb:B1:LF1:UHF1')}\r\n`)]));
+    await radio.writeRaw(`${reyaxLine('hxb:B1:LF2:UHF2')} \t\r\n`);
+    await radio.writeRaw(`  ${reyaxLine('hxb:B1:LF3:UHF3')}\r\n`);
+    await until(() => expect(payloads(k).map((p) => [p.payload, p.status])).toEqual([1, 2, 3].map((n) => [`hxb:B1:LF${n}:UHF${n}`, 'processed'])));
+  });
+
   it('reprocesses a failed payload from the attendant page once the config knows its source type', async () => {
     const dir = tempDir();
     const first = await intakeKiosk(dir, { api: true });

@@ -93,6 +93,15 @@ function endLinesAtCrOrLf(chunk: Uint8Array): Uint8Array {
   return chunk.map((byte) => (byte === CR ? LF : byte));
 }
 
+/**
+ * Blanks, control bytes and undecodable bytes at either end of a line: a
+ * receiver that just reset sends junk before its first line, some pad theirs
+ * with blanks. Stripped before the pattern sees the line, so the packet in it
+ * is not lost as noise; inside the line they stay (and fail the payload).
+ */
+// eslint-disable-next-line no-control-regex
+const LINE_EDGE_JUNK = /^[\s\u0000-\u001f\u007f-\u009f\ufffd]+|[\s\u0000-\u001f\u007f-\u009f\ufffd]+$/g;
+
 export function createLoraReceiver(options: LoraReceiverOptions): LoraReceiver {
   const { path, log, clock } = options;
   const matcher = createLineMatcher(options.pattern);
@@ -112,7 +121,7 @@ export function createLoraReceiver(options: LoraReceiverOptions): LoraReceiver {
   };
 
   const onLine = (text: string, tooLong: boolean): void => {
-    const packet = tooLong ? null : matcher.match(text);
+    const packet = tooLong ? null : matcher.match(text.replace(LINE_EDGE_JUNK, ''));
     if (!packet) {
       current.noiseLines++;
       return;
