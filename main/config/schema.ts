@@ -296,7 +296,7 @@ export const DEFAULT_LORA_PATTERN = '^\\+RCV=(?<addr>\\d{1,5}),(?<len>\\d{1,3}),
 export const loraReceiverSchema = z.strictObject({
   path: z.string().max(500).nullable().default(null).describe('Serial device of the LoRa receiver; prefer /dev/serial/by-id/... or a udev name. null: payloads only through POST /api/lora/receive.'),
   baudRate: z.number().int().min(1200).max(921_600).default(115_200).describe('Serial speed (REYAX modules ship at 115200).'),
-  terminator: z.enum(['CR', 'LF', 'CRLF']).default('CRLF').describe('What ends one line from the receiver.'),
+  terminator: z.enum(['CR', 'LF', 'CRLF']).default('CRLF').describe('What ends one line from the receiver. Kept for configs that set it: a packet line never holds a CR or LF, so each of them ends a line whatever this says.'),
   pattern: regexSource
     .default(DEFAULT_LORA_PATTERN)
     .describe(

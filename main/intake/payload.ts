@@ -36,6 +36,5 @@ export function parsePayload(payload: string): { ok: true; value: ParsedPayload 
   const empty = parts.findIndex((p) => p.trim() === '');
   if (empty >= 0) return fail(`the ${PARTS[empty]} is empty`, { code: EMPTY_PART_REASONS[empty]! });
   const [sourceType, batchNumber, lfTag, uhfTag] = parts as [string, string, string, string];
-  if (lfTag === uhfTag) return fail('the LF and UHF tags are the same', { code: 'intake-same-tags', params: { tag: lfTag } });
   return { ok: true, value: { sourceType, batchNumber, lfTag, uhfTag } };
 }

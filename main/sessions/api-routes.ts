@@ -29,6 +29,8 @@ export function sessionsApiRoutes(deps: {
         done(Object.assign(new Error('the body is not JSON'), { statusCode: 400 }), undefined);
       }
     });
+    // Any other type is ignored, not refused with 415: curl -d '' and Java's HttpURLConnection send form-urlencoded by default.
+    app.addContentTypeParser('*', { parseAs: 'string' }, (_request, _body, done) => done(null, {}));
     app.post('/api/sync-sessions', async (request) => {
       deps.audit('api.sessions-sync', `key ${request.apiKeyId ?? '?'}, from ${request.ip}`);
       await deps.sync();

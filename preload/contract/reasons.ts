@@ -110,6 +110,7 @@ export const reasonCodeSchema = z.enum([
   'intake-batch-empty',
   'intake-lf-empty',
   'intake-uhf-empty',
+  // No longer given (the same number on both tags parses); kept so payloads failed with it before still show their reason.
   'intake-same-tags',
   'intake-unknown-source',
   'intake-length',

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hashApiKey } from '../../main/api';
 import { hashPin, type BoothConfigInput } from '../../main/config';
 import type { EventName, HandlerName, IntakeAdminSummary, IntakeBoard, PayloadRow } from '../../preload/contract';
-import { openLoraSimulator, type LoraSimulator } from '../sim/lora-sim';
+import { openLoraSimulator, reyaxLine, type LoraSimulator } from '../sim/lora-sim';
 import { createPtyPair, type PtyPair } from '../sim/pty';
 import { testKiosk } from '../support/kiosk';
 import { callApi } from '../support/lan-api';
@@ -167,6 +167,31 @@ describe('LoRa intake over the serial receiver', () => {
     ]);
   });
 
+  it('takes a packet per line whether the receiver ends its lines with CR LF, LF, CR alone or LF CR (a packet line holds neither)', async () => {
+    const dir = tempDir();
+    const { pty, sim } = await receiver(dir);
+    const k = await intakeKiosk(dir, { pty }); // the default terminator setting (CRLF)
+    await until(async () => expect((await k.invoke<IntakeBoard>('intake:board')).receiver.connected).toBe(true));
+    const radio = await sim();
+    await radio.writeRaw(`${reyaxLine('hxb:B1:LF1:UHF1')}\r${reyaxLine('hxb:B1:LF2:UHF2')}\r`);
+    await radio.writeRaw(`${reyaxLine('hxb:B1:LF3:UHF3')}\n\r${reyaxLine('hxb:B1:LF4:UHF4')}\n\r`);
+    await radio.writeRaw(`${reyaxLine('hxb:B1:LF5:UHF5')}\n${reyaxLine('hxb:B1:LF6:UHF6')}\r\n`);
+    await until(() => expect(payloads(k).map((p) => [p.payload, p.status])).toEqual([1, 2, 3, 4, 5, 6].map((n) => [`hxb:B1:LF${n}:UHF${n}`, 'processed'])));
+    expect((await k.invoke<IntakeBoard>('intake:board')).receiver).toMatchObject({ packets: 6, noiseLines: 0 });
+  });
+
+  it('takes a packet whose line has junk bytes before it (a receiver that just reset) or blanks after it', async () => {
+    const dir = tempDir();
+    const { pty, sim } = await receiver(dir);
+    const k = await intakeKiosk(dir, { pty });
+    await until(async () => expect((await k.invoke<IntakeBoard>('intake:board')).receiver.connected).toBe(true));
+    const radio = await sim();
+    await radio.writeRaw(Buffer.concat([Buffer.from([0x00, 0xff, 0xfe]), Buffer.from(`${reyaxLine('hxb:B1:LF1:UHF1')}\r\n`)]));
+    await radio.writeRaw(`${reyaxLine('hxb:B1:LF2:UHF2')} \t\r\n`);
+    await radio.writeRaw(`  ${reyaxLine('hxb:B1:LF3:UHF3')}\r\n`);
+    await until(() => expect(payloads(k).map((p) => [p.payload, p.status])).toEqual([1, 2, 3].map((n) => [`hxb:B1:LF${n}:UHF${n}`, 'processed'])));
+  });
+
   it('reprocesses a failed payload from the attendant page once the config knows its source type', async () => {
     const dir = tempDir();
     const first = await intakeKiosk(dir, { api: true });
@@ -243,6 +268,14 @@ describe('POST /api/lora/receive (LAN API)', () => {
     expect(payloads(k)[0]!.error).toMatch(/longer than 256 characters/);
     expect(payloads(k)[1]!.error).toMatch(/printable ASCII/);
     expect(payloads(k)[2]!.error).toMatch(/batch number is empty/);
+  });
+
+  it('makes an animal of a payload whose LF and UHF tags carry the same number (it parses: four non-empty printable parts)', async () => {
+    // Farms often program the UHF tag with the LF tag's number; CONTRACTS.md lists what does not parse, and this is not among it.
+    const k = await intakeKiosk(tempDir(), { api: true });
+    expect(await k.api('{"payload":"hxb:B7:982000123456789:982000123456789"}')).toMatchObject({ status: 202, body: { success: true, id: 1 } });
+    await until(() => expect(payloads(k).map((p) => [p.status, p.error])).toEqual([['processed', null]]));
+    expect(k.rows('SELECT lf_tag, uhf_tag FROM cattle')).toEqual([{ lf_tag: '982000123456789', uhf_tag: '982000123456789' }]);
   });
 
   it('needs the API key, and is 404 on a kiosk that does not run the intake', async () => {

@@ -383,6 +383,21 @@ describe("sessions: seed 004's endpoints on the LAN API", () => {
     expect(audit).toEqual(expect.arrayContaining(['api.sessions-sync', 'api.sessions-auto-complete']));
   });
 
+  it('the bodiless triggers answer whatever Content-Type a client sends with its empty or ignored body (curl -d, Java\'s HttpURLConnection)', async () => {
+    const k = await cafe(tempDir(), { lanApi: { enabled: true, port: 0, apiKeyHashes: [hashApiKey(KEY)] } });
+    await k.kiosk.lanApi!.start();
+    const port = k.kiosk.lanApi!.address()!.port;
+    const fingerprint = k.kiosk.lanApi!.status().fingerprint!;
+    const post = (path: string, body: string, contentType: string) => callApi({ port, fingerprint, key: KEY, path, method: 'POST', body, headers: { 'Content-Type': contentType } });
+
+    expect(await post('/api/sync-sessions', '', 'application/x-www-form-urlencoded')).toMatchObject({ status: 200, body: { success: true, message: 'Manual sync completed' } });
+    expect(await post('/api/sync-sessions', 'a=1', 'application/x-www-form-urlencoded')).toMatchObject({ status: 200, body: { success: true } });
+    expect(await post('/api/bookings/auto-complete-sessions', '', 'application/octet-stream')).toMatchObject({
+      status: 200,
+      body: { success: true, message: '0 sessions auto-completed, 0 systems freed' },
+    });
+  });
+
   it('the routes are 404 on a kiosk that does not run sessions', async () => {
     const t = await testKiosk(tempDir(), { modules: ['gate'], services: { probeIntervalSeconds: 3600 }, lanApi: { enabled: true, port: 0, apiKeyHashes: [hashApiKey(KEY)] } });
     running.push(t.kiosk);

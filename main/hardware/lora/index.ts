@@ -59,6 +59,7 @@ export function createLineMatcher(pattern: string): LineMatcher {
 }
 
 export interface LoraReceiverOptions extends SerialDeviceSettings {
+  /** The configured setting; lines end at CR or LF whatever it says (see endLinesAtCrOrLf). */
   terminator: LineTerminator;
   /** The configured pattern (intake.receiver.pattern). */
   pattern: string;
@@ -77,10 +78,35 @@ export interface LoraReceiver {
   status(): LoraReceiverStatus;
 }
 
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * A packet line never holds a CR or an LF (a payload is printable ASCII), so
+ * each of them ends a line whatever the receiver sends (CR LF, LF, a lone CR,
+ * LF CR) and whatever the terminator setting says: a receiver that ends lines
+ * otherwise than configured must not glue two packets into one noise line.
+ * Empty lines between them are skipped by the splitter.
+ */
+function endLinesAtCrOrLf(chunk: Uint8Array): Uint8Array {
+  if (!chunk.includes(CR)) return chunk;
+  return chunk.map((byte) => (byte === CR ? LF : byte));
+}
+
+/**
+ * Blanks, control bytes and undecodable bytes at either end of a line: a
+ * receiver that just reset sends junk before its first line, some pad theirs
+ * with blanks. Stripped before the pattern sees the line, so the packet in it
+ * is not lost as noise; inside the line they stay (and fail the payload).
+ */
+// eslint-disable-next-line no-control-regex
+const LINE_EDGE_JUNK = /^[\s\u0000-\u001f\u007f-\u009f\ufffd]+|[\s\u0000-\u001f\u007f-\u009f\ufffd]+$/g;
+
 export function createLoraReceiver(options: LoraReceiverOptions): LoraReceiver {
   const { path, log, clock } = options;
   const matcher = createLineMatcher(options.pattern);
-  const splitter = createLineSplitter({ terminator: options.terminator, maxLength: options.maxLineLength });
+  // LF mode on bytes whose CRs are LFs (see endLinesAtCrOrLf).
+  const splitter = createLineSplitter({ terminator: 'LF', maxLength: options.maxLineLength });
   const current: LoraReceiverStatus = {
     configured: path !== null,
     connected: false,
@@ -95,7 +121,7 @@ export function createLoraReceiver(options: LoraReceiverOptions): LoraReceiver {
   };
 
   const onLine = (text: string, tooLong: boolean): void => {
-    const packet = tooLong ? null : matcher.match(text);
+    const packet = tooLong ? null : matcher.match(text.replace(LINE_EDGE_JUNK, ''));
     if (!packet) {
       current.noiseLines++;
       return;
@@ -116,11 +142,11 @@ export function createLoraReceiver(options: LoraReceiverOptions): LoraReceiver {
     noun: 'LoRa receiver',
     openPort: options.openPort ?? openSerialPort,
     notConfiguredMessage: 'no LoRa receiver configured (intake.receiver.path is null): payloads arrive only through the LAN API',
-    openedMessage: (devicePath) => `LoRa receiver connected at ${devicePath}, ${options.baudRate} baud, ${options.terminator}`,
+    openedMessage: (devicePath) => `LoRa receiver connected at ${devicePath}, ${options.baudRate} baud`,
     // Half a line of one connection must not join the first line of the next.
     onOpen: () => splitter.reset(),
     onData: (chunk) => {
-      for (const line of splitter.push(chunk)) onLine(line.text, line.tooLong);
+      for (const line of splitter.push(endLinesAtCrOrLf(chunk))) onLine(line.text, line.tooLong);
     },
     onClose: () => splitter.reset(),
     onChange: ({ connected, problem }) => {
