@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { venueTimeToUtc } from './venue-time';
+import { venueTimeToUtc } from '../clock/venue-time';
 
 const NAME = /(\d{4})-?(\d{2})-?(\d{2})[T_ -]?(\d{2})[-:.]?(\d{2})[-:.]?(\d{2})/;
 const VIDEO_EXTENSIONS = new Set(['.mp4', '.ts', '.mkv', '.mov', '.m4v', '.flv', '.avi']);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bookingSpan, venueTimeToUtc } from '../../main/bookings/venue-time';
+import { bookingSpan } from '../../main/bookings/venue-time';
+import { venueTimeToUtc } from '../../main/clock/venue-time';
 
 // The conversion is remembered per zone and wall-clock time (the board converts 10,000 bookings):
 // asking again, or in another zone, must still give that zone's instant.
