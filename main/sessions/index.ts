@@ -55,7 +55,7 @@ export function createSessionsModule(ctx: ModuleContext): KioskModule {
 
   const pull = async () => {
     if (!settings.pullEndpoint) return;
-    const outcome = await pullSessions({ cloud, url: new URL(settings.pullEndpoint, base).toString(), sql, actions, log });
+    const outcome = await pullSessions({ cloud, url: new URL(settings.pullEndpoint, base).toString(), sql, actions, log, timeZone: config.timeZone });
     if (outcome.started + outcome.ended + outcome.updated > 0) {
       log.info(`pulled sessions: ${outcome.started} started, ${outcome.ended} ended, ${outcome.updated} changed, ${outcome.skipped} skipped`);
       changed();

@@ -114,6 +114,32 @@ describe('sessions and the cloud', () => {
     expect(k.log.lines.filter((l) => /pulled session .* (skipped|not applied)/.test(l))).toHaveLength(2);
   });
 
+  it('reads a time with its offset as written, one without an offset on the venue\'s clock (not the Pi\'s zone), and skips a date that does not exist', async () => {
+    const k = await cafeOnline();
+    const second = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
+    const start = second(Date.now() - 60_000);
+    const end = second(Date.now() + 30 * 60_000);
+    // The venue is in Asia/Jakarta (UTC+7, no daylight saving): its wall clock, written without an offset.
+    const jakarta = (at: Date) => new Date(at.getTime() + 7 * 3_600_000).toISOString().slice(0, 19);
+    const zoneless = k.sim.sessions.book({ systemId: 'PC01', minutes: 30 });
+    Object.assign(zoneless, { sessionStartTime: jakarta(start), sessionEndTime: jakarta(end) });
+    // India's offset, written without its colon.
+    const india = (at: Date) => `${new Date(at.getTime() + 5.5 * 3_600_000).toISOString().slice(0, 19)}+0530`;
+    const offset = k.sim.sessions.book({ systemId: 'PC02', minutes: 30 });
+    Object.assign(offset, { sessionStartTime: india(start), sessionEndTime: india(end) });
+    // 30 February: Date.parse would roll it over to March.
+    const impossible = k.sim.sessions.book({ systemId: 'PC03', minutes: 30 });
+    impossible.sessionEndTime = `${end.getUTCFullYear() + 1}-02-30T10:00:00Z`;
+
+    expect((await k.pull()).lastError).toBeNull();
+    const times = k.db.prepare('SELECT status, started_at, ends_at FROM sessions WHERE id = ?');
+    const expected = { status: 'Active', started_at: start.toISOString(), ends_at: end.toISOString() };
+    expect(times.get(zoneless.id)).toEqual(expected);
+    expect(times.get(offset.id)).toEqual(expected);
+    expect(k.resource('PC03').status).toBe('Available');
+    expect(k.log.lines.some((l) => l.includes(`pulled session ${impossible.id} skipped: an ISO 8601 date and time`))).toBe(true);
+  });
+
   it('a huge answer (64 MiB, no Content-Length) is not read past the cap: the pull fails, nothing in it is applied, the kiosk lets go of it', async () => {
     const k = await cafeOnline();
     k.sim.sessions.book({ systemId: 'PC01', minutes: 30 });
