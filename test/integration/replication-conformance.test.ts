@@ -1,0 +1,70 @@
+/**
+ * The replication part of the LAN API probed as an independently written
+ * office client would use it, from CONTRACTS.md "Replication (seed 001)"
+ * alone: real HTTPS and WebSocket with the pinned certificate and X-API-Key.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WebSocket } from 'ws';
+import { hashApiKey } from '../../main/api';
+import type { BoothConfigInput } from '../../main/config';
+import { testKiosk } from '../support/kiosk';
+import { callApi, openApiSocket } from '../support/lan-api';
+import { tempDir } from '../support/temp';
+
+const KEY = 'test-key-0123456789abcdefghijklmnopqrstuvwxyz';
+
+const running: { stop(): Promise<void> }[] = [];
+const sockets: WebSocket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.terminate();
+  while (running.length) await running.pop()!.stop();
+});
+
+interface LiveEvent {
+  event: string;
+  table: string;
+  op: string;
+  seq: number;
+  row: Record<string, unknown>;
+}
+
+async function apiKiosk(input: BoothConfigInput) {
+  const dir = tempDir();
+  const t = await testKiosk(dir, { services: { probeIntervalSeconds: 3600 }, lanApi: { enabled: true, port: 0, apiKeyHashes: [hashApiKey(KEY)] }, ...input });
+  running.push(t.kiosk);
+  t.kiosk.start();
+  await t.kiosk.lanApi!.start();
+  const port = t.kiosk.lanApi!.address()!.port;
+  const fingerprint = t.kiosk.lanApi!.status().fingerprint!;
+  const call = (path: string, more: { method?: string; body?: string; key?: string } = {}) => callApi({ port, fingerprint, key: KEY, path, ...more });
+  const live = async (path: string) => {
+    const socket = await openApiSocket({ port, fingerprint, path, key: KEY });
+    sockets.push(socket);
+    const events: LiveEvent[] = [];
+    socket.on('message', (data) => events.push(JSON.parse(String(data)) as LiveEvent));
+    const until = async (check: (events: LiveEvent[]) => boolean) => {
+      const deadline = Date.now() + 5000;
+      while (!check(events) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      return events;
+    };
+    return { socket, events, until };
+  };
+  return { ...t, dir, port, fingerprint, call, live, db: t.kiosk.store.db };
+}
+
+describe('replication as the contract writes it', () => {
+  it('live events of seed 001\'s tables carry the seed\'s names: payload:received, batch:created, cattle:created, payload:updated', async () => {
+    const k = await apiKiosk({ modules: ['intake'], intake: { pens: [{ name: 'Pen 1' }] } });
+    const start = (await k.call('/api/sync/health')).body as { seq: number };
+    const client = await k.live(`/api/sync/live?after=${start.seq}`);
+    const posted = await k.call('/api/lora/receive', { method: 'POST', body: JSON.stringify({ payload: 'hxb:TEST001:LF999:UHF888' }) });
+    expect(posted.status).toBe(202);
+    const events = await client.until((e) => e.some((x) => x.table === 'lora_payload_buffer' && x.op === 'update'));
+    expect(events.map((e) => [e.event, e.table, e.op])).toEqual([
+      ['payload:received', 'lora_payload_buffer', 'insert'],
+      ['batch:created', 'batches', 'insert'],
+      ['cattle:created', 'cattle', 'insert'],
+      ['payload:updated', 'lora_payload_buffer', 'update'],
+    ]);
+  });
+});
