@@ -13,7 +13,7 @@ import { createDispatcher, createEventBus, HandlerError, type Dispatcher, type E
 import type { KioskModule, ModuleContext } from './modules/module';
 import { moduleFactories, type ModuleFactory, type ModuleHostOptions } from './modules/registry';
 import type { Platform } from './platform';
-import { createReplication } from './replication';
+import { createReplication, type ReplicationTimings } from './replication';
 import { createScheduler } from './schedule';
 import { openStore, type Store } from './store';
 import { createUpdatesModule, type UpdatesOptions } from './updates';
@@ -30,6 +30,8 @@ export interface KioskOptions extends ModuleHostOptions {
   moduleFactories?: Partial<Record<ModuleName, ModuleFactory>>;
   /** Signed updates (kiosk-wide): the host's restart, and for tests the pinned keys and the update host's CA. */
   updates?: UpdatesOptions;
+  /** Tests: the replication's waits for stalled clients, shortened. */
+  replicationTimings?: ReplicationTimings;
 }
 
 export interface Kiosk {
@@ -106,7 +108,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
   modules = [...configured, updates];
 
   // The change feed of every module's replicated tables (kiosk-wide: whichever modules run).
-  const replication = createReplication({ store, clock: platform.clock, log: log.scope('replication') });
+  const replication = createReplication({ store, clock: platform.clock, log: log.scope('replication'), timings: options.replicationTimings });
 
   // Only the modules that run contribute routes: another module's route is a 404 like any unknown path.
   const lanApi = config.lanApi.enabled

@@ -29,14 +29,19 @@ export interface Replication {
   jobs: JobSpec[];
 }
 
-export function createReplication(deps: { store: Store; clock: Clock; log: ScopedLog; retentionDays?: number }): Replication {
+/** Tests: shorter waits before a stalled client is given up. */
+export interface ReplicationTimings {
+  exportStallMs?: number;
+}
+
+export function createReplication(deps: { store: Store; clock: Clock; log: ScopedLog; retentionDays?: number; timings?: ReplicationTimings }): Replication {
   const { store, clock, log } = deps;
   const feed = createFeed(store.db, store.replicatedTables);
   const retentionMs = (deps.retentionDays ?? FEED_RETENTION_DAYS) * 86_400_000;
   return {
     feed,
     apiRoutes: (app) => {
-      replicationRoutes(app, { feed, clock, file: store.file, schemaVersion: () => store.schemaVersion() });
+      replicationRoutes(app, { feed, clock, file: store.file, schemaVersion: () => store.schemaVersion(), ...deps.timings });
       liveRoutes(app, { feed, log });
     },
     jobs: [

@@ -3,10 +3,13 @@
  * office client would use it, from CONTRACTS.md "Replication (seed 001)"
  * alone: real HTTPS and WebSocket with the pinned certificate and X-API-Key.
  */
+import { once } from 'node:events';
+import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { hashApiKey } from '../../main/api';
 import type { BoothConfigInput } from '../../main/config';
+import type { KioskOptions } from '../../main/kiosk';
 import { testKiosk } from '../support/kiosk';
 import { callApi, openApiSocket } from '../support/lan-api';
 import { tempDir } from '../support/temp';
@@ -28,9 +31,9 @@ interface LiveEvent {
   row: Record<string, unknown>;
 }
 
-async function apiKiosk(input: BoothConfigInput) {
+async function apiKiosk(input: BoothConfigInput, options: Partial<KioskOptions> = {}) {
   const dir = tempDir();
-  const t = await testKiosk(dir, { services: { probeIntervalSeconds: 3600 }, lanApi: { enabled: true, port: 0, apiKeyHashes: [hashApiKey(KEY)] }, ...input });
+  const t = await testKiosk(dir, { services: { probeIntervalSeconds: 3600 }, lanApi: { enabled: true, port: 0, apiKeyHashes: [hashApiKey(KEY)] }, ...input }, {}, options);
   running.push(t.kiosk);
   t.kiosk.start();
   await t.kiosk.lanApi!.start();
@@ -49,7 +52,17 @@ async function apiKiosk(input: BoothConfigInput) {
     };
     return { socket, events, until };
   };
-  return { ...t, dir, port, fingerprint, call, live, db: t.kiosk.store.db };
+  /** A request whose answer is then never read: a client stalled (or gone without a reset) mid-answer. */
+  const stalled = async (path: string) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    await once(socket, 'secureConnect');
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: ${KEY}\r\n\r\n`);
+    await once(socket, 'data');
+    socket.pause();
+    running.push({ stop: async () => void socket.destroy() });
+    return socket;
+  };
+  return { ...t, dir, port, fingerprint, call, live, stalled, db: t.kiosk.store.db };
 }
 
 describe('replication as the contract writes it', () => {
@@ -66,5 +79,28 @@ describe('replication as the contract writes it', () => {
       ['cattle:created', 'cattle', 'insert'],
       ['payload:updated', 'lora_payload_buffer', 'update'],
     ]);
+  });
+});
+
+describe('clients that stall', () => {
+  it('a full export whose client stopped reading is cut off, so its slot and snapshot are not held for ever', async () => {
+    const k = await apiKiosk({ modules: ['gate'] }, { replicationTimings: { exportStallMs: 500 } });
+    // Far more than the sockets' buffers hold: a client that reads nothing stalls the export.
+    const padding = 'x'.repeat(2000);
+    const admit = k.db.prepare("INSERT INTO admissions (id, reference, attraction, persons, kiosk_id, at) VALUES (?, ?, 'A', 1, 'k', '2026-01-15T03:00:00.000Z')");
+    k.db.transaction(() => {
+      for (let i = 0; i < 20_000; i++) admit.run(`a${i}`, `${padding}${i}`);
+    })();
+    await k.stalled('/api/sync/full-export');
+    await k.stalled('/api/sync/full-export');
+    expect((await k.call('/api/sync/full-export')).status).toBe(503);
+    // Once the stalled answers are given up, a replica can be built again.
+    const deadline = Date.now() + 10_000;
+    let status = 503;
+    while (status === 503 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await k.call('/api/sync/full-export')).status;
+    }
+    expect(status).toBe(200);
   });
 });
