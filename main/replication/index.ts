@@ -32,6 +32,7 @@ export interface Replication {
 /** Tests: shorter waits before a stalled client is given up. */
 export interface ReplicationTimings {
   exportStallMs?: number;
+  livePingMs?: number;
 }
 
 export function createReplication(deps: { store: Store; clock: Clock; log: ScopedLog; retentionDays?: number; timings?: ReplicationTimings }): Replication {
@@ -42,7 +43,7 @@ export function createReplication(deps: { store: Store; clock: Clock; log: Scope
     feed,
     apiRoutes: (app) => {
       replicationRoutes(app, { feed, clock, file: store.file, schemaVersion: () => store.schemaVersion(), ...deps.timings });
-      liveRoutes(app, { feed, log });
+      liveRoutes(app, { feed, log, ...(deps.timings?.livePingMs === undefined ? {} : { pingMs: deps.timings.livePingMs }) });
     },
     jobs: [
       {

@@ -62,7 +62,17 @@ async function apiKiosk(input: BoothConfigInput, options: Partial<KioskOptions> 
     running.push({ stop: async () => void socket.destroy() });
     return socket;
   };
-  return { ...t, dir, port, fingerprint, call, live, stalled, db: t.kiosk.store.db };
+  /** A live client that never answers a ping, as one gone without a reset looks to the kiosk. */
+  const silentLive = async (path: string) => {
+    const { WebSocket } = await import('ws');
+    const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    await once(socket, 'secureConnect');
+    const ws = new WebSocket(`wss://127.0.0.1:${port}${path}`, { headers: { 'X-API-Key': KEY }, createConnection: () => socket, rejectUnauthorized: false, autoPong: false });
+    sockets.push(ws);
+    await once(ws, 'open');
+    return ws;
+  };
+  return { ...t, dir, port, fingerprint, call, live, stalled, silentLive, db: t.kiosk.store.db };
 }
 
 describe('replication as the contract writes it', () => {
@@ -83,6 +93,17 @@ describe('replication as the contract writes it', () => {
 });
 
 describe('clients that stall', () => {
+  it('a live client that answers no ping is closed, so dead connections do not fill the live slots; one that answers stays', async () => {
+    const k = await apiKiosk({ modules: ['gate'] }, { replicationTimings: { livePingMs: 100 } });
+    const silent = await k.silentLive('/api/sync/live?after=0');
+    const answering = await k.live('/api/sync/live?after=0');
+    await once(answering.socket, 'open');
+    const closed = once(silent, 'close');
+    const outcome = await Promise.race([closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open'), 3000))]);
+    expect(outcome).toBe('closed');
+    expect(answering.socket.readyState).toBe(answering.socket.OPEN);
+  });
+
   it('a full export whose client stopped reading is cut off, so its slot and snapshot are not held for ever', async () => {
     const k = await apiKiosk({ modules: ['gate'] }, { replicationTimings: { exportStallMs: 500 } });
     // Far more than the sockets' buffers hold: a client that reads nothing stalls the export.
