@@ -92,6 +92,21 @@ describe('replication as the contract writes it', () => {
   });
 });
 
+describe('the since= form', () => {
+  it('reads a time zone sent unencoded in the query (its + arrives as a space) as the zone it is', async () => {
+    const k = await apiKiosk({ modules: ['gate'] });
+    const admit = k.db.prepare("INSERT INTO admissions (id, reference, attraction, persons, kiosk_id, at) VALUES (?, 'R', 'A', 1, 'k', ?)");
+    admit.run('early', '2026-01-15T02:00:00.000Z');
+    admit.run('late', '2026-01-15T04:00:00.000Z');
+    // 10:00 at +07:00 is 03:00 UTC: only the later row.
+    for (const since of ['2026-01-15T10:00:00+07:00', '2026-01-15T10:00:00%2B07:00', '2026-01-15T10:00:00.000+0700']) {
+      const answer = await k.call(`/api/sync/changes?since=${since}`);
+      expect(answer.status, since).toBe(200);
+      expect((answer.body as { data: { admissions: { id: string }[] } }).data.admissions.map((r) => r.id), since).toEqual(['late']);
+    }
+  });
+});
+
 describe('clients that stall', () => {
   it('a live client that answers no ping is closed, so dead connections do not fill the live slots; one that answers stays', async () => {
     const k = await apiKiosk({ modules: ['gate'] }, { replicationTimings: { livePingMs: 100 } });
