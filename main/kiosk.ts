@@ -13,7 +13,7 @@ import { createDispatcher, createEventBus, HandlerError, type Dispatcher, type E
 import type { KioskModule, ModuleContext } from './modules/module';
 import { moduleFactories, type ModuleFactory, type ModuleHostOptions } from './modules/registry';
 import type { Platform } from './platform';
-import { createReplication, type ReplicationTimings } from './replication';
+import { createReplication } from './replication';
 import { createScheduler } from './schedule';
 import { openStore, type Store } from './store';
 import { createUpdatesModule, type UpdatesOptions } from './updates';
@@ -30,8 +30,8 @@ export interface KioskOptions extends ModuleHostOptions {
   moduleFactories?: Partial<Record<ModuleName, ModuleFactory>>;
   /** Signed updates (kiosk-wide): the host's restart, and for tests the pinned keys and the update host's CA. */
   updates?: UpdatesOptions;
-  /** Tests: the replication's waits for stalled clients, shortened. */
-  replicationTimings?: ReplicationTimings;
+  /** Tests: the LAN API's waits for stalled or silent clients, shortened. */
+  apiTimings?: { idleTimeoutMs?: number; livePingMs?: number };
 }
 
 export interface Kiosk {
@@ -108,7 +108,12 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
   modules = [...configured, updates];
 
   // The change feed of every module's replicated tables (kiosk-wide: whichever modules run).
-  const replication = createReplication({ store, clock: platform.clock, log: log.scope('replication'), timings: options.replicationTimings });
+  const replication = createReplication({
+    store,
+    clock: platform.clock,
+    log: log.scope('replication'),
+    ...(options.apiTimings?.livePingMs === undefined ? {} : { livePingMs: options.apiTimings.livePingMs }),
+  });
 
   // Only the modules that run contribute routes: another module's route is a 404 like any unknown path.
   const lanApi = config.lanApi.enabled
@@ -117,6 +122,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
         dataDir: platform.dataDir,
         kioskId: store.kioskId,
         log: log.scope('lan-api'),
+        ...(options.apiTimings?.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.apiTimings.idleTimeoutMs }),
         routes: [
           {
             owner: 'kiosk',

@@ -45,6 +45,8 @@ export interface LanApiOptions {
   kioskId: string;
   log: ScopedLog;
   routes: readonly ApiRouteSource[];
+  /** Tests: a shorter IDLE_TIMEOUT_MS. */
+  idleTimeoutMs?: number;
 }
 
 export interface LanApi {
@@ -61,6 +63,13 @@ const MAX_CONNECTIONS = 128;
 const REQUEST_TIMEOUT_MS = 30_000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const RATE_WINDOW_MS = 60_000;
+/**
+ * A connection on which nothing moves for this long is closed, also in the middle of an answer:
+ * a client that stops reading (or vanished without a reset) would otherwise keep its unsent
+ * answer in memory, and a full export its snapshot and slot, for ever. (A live WebSocket has
+ * its own pings: ws clears this timeout at the upgrade.)
+ */
+const IDLE_TIMEOUT_MS = 60_000;
 
 /** One log line per address and minute for refused keys: a client guessing keys cannot flood the log. */
 function refusalLog() {
@@ -89,6 +98,7 @@ async function buildServer(options: LanApiOptions, certificate: { certificate: s
     https: { key: certificate.privateKey, cert: certificate.certificate, minVersion: 'TLSv1.2', handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
     bodyLimit: settings.bodyLimitBytes,
     requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionTimeout: options.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
     forceCloseConnections: true,
     return503OnClosing: true,
     logger: false,

@@ -29,21 +29,15 @@ export interface Replication {
   jobs: JobSpec[];
 }
 
-/** Tests: shorter waits before a stalled client is given up. */
-export interface ReplicationTimings {
-  exportStallMs?: number;
-  livePingMs?: number;
-}
-
-export function createReplication(deps: { store: Store; clock: Clock; log: ScopedLog; retentionDays?: number; timings?: ReplicationTimings }): Replication {
+export function createReplication(deps: { store: Store; clock: Clock; log: ScopedLog; retentionDays?: number; livePingMs?: number }): Replication {
   const { store, clock, log } = deps;
   const feed = createFeed(store.db, store.replicatedTables);
   const retentionMs = (deps.retentionDays ?? FEED_RETENTION_DAYS) * 86_400_000;
   return {
     feed,
     apiRoutes: (app) => {
-      replicationRoutes(app, { feed, clock, file: store.file, schemaVersion: () => store.schemaVersion(), ...deps.timings });
-      liveRoutes(app, { feed, log, ...(deps.timings?.livePingMs === undefined ? {} : { pingMs: deps.timings.livePingMs }) });
+      replicationRoutes(app, { feed, clock, file: store.file, schemaVersion: () => store.schemaVersion() });
+      liveRoutes(app, { feed, log, ...(deps.livePingMs === undefined ? {} : { pingMs: deps.livePingMs }) });
     },
     jobs: [
       {

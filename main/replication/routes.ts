@@ -14,12 +14,6 @@ export const DEFAULT_LIMIT = 1000;
 export const MAX_LIMIT = 10_000;
 /** Full exports at once: each holds a snapshot and a connection; a Pi has few to spare. */
 const MAX_EXPORTS = 2;
-/**
- * A full export whose client takes nothing for this long is cut off: a stalled or vanished
- * client would otherwise hold its slot and its read snapshot for ever (no other replica could
- * be rebuilt, and the WAL could never be checkpointed past the snapshot).
- */
-export const EXPORT_STALL_MS = 60_000;
 
 const wholeNumber = z.string().regex(/^\d{1,15}$/, 'a whole number').transform(Number);
 /**
@@ -59,7 +53,7 @@ export function cursorProblem(feed: Feed, after: number): string | null {
   return null;
 }
 
-export function replicationRoutes(app: ApiApp, deps: { feed: Feed; clock: Clock; file: string; schemaVersion(): number; exportStallMs?: number }): void {
+export function replicationRoutes(app: ApiApp, deps: { feed: Feed; clock: Clock; file: string; schemaVersion(): number }): void {
   const { feed, clock } = deps;
   const now = () => clock.now().toISOString();
   let exporting = 0;
@@ -90,7 +84,9 @@ export function replicationRoutes(app: ApiApp, deps: { feed: Feed; clock: Clock;
     return { success: true, timestamp: page.lastUpdatedAt ?? startedAt, data: page.data, counts: page.counts };
   });
 
-  app.get('/api/sync/full-export', async (request, reply) => {
+  // A client that stops taking the stream is cut off by the server's idle timeout (main/api/server.ts),
+  // which ends the stream, its snapshot and its slot.
+  app.get('/api/sync/full-export', async (_request, reply) => {
     if (exporting >= MAX_EXPORTS) {
       reply.header('Retry-After', '10');
       return sendError(reply, 503, `${MAX_EXPORTS} full exports are already running; ask again shortly`);
@@ -98,10 +94,6 @@ export function replicationRoutes(app: ApiApp, deps: { feed: Feed; clock: Clock;
     exporting++;
     const stream = Readable.from(fullExportJson(deps.file, feed.tables, now()), { objectMode: false, highWaterMark: 256 * 1024 });
     stream.once('close', () => exporting--);
-    // No byte taken by the client for a while (the socket idle): the connection is closed, which ends the stream and its snapshot.
-    const socket = request.raw.socket;
-    socket.setTimeout(deps.exportStallMs ?? EXPORT_STALL_MS, () => socket.destroy());
-    stream.once('close', () => socket.setTimeout(0));
     return reply.type('application/json; charset=utf-8').send(stream);
   });
 }

@@ -109,7 +109,7 @@ describe('the since= form', () => {
 
 describe('clients that stall', () => {
   it('a live client that answers no ping is closed, so dead connections do not fill the live slots; one that answers stays', async () => {
-    const k = await apiKiosk({ modules: ['gate'] }, { replicationTimings: { livePingMs: 100 } });
+    const k = await apiKiosk({ modules: ['gate'] }, { apiTimings: { livePingMs: 100, idleTimeoutMs: 200 } });
     const silent = await k.silentLive('/api/sync/live?after=0');
     const answering = await k.live('/api/sync/live?after=0');
     await once(answering.socket, 'open');
@@ -119,14 +119,30 @@ describe('clients that stall', () => {
     expect(answering.socket.readyState).toBe(answering.socket.OPEN);
   });
 
-  it('a full export whose client stopped reading is cut off, so its slot and snapshot are not held for ever', async () => {
-    const k = await apiKiosk({ modules: ['gate'] }, { replicationTimings: { exportStallMs: 500 } });
-    // Far more than the sockets' buffers hold: a client that reads nothing stalls the export.
+  /** Rows far larger together than the sockets' buffers hold: a client that reads nothing stalls the answer. */
+  const bulky = (k: Awaited<ReturnType<typeof apiKiosk>>, n: number) => {
     const padding = 'x'.repeat(2000);
     const admit = k.db.prepare("INSERT INTO admissions (id, reference, attraction, persons, kiosk_id, at) VALUES (?, ?, 'A', 1, 'k', '2026-01-15T03:00:00.000Z')");
     k.db.transaction(() => {
-      for (let i = 0; i < 20_000; i++) admit.run(`a${i}`, `${padding}${i}`);
+      for (let i = 0; i < n; i++) admit.run(`a${i}`, `${padding}${i}`);
     })();
+  };
+
+  it('an answer its client stopped reading is dropped with the connection, not kept in the kiosk\'s memory for ever', async () => {
+    const k = await apiKiosk({ modules: ['gate'] }, { apiTimings: { idleTimeoutMs: 500 } });
+    bulky(k, 10_000);
+    const socket = await k.stalled('/api/sync/changes?after=0&limit=10000');
+    await new Promise((r) => setTimeout(r, 1500));
+    // Reading again: what was already on its way arrives, then the connection ends.
+    const closed = once(socket, 'close');
+    socket.resume();
+    const outcome = await Promise.race([closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open'), 3000))]);
+    expect(outcome).toBe('closed');
+  });
+
+  it('a full export whose client stopped reading is cut off, so its slot and snapshot are not held for ever', async () => {
+    const k = await apiKiosk({ modules: ['gate'] }, { apiTimings: { idleTimeoutMs: 500 } });
+    bulky(k, 20_000);
     await k.stalled('/api/sync/full-export');
     await k.stalled('/api/sync/full-export');
     expect((await k.call('/api/sync/full-export')).status).toBe(503);
