@@ -45,7 +45,7 @@ export interface LanApiOptions {
   kioskId: string;
   log: ScopedLog;
   routes: readonly ApiRouteSource[];
-  /** Tests: a shorter IDLE_TIMEOUT_MS. */
+  /** Tests: a shorter SEND_IDLE_TIMEOUT_MS. */
   idleTimeoutMs?: number;
 }
 
@@ -64,12 +64,13 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const RATE_WINDOW_MS = 60_000;
 /**
- * A connection on which nothing moves for this long is closed, also in the middle of an answer:
- * a client that stops reading (or vanished without a reset) would otherwise keep its unsent
- * answer in memory, and a full export its snapshot and slot, for ever. (A live WebSocket has
- * its own pings: ws clears this timeout at the upgrade.)
+ * An answer its client takes nothing of for this long is dropped with its connection: a client
+ * that stops reading (or vanished without a reset) would otherwise keep the unsent answer in
+ * memory, and a full export its snapshot and slot, for ever. Armed when the answer starts, so a
+ * route that takes long to answer (a job run) is not cut; between requests Node's keep-alive
+ * timeout applies, and a live WebSocket has its own pings.
  */
-const IDLE_TIMEOUT_MS = 60_000;
+const SEND_IDLE_TIMEOUT_MS = 60_000;
 
 /** One log line per address and minute for refused keys: a client guessing keys cannot flood the log. */
 function refusalLog() {
@@ -98,7 +99,6 @@ async function buildServer(options: LanApiOptions, certificate: { certificate: s
     https: { key: certificate.privateKey, cert: certificate.certificate, minVersion: 'TLSv1.2', handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
     bodyLimit: settings.bodyLimitBytes,
     requestTimeout: REQUEST_TIMEOUT_MS,
-    connectionTimeout: options.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
     forceCloseConnections: true,
     return503OnClosing: true,
     logger: false,
@@ -131,6 +131,11 @@ async function buildServer(options: LanApiOptions, certificate: { certificate: s
       return sendError(reply, 401, 'a valid X-API-Key header is required');
     }
     request.apiKeyId = id;
+  });
+
+  const sendIdleMs = options.idleTimeoutMs ?? SEND_IDLE_TIMEOUT_MS;
+  app.addHook('onSend', async (request) => {
+    request.raw.socket?.setTimeout(sendIdleMs);
   });
 
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`));

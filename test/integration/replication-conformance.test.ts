@@ -140,6 +140,13 @@ describe('clients that stall', () => {
     expect(outcome).toBe('closed');
   });
 
+  it('a route that takes longer than the idle timeout to answer (a job run) still answers', async () => {
+    const slowJob = { name: 'test.slow', intervalMs: 3_600_000, run: () => new Promise<void>((resolve) => setTimeout(resolve, 1500)) };
+    const k = await apiKiosk({ modules: ['gate'] }, { apiTimings: { idleTimeoutMs: 300 }, moduleFactories: { gate: () => ({ id: 'gate', jobs: [slowJob] }) } });
+    const run = await k.call('/api/jobs/test.slow/run', { method: 'POST' });
+    expect(run).toMatchObject({ status: 200, body: { success: true } });
+  });
+
   it('a full export whose client stopped reading is cut off, so its slot and snapshot are not held for ever', async () => {
     const k = await apiKiosk({ modules: ['gate'] }, { apiTimings: { idleTimeoutMs: 500 } });
     bulky(k, 20_000);
