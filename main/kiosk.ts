@@ -30,6 +30,8 @@ export interface KioskOptions extends ModuleHostOptions {
   moduleFactories?: Partial<Record<ModuleName, ModuleFactory>>;
   /** Signed updates (kiosk-wide): the host's restart, and for tests the pinned keys and the update host's CA. */
   updates?: UpdatesOptions;
+  /** Tests: the LAN API's waits for stalled or silent clients, shortened. */
+  apiTimings?: { idleTimeoutMs?: number; livePingMs?: number };
 }
 
 export interface Kiosk {
@@ -106,7 +108,12 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
   modules = [...configured, updates];
 
   // The change feed of every module's replicated tables (kiosk-wide: whichever modules run).
-  const replication = createReplication({ store, clock: platform.clock, log: log.scope('replication') });
+  const replication = createReplication({
+    store,
+    clock: platform.clock,
+    log: log.scope('replication'),
+    ...(options.apiTimings?.livePingMs === undefined ? {} : { livePingMs: options.apiTimings.livePingMs }),
+  });
 
   // Only the modules that run contribute routes: another module's route is a 404 like any unknown path.
   const lanApi = config.lanApi.enabled
@@ -115,6 +122,7 @@ export async function createKiosk(config: BoothConfig, platform: Platform, optio
         dataDir: platform.dataDir,
         kioskId: store.kioskId,
         log: log.scope('lan-api'),
+        ...(options.apiTimings?.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.apiTimings.idleTimeoutMs }),
         routes: [
           {
             owner: 'kiosk',

@@ -45,6 +45,8 @@ export interface LanApiOptions {
   kioskId: string;
   log: ScopedLog;
   routes: readonly ApiRouteSource[];
+  /** Tests: a shorter SEND_IDLE_TIMEOUT_MS. */
+  idleTimeoutMs?: number;
 }
 
 export interface LanApi {
@@ -61,6 +63,14 @@ const MAX_CONNECTIONS = 128;
 const REQUEST_TIMEOUT_MS = 30_000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const RATE_WINDOW_MS = 60_000;
+/**
+ * An answer its client takes nothing of for this long is dropped with its connection: a client
+ * that stops reading (or vanished without a reset) would otherwise keep the unsent answer in
+ * memory, and a full export its snapshot and slot, for ever. Armed when the answer starts, so a
+ * route that takes long to answer (a job run) is not cut; between requests Node's keep-alive
+ * timeout applies, and a live WebSocket has its own pings.
+ */
+const SEND_IDLE_TIMEOUT_MS = 60_000;
 
 /** One log line per address and minute for refused keys: a client guessing keys cannot flood the log. */
 function refusalLog() {
@@ -121,6 +131,11 @@ async function buildServer(options: LanApiOptions, certificate: { certificate: s
       return sendError(reply, 401, 'a valid X-API-Key header is required');
     }
     request.apiKeyId = id;
+  });
+
+  const sendIdleMs = options.idleTimeoutMs ?? SEND_IDLE_TIMEOUT_MS;
+  app.addHook('onSend', async (request) => {
+    request.raw.socket?.setTimeout(sendIdleMs);
   });
 
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`));

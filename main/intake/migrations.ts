@@ -94,5 +94,12 @@ const migrations: readonly ModuleMigration[] = [
 
 export const intakeSchema: ModuleSchema = {
   migrations,
-  replicatedTables: ['batches', 'cattle', 'pens', 'lora_payload_buffer'],
+  // Live events are named as the seed's (CONTRACTS.md "Live events"): batch:created, cattle:created,
+  // pen:created, payload:received for a buffered payload and payload:updated for its processing.
+  replicatedTables: [
+    { table: 'batches', entity: 'batch' },
+    { table: 'cattle', entity: 'cattle' },
+    { table: 'pens', entity: 'pen' },
+    { table: 'lora_payload_buffer', entity: 'payload', eventNames: { insert: 'payload:received' } },
+  ],
 };

@@ -29,7 +29,7 @@ export interface Replication {
   jobs: JobSpec[];
 }
 
-export function createReplication(deps: { store: Store; clock: Clock; log: ScopedLog; retentionDays?: number }): Replication {
+export function createReplication(deps: { store: Store; clock: Clock; log: ScopedLog; retentionDays?: number; livePingMs?: number }): Replication {
   const { store, clock, log } = deps;
   const feed = createFeed(store.db, store.replicatedTables);
   const retentionMs = (deps.retentionDays ?? FEED_RETENTION_DAYS) * 86_400_000;
@@ -37,7 +37,7 @@ export function createReplication(deps: { store: Store; clock: Clock; log: Scope
     feed,
     apiRoutes: (app) => {
       replicationRoutes(app, { feed, clock, file: store.file, schemaVersion: () => store.schemaVersion() });
-      liveRoutes(app, { feed, log });
+      liveRoutes(app, { feed, log, ...(deps.livePingMs === undefined ? {} : { pingMs: deps.livePingMs }) });
     },
     jobs: [
       {

@@ -24,6 +24,13 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** Time one turn of the loop may spend sending, so admissions are never held up by a catch-up. */
 const SLICE_MS = 15;
 const MAX_CLIENTS = 16;
+/**
+ * Every client is pinged this often; one that has not answered the previous ping is closed. A
+ * client gone without a reset (a cut cable, a sleeping laptop) would otherwise hold its slot for
+ * ever on an idle kiosk, and a reconnecting office fill the slots one network flap at a time.
+ * A client that stopped reading cannot answer either (the ping waits behind what it has not read).
+ */
+export const LIVE_PING_MS = 30_000;
 /** Close codes (application range): the replica must do a full export. */
 export const CLOSE_BEHIND_FLOOR = 4410;
 
@@ -32,12 +39,16 @@ const liveQuery = z.object({ after: z.string().regex(/^\d{1,15}$/, 'a whole numb
 interface LiveClient {
   socket: WebSocket;
   cursor: number;
+  /** It answered the last ping (or has not been pinged yet). */
+  answered: boolean;
 }
 
-export function liveRoutes(app: ApiApp, deps: { feed: Feed; log: ScopedLog }): void {
+export function liveRoutes(app: ApiApp, deps: { feed: Feed; log: ScopedLog; pingMs?: number }): void {
   const { feed, log } = deps;
+  const pingMs = deps.pingMs ?? LIVE_PING_MS;
   const clients = new Set<LiveClient>();
   let timer: NodeJS.Timeout | null = null;
+  let pinger: NodeJS.Timeout | null = null;
   let again: NodeJS.Immediate | null = null;
   let stopListening: (() => void) | null = null;
 
@@ -74,6 +85,18 @@ export function liveRoutes(app: ApiApp, deps: { feed: Feed; log: ScopedLog }): v
         if (again === null) pump();
       }, POLL_MS);
       timer.unref();
+      pinger = setInterval(() => {
+        for (const client of clients) {
+          if (!client.answered) {
+            log.info('live feed: a client did not answer a ping; closed');
+            client.socket.terminate();
+            continue;
+          }
+          client.answered = false;
+          client.socket.ping();
+        }
+      }, pingMs);
+      pinger.unref();
       stopListening = feed.onLocalWrite(() => {
         if (again === null && clients.size > 0) again = setImmediate(pump);
       });
@@ -81,6 +104,8 @@ export function liveRoutes(app: ApiApp, deps: { feed: Feed; log: ScopedLog }): v
     if (timer !== null && clients.size === 0) {
       clearInterval(timer);
       timer = null;
+      if (pinger) clearInterval(pinger);
+      pinger = null;
       stopListening?.();
       stopListening = null;
     }
@@ -88,8 +113,10 @@ export function liveRoutes(app: ApiApp, deps: { feed: Feed; log: ScopedLog }): v
 
   app.addHook('onClose', async () => {
     if (timer) clearInterval(timer);
+    if (pinger) clearInterval(pinger);
     if (again) clearImmediate(again);
     timer = null;
+    pinger = null;
     stopListening?.();
     stopListening = null;
     for (const client of clients) client.socket.terminate();
@@ -113,13 +140,14 @@ export function liveRoutes(app: ApiApp, deps: { feed: Feed; log: ScopedLog }): v
     (socket, request) => {
       const after = liveQuery.parse(request.query).after;
       // Without `after`: the changes from now on.
-      const client: LiveClient = { socket, cursor: after ?? feed.seq() };
+      const client: LiveClient = { socket, cursor: after ?? feed.seq(), answered: true };
       clients.add(client);
       log.info(`live feed: a client from ${request.ip} follows from seq ${client.cursor}`);
       const forget = () => {
         clients.delete(client);
         watch();
       };
+      socket.on('pong', () => (client.answered = true));
       socket.on('close', forget);
       socket.on('error', forget);
       // Incoming messages mean nothing here; the socket's maxPayload bounds them.

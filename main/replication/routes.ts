@@ -16,10 +16,15 @@ export const MAX_LIMIT = 10_000;
 const MAX_EXPORTS = 2;
 
 const wholeNumber = z.string().regex(/^\d{1,15}$/, 'a whole number').transform(Number);
-/** ISO 8601 as the seed sends it: a date, or a date and time with optional seconds, fraction and zone; no zone means UTC. */
+/**
+ * ISO 8601 as the seed sends it: a date, or a date and time with optional seconds, fraction and zone; no zone means UTC.
+ * A `+hh:mm` zone sent unencoded (`?since=2024-01-15T10:30:00+07:00`, legal in a URL's query) reaches us with
+ * the `+` read as a space by form decoding: a space where only the zone's sign can be is read back as `+`.
+ */
 const isoTime = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/, 'an ISO 8601 time')
+  .transform((text) => text.replace(/^(\d{4}-\d{2}-\d{2}T[\d:.]+) (\d{2}:?\d{2})$/, '$1+$2'))
+  .pipe(z.string().regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/, 'an ISO 8601 time'))
   .transform((text, ctx) => {
     const zoned = /T.*(Z|[+-]\d{2}:?\d{2})$/.test(text) ? text : text.includes('T') ? `${text}Z` : `${text}T00:00:00Z`;
     const ms = Date.parse(zoned.replace(/(\.\d{3})\d+/, '$1'));
@@ -79,6 +84,8 @@ export function replicationRoutes(app: ApiApp, deps: { feed: Feed; clock: Clock;
     return { success: true, timestamp: page.lastUpdatedAt ?? startedAt, data: page.data, counts: page.counts };
   });
 
+  // A client that stops taking the stream is cut off by the server's idle timeout (main/api/server.ts),
+  // which ends the stream, its snapshot and its slot.
   app.get('/api/sync/full-export', async (_request, reply) => {
     if (exporting >= MAX_EXPORTS) {
       reply.header('Retry-After', '10');
