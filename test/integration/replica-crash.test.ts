@@ -201,6 +201,8 @@ describe('the kiosk killed mid-export', () => {
         return now?.cursor != null ? now : null;
       }, 30_000);
       expect(exported.byTable.admissions).toHaveLength(4005);
+      // The line is printed after the commit the rows were read from: it may reach the pipe a moment later.
+      await until('the full sync\'s log line', () => /Full sync completed/.test(replica.output()), 10_000);
       expect(replica.output().match(/Full sync completed: \d+ records/g)).toHaveLength(1);
 
       // Then it follows: inserts, an update and a delete written after the export reach it.
