@@ -120,6 +120,8 @@ async function buildServer(options: LanApiOptions, certificate: { certificate: s
     const rate = await checkRate(request);
     if (!rate.isAllowed && rate.isExceeded) {
       reply.header('Retry-After', String(Math.max(1, rate.ttlInSeconds)));
+      // A refused client's connection goes with its answer: kept alive, 128 of them would lock out the office.
+      reply.header('Connection', 'close');
       return sendError(reply, 429, `too many requests: at most ${rate.max} a minute from one address`);
     }
     const header = request.headers['x-api-key'];
@@ -128,6 +130,7 @@ async function buildServer(options: LanApiOptions, certificate: { certificate: s
       if (refusals.shouldLog(request.ip)) {
         log.warn(`refused ${request.method} ${request.url.slice(0, 100)} from ${request.ip}: ${header === undefined ? 'no' : 'a wrong'} X-API-Key (further refusals of this address in the next minute are not logged)`);
       }
+      reply.header('Connection', 'close');
       return sendError(reply, 401, 'a valid X-API-Key header is required');
     }
     request.apiKeyId = id;

@@ -4,8 +4,10 @@
  * key in X-API-Key. Every connection goes to 127.0.0.1.
  */
 import fs from 'node:fs';
+import { once } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
+import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { certificateFiles, hashApiKey, readFingerprint } from '../../main/api';
 import { hashPin, type BoothConfigInput } from '../../main/config';
@@ -106,6 +108,28 @@ describe('LAN API', () => {
     const two = await apiKiosk(tempDir(), { lanApi: { apiKeyHashes: [hashApiKey(OTHER_KEY), hashApiKey(KEY)] } });
     expect((await two.call({ path: '/health', key: OTHER_KEY })).status).toBe(200);
     expect((await two.call({ path: '/health', key: KEY })).status).toBe(200);
+  });
+
+  it('closes a refused client\'s connection after its 401, so keyless clients cannot hold the connection slots; a keyed one stays open', async () => {
+    const k = await apiKiosk(tempDir());
+    /** One HTTP/1.1 keep-alive request on a raw TLS connection: its status line, and whether the kiosk then closed it. */
+    const ask = async (key: string | null) => {
+      const socket = tls.connect({ host: '127.0.0.1', port: k.port, rejectUnauthorized: false });
+      await once(socket, 'secureConnect');
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += d.toString()));
+      const closed = new Promise<boolean>((resolve) => {
+        socket.on('end', () => resolve(true));
+        setTimeout(() => resolve(false), 1_500);
+      });
+      socket.write(`GET /health HTTP/1.1\r\nHost: kiosk\r\nConnection: keep-alive\r\n${key ? `X-API-Key: ${key}\r\n` : ''}\r\n`);
+      const wasClosed = await closed;
+      socket.destroy();
+      return { status: text.split('\r\n')[0], closed: wasClosed };
+    };
+    expect(await ask(null)).toEqual({ status: 'HTTP/1.1 401 Unauthorized', closed: true });
+    expect(await ask(OTHER_KEY)).toEqual({ status: 'HTTP/1.1 401 Unauthorized', closed: true });
+    expect(await ask(KEY)).toEqual({ status: 'HTTP/1.1 200 OK', closed: false });
   });
 
   it('a client pinning another fingerprint refuses the server before sending anything', async () => {
