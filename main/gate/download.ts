@@ -104,6 +104,8 @@ export function createTicketDownloader(deps: {
   let current: DownloadInfo = fromRow(lastRow.get() as DownloadRow | undefined);
   // Read on every UNKNOWN decision: kept in memory, refreshed when a download ends.
   let lastSuccessAt = (lastSuccess.get() as { at: string | null }).at;
+  // A download failing the same way every few minutes (a day offline) is logged once, and again when the reason changes or after it worked.
+  let lastFailureLogged: string | null = null;
   let running: Promise<DownloadInfo> | null = null;
 
   const publish = (info: DownloadInfo) => {
@@ -125,13 +127,15 @@ export function createTicketDownloader(deps: {
       const done: DownloadInfo = { ...info, startedAt, finishedAt, durationMs };
       if (info.state === 'done' || info.state === 'not-modified') {
         lastSuccessAt = finishedAt;
+        lastFailureLogged = null;
         deps.afterSuccess?.();
       }
       publish(done);
       return done;
     };
     const failed = (error: string, errorCoded: CodedReason) => {
-      log.warn(`ticket download failed: ${error}`);
+      if (error !== lastFailureLogged) log.warn(`ticket download failed: ${error}`);
+      lastFailureLogged = error;
       return finish({ ...idle, state: 'failed', error, errorCoded });
     };
 

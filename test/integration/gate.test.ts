@@ -360,6 +360,27 @@ describe('gate: sync', () => {
     await old.kiosk.stop();
   });
 
+  it('logs a download that fails the same way on every sync once, and again when its reason changes or after it worked', async () => {
+    const cloud = await sim([{ n: 1, attractions: { A: { pax: 2 } } }]);
+    const g = await gateKiosk(tempDir(), cloud);
+    await g.sync();
+    const failures = () => g.log.lines.filter((l) => l.includes('ticket download failed') && !l.includes('works again')).length;
+    cloud.set({ errorRate: 1 });
+    for (let i = 0; i < 4; i++) await g.sync().catch(() => undefined);
+    // The download's own line and the scheduler's, for the first failure only.
+    expect(failures()).toBe(2);
+    cloud.set({ errorRate: 0, down: true });
+    await g.sync().catch(() => undefined);
+    await g.sync().catch(() => undefined);
+    expect(failures()).toBe(4);
+    cloud.set({ down: false });
+    await g.sync();
+    expect(g.log.lines.filter((l) => l.includes('job gate.sync works again'))).toHaveLength(1);
+    cloud.set({ down: true });
+    await g.sync().catch(() => undefined);
+    expect(failures()).toBe(6);
+  });
+
   it('uses the ETag: an unchanged list is not downloaded again', async () => {
     const cloud = await sim([{ n: 1, attractions: { A: { pax: 2 } } }]);
     const g = await gateKiosk(tempDir(), cloud);
