@@ -13,6 +13,7 @@ import { createWorkerHasher, type FileHasher } from './hash-runner';
 import { installBlockers, inMaintenanceWindow } from './install-gate';
 import { defaultKeyDir, loadPinnedKeys, type PinnedKey } from './keys';
 import { launcherFiles } from './launcher-files';
+import { compareSemVer, isSemVer } from './semver';
 import { createUpdateStateStore, type HistoryEntry } from './state';
 import { createUpdater, type StagedRelease, type Updater } from './updater';
 
@@ -160,6 +161,10 @@ export function createUpdatesModule(ctx: ModuleContext, options: UpdatesOptions 
   async function install(attendantAsked: boolean): Promise<boolean> {
     const staged = updater?.staged();
     if (!updater || !staged || installing) return false;
+    if (state.facts().reverted.some((v) => isSemVer(v) && compareSemVer(v, staged.version) === 0)) {
+      updater.discardStaged();
+      return false;
+    }
     const blocking = blockers(attendantAsked);
     if (blocking.length > 0) {
       if (attendantAsked) log.info(`install of ${staged.version} asked by the attendant waits: ${blocking.map((b) => b.detail ?? b.code).join('; ')}`);
@@ -190,6 +195,8 @@ export function createUpdatesModule(ctx: ModuleContext, options: UpdatesOptions 
     const reverted = files.takeReverted();
     if (!reverted) return;
     if (reverted.version !== 'unknown') state.markReverted(reverted.version, clock.now());
+    // Its staged copy would otherwise install again at the next window (offline, no check withdraws it): a restart loop.
+    if (updater?.staged()?.version === reverted.version) updater.discardStaged();
     reportingState.record({
       at: clock.now().toISOString(),
       version: reverted.version,

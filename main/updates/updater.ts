@@ -83,6 +83,8 @@ export interface Updater {
   check(): Promise<CheckOutcome>;
   status(): UpdaterStatus;
   staged(): StagedRelease | null;
+  /** Drops the staged release (the launcher went back from that version: it must not install again). */
+  discardStaged(): void;
   /** Stops a download in progress (the part is kept). */
   stop(): Promise<void>;
 }
@@ -254,6 +256,10 @@ export function createUpdater(deps: UpdaterDeps): Updater {
     },
     status: () => status,
     staged: readStaged,
+    discardStaged() {
+      fs.rmSync(stagedDir, { recursive: true, force: true });
+      set({ phase: status.phase === 'staged' ? 'idle' : status.phase, staged: null });
+    },
     async stop() {
       abort.abort();
       await running?.catch(() => undefined);

@@ -137,6 +137,21 @@ describe('updates in the kiosk', () => {
     expect((await t.status()).problem).toMatchObject({ kind: 'refused', code: 'reverted-before', version: '0.3.0' });
   });
 
+  it('after a revert, offline, does not install the reverted version again from its staged copy', async () => {
+    const first = await setup();
+    await first.kiosk.runJob('updates.check');
+    expect((await first.status()).staged?.version).toBe('0.3.0');
+    await first.kiosk.stop();
+    // The launcher installed 0.3.0, it never reached ready, and it went back.
+    fs.writeFileSync(path.join(first.dir, 'updates/reverted.json'), JSON.stringify({ version: '0.3.0', to: null, reason: 'did not reach ready in 3 starts' }));
+    const t = await setup({ dir: first.dir });
+    t.server.routes.set('/updates/stable/arm64/manifest.json', { kind: 'stall' }); // offline: no check can withdraw it
+    await t.kiosk.runJob('updates.install');
+    expect(t.installs).toEqual([]);
+    expect((await t.status()).staged).toBeNull();
+    expect((await t.status()).history[0]).toMatchObject({ event: 'reverted', version: '0.3.0' });
+  });
+
   it('reaches "ready" only once the customer screen is up: the launcher confirms nothing before, and the install is recorded then', async () => {
     const dir = tempDir();
     fs.mkdirSync(path.join(dir, 'updates'), { recursive: true });
