@@ -6,7 +6,7 @@
  *   at the next start ({version, file, size, sha512}).
  * - ready: the running version reached "ready", i.e. the customer screen is up
  *   (the kiosk writes its version): the launcher confirms a release on it.
- * - reverted.json: the launcher went back ({version, to, reason, at}); the
+ * - reverted.json: the launcher went back, or could not install ({version, to, reason, at}); the
  *   kiosk reports it once and removes the file.
  */
 import fs from 'node:fs';

@@ -106,5 +106,21 @@ describe('booth-launcher', () => {
     expect(run.stderr).toContain('refusing Booth-0.3.0-arm64.AppImage');
     expect(t.ran()).toEqual(['base']);
     expect(t.current()).toBe('base');
+    // The kiosk hears of it (else it asks again at every maintenance window: a restart loop).
+    expect(t.reverted()).toMatchObject({ version: '0.3.0', to: null });
+    expect(t.reverted()?.reason).toContain('not the file the kiosk verified');
+  });
+
+  it('tells the kiosk when a verified release cannot be installed (it does not extract), and runs the running version', () => {
+    const t = setup();
+    const file = 'Booth-0.3.0-arm64.AppImage';
+    const body = Buffer.from('#!/bin/sh\nexit 1\n');
+    fs.writeFileSync(path.join(t.data, 'updates/staged', file), body, { mode: 0o755 });
+    fs.writeFileSync(path.join(t.data, 'updates/install.json'), `${JSON.stringify({ version: '0.3.0', file, size: body.length, sha512: crypto.createHash('sha512').update(body).digest('base64') })}\n`);
+    const run = t.start();
+    expect(run.stderr).toContain('could not extract');
+    expect(t.ran()).toEqual(['base']);
+    expect(t.reverted()).toMatchObject({ version: '0.3.0', to: null });
+    expect(t.reverted()?.reason).toContain('could not be installed');
   });
 });
