@@ -1,8 +1,8 @@
 /**
  * What the kiosk knows of the time beyond its own clock: one mechanism, fed by
  * the cloud's `Date` header (every cloud response) and by times a signature
- * vouches for (a verified update manifest's `releasedAt`, the update host's
- * `Date` over verified TLS). Two questions are asked of it:
+ * vouches for (a verified update manifest's `releasedAt`; not the update
+ * host's `Date`: that host is trusted for delivery only). Two questions are asked of it:
  * - sessions: may the wall clock decide now? (configured as right from boot,
  *   or the cloud's Date agreed with it within the warning threshold);
  * - updates: what is the newest time the kiosk trusted? (CONTRACTS.md "Signed

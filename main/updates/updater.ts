@@ -200,8 +200,9 @@ export function createUpdater(deps: UpdaterDeps): Updater {
     const fetched = await getSmall(url, { ...transport, maxBytes: MAX_MANIFEST_BYTES, totalMs: settings.requestTimeoutMs });
     if (fetched.tooLarge) return refused('manifest-too-large', `${url} is over ${MAX_MANIFEST_BYTES} bytes`, null);
     if (fetched.status !== 200) return failed('http-status', `${url} answered ${fetched.status}`);
-    // A verified TLS answer's Date is a trusted time (a Pi without RTC may think it is 1970).
-    if (fetched.date) deps.clockTrust.trust(fetched.date);
+    // The update host's Date is not trusted (CONTRACTS.md: the cloud's Date and verified releasedAt only):
+    // the host is trusted for delivery alone, and a hostile one sending a far-future Date would
+    // otherwise make every later manifest "expired" for good (the trusted time never goes back).
     const verified = verifyManifest(fetched.body, deps.pinnedKeys);
     if (!verified.ok) return refused(verified.refusal.code, verified.refusal.message, null);
     const release = verified.release;

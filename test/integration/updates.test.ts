@@ -190,14 +190,25 @@ describe('updates: refused, with the reason', () => {
 
   it('an expired manifest on a clock set to 1970 (judged by the last trusted time)', async () => {
     const t = await setup();
-    // a verified manifest (up to date) and the host's TLS Date taught the kiosk the time
-    t.publish('0.2.0', { releasedAt: '2026-01-12T00:00:00.000Z' });
+    // a verified manifest (up to date) taught the kiosk the time
+    t.publish('0.2.0', { releasedAt: '2026-01-13T12:00:00.000Z' });
     expect((await t.updater.check()).kind).toBe('up-to-date');
     t.clock.setWall(new Date(0));
     t.server.setDate(() => null);
     t.publish('0.3.0', { releasedAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-13T00:00:00.000Z' });
     expect(await refusedCode(t)).toBe('refused:expired');
     expect(t.updater.status().problem?.message).toMatch(/last trusted time/);
+  });
+
+  it('a hostile update host\'s Date far ahead does not make good manifests expired (the host is trusted for delivery only)', async () => {
+    const t = await setup();
+    t.server.setDate(() => new Date('2100-01-01T00:00:00Z'));
+    t.publish('0.3.0');
+    expect(await t.updater.check()).toMatchObject({ kind: 'staged', version: '0.3.0' });
+    // nor later, once the host is honest again (a trusted time never goes back)
+    t.server.setDate(() => t.clock.now());
+    t.publish('0.4.0');
+    expect(await t.updater.check()).toMatchObject({ kind: 'staged', version: '0.4.0' });
   });
 
   it('a wrong arch, a wrong channel', async () => {
