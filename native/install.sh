@@ -54,7 +54,12 @@ verify_package() {
   # Base64 and hex hold no spaces: the envelope without whitespace is one line.
   tr -d ' \n\r\t' < "$MANIFEST" > "$vdir/envelope"
   sed -n 's/.*"signed":"\([A-Za-z0-9+/=]*\)".*/\1/p' "$vdir/envelope" | base64 -d > "$vdir/signed" 2>/dev/null || true
-  sed 's/{"keyId"/\n{"keyId"/g' "$vdir/envelope" | sed -n 's/^{"keyId":"\([0-9a-f]\{16\}\)","sig":"\([A-Za-z0-9+/=]*\)".*/\1 \2/p' > "$vdir/sigs"
+  # One signature object a line; its two fields in either order (JSON's order means nothing).
+  { sed 's/{/\n/g' "$vdir/envelope"; echo; } | while IFS= read -r obj; do
+    k=$(printf '%s\n' "$obj" | sed -n 's/.*"keyId":"\([0-9a-fA-F]\{16\}\)".*/\1/p' | tr 'A-F' 'a-f')
+    s=$(printf '%s\n' "$obj" | sed -n 's/.*"sig":"\([A-Za-z0-9+/=]*\)".*/\1/p')
+    [ -n "$k" ] && [ -n "$s" ] && printf '%s %s\n' "$k" "$s"
+  done > "$vdir/sigs" || true
   signer=
   # A key's id: the first 16 hex digits of SHA-256 over its raw 32 bytes (the end of its DER form).
   for pub in "$KEY_DIR"/*.pub; do
@@ -65,7 +70,8 @@ verify_package() {
     if openssl pkeyutl -verify -pubin -inkey "$pub" -rawin -in "$vdir/signed" -sigfile "$vdir/sig" >/dev/null 2>&1; then signer=$id; break; fi
   done
   [ -n "$signer" ] || { rm -rf "$vdir"; die "refusing $PACKAGE: $MANIFEST is not signed by a key pinned in $KEY_DIR"; }
-  field() { tr -d '\n' < "$vdir/signed" | sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\)\"\{0,1\}[,}].*/\1/p"; }
+  # Any JSON spacing around the colon (the signed bytes are whatever the signer wrote); the values hold no spaces.
+  field() { tr -d '\n' < "$vdir/signed" | sed -n "s/.*\"$1\"[[:space:]]*:[[:space:]]*\"\{0,1\}\([^\", }]*\)\"\{0,1\}[[:space:]]*[,}].*/\1/p"; }
   [ "$(field product)" = booth ] || die "refusing $PACKAGE: the manifest is for product $(field product)"
   [ "$(field file)" = "$(basename "$PACKAGE")" ] || die "refusing $PACKAGE: the manifest vouches for $(field file)"
   [ "$(field size)" = "$(wc -c < "$PACKAGE" | tr -d ' ')" ] || die "refusing $PACKAGE: its size is not the signed $(field size) bytes"

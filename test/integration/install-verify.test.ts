@@ -3,6 +3,7 @@
  * (checked with openssl against the pinned keys, before anything is touched).
  */
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +29,40 @@ function signedPackage() {
   return { pinned, pkg: path.join(out, path.basename(src)), out };
 }
 
+/**
+ * A manifest made from CONTRACTS.md's text alone, as another pipeline would
+ * (Python's json.dumps spacing in the signed JSON, an unknown field, the
+ * signature's fields in the other order, a pretty-printed envelope).
+ */
+function contractManifest(dir: string, pkg: string, pkgArch: string) {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
+  const raw = publicKey.export({ type: 'spki', format: 'der' }).subarray(-32);
+  const keyId = crypto.createHash('sha256').update(raw).digest('hex').slice(0, 16);
+  const pinned = tempDir();
+  fs.writeFileSync(path.join(pinned, 'fleet.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+  const body = fs.readFileSync(pkg);
+  const signed =
+    `{"product": "booth", "version": "0.3.0", "channel": "stable", "arch": "${pkgArch}", "file": "${path.basename(pkg)}", ` +
+    `"size": ${body.length}, "sha512": "${crypto.createHash('sha512').update(body).digest('base64')}", "rolloutPercent": 100, ` +
+    `"releasedAt": "2026-01-10T00:00:00+00:00", "expiresAt": "2099-01-10T00:00:00+00:00", "notes": "first"}`;
+  const sig = crypto.sign(null, Buffer.from(signed), privateKey).toString('base64');
+  const envelope = { signed: Buffer.from(signed).toString('base64'), signatures: [{ sig, keyId }] };
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(envelope, null, 2));
+  return { pinned, keyId };
+}
+
 describe('install.sh', () => {
+  it('accepts a conforming manifest made from the contract text, not by `booth release sign`', () => {
+    const dir = tempDir();
+    const pkg = path.join(dir, `Booth-0.3.0-${arch}.AppImage`);
+    fs.writeFileSync(pkg, 'stand-in AppImage\n');
+    const { pinned, keyId } = contractManifest(dir, pkg, arch);
+    const run = install(pinned, pkg);
+    expect(run.status, run.stderr + run.stdout).toBe(0);
+    expect(run.stdout).toContain(`signed by ${keyId}, booth 0.3.0 for ${arch}`);
+  });
+
+
   it('accepts a package its manifest, signed by a pinned key, vouches for', () => {
     const t = signedPackage();
     const run = install(t.pinned, t.pkg);
