@@ -22,7 +22,8 @@ const base64 = z.string().max(MAX_MANIFEST_BYTES).refine((s) => decodeStrictBase
 export const envelopeSchema = z.object({
   signed: base64,
   signatures: z
-    .array(z.object({ keyId: z.string().regex(/^[0-9a-f]{16}$/, { error: '16 lowercase hex digits' }), sig: base64 }))
+    // "16 hex digits": upper-case digits (another pipeline's hex encoder) name the same key.
+    .array(z.object({ keyId: z.string().regex(/^[0-9a-fA-F]{16}$/, { error: '16 hex digits' }).transform((id) => id.toLowerCase()), sig: base64 }))
     .min(1)
     .max(8),
 });

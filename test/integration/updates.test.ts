@@ -3,6 +3,7 @@
  * downloaded and staged once; every other case is refused (or given up) with
  * its reason, and nothing is staged.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -103,6 +104,22 @@ describe('updates: a good release', () => {
     // the cap: the rest (at least 80 kB) at 400 kB/s takes at least 0.2 s
     expect(performance.now() - started).toBeGreaterThanOrEqual(180);
     expect(fs.readFileSync(path.join(t.dir, 'updates/staged', release.file))).toEqual(appImage('0.3.0'));
+  });
+
+  it('takes a conforming manifest made from the contract text alone (not by `booth release sign`)', async () => {
+    const t = await setup();
+    const file = appImage('0.3.0');
+    // Python's json.dumps spacing, RFC 3339 offsets with microseconds, an unknown field; the signature's
+    // fields in the other order, its keyId in upper-case hex digits, the envelope pretty-printed.
+    const signed =
+      `{"product": "booth", "version": "0.3.0", "channel": "stable", "arch": "arm64", "file": "Booth-0.3.0-arm64.AppImage", ` +
+      `"size": ${file.length}, "sha512": "${sha512Base64(file)}", "rolloutPercent": 100, ` +
+      `"releasedAt": "2026-01-10T00:00:00.123456+00:00", "expiresAt": "2026-02-10T07:00:00+07:00", "notes": {"en": "faster"}}`;
+    const sig = crypto.sign(null, Buffer.from(signed), keyB.privateKey).toString('base64');
+    const envelope = { signed: Buffer.from(signed).toString('base64'), signatures: [{ sig, keyId: keyB.keyId.toUpperCase() }] };
+    t.server.routes.set('/updates/stable/arm64/manifest.json', { kind: 'file', body: Buffer.from(JSON.stringify(envelope, null, 2)) });
+    t.server.routes.set('/updates/stable/arm64/Booth-0.3.0-arm64.AppImage', { kind: 'file', body: file });
+    expect(await t.updater.check()).toEqual({ kind: 'staged', version: '0.3.0', downloaded: true });
   });
 });
 
