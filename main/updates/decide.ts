@@ -69,7 +69,7 @@ export function decideRelease(release: Release, facts: KioskUpdateFacts): Releas
   if (vsRunning === 0) return { kind: 'up-to-date', release };
   if (vsRunning < 0) return refused(refuse('older-than-running', `${release.version} is older than the running ${facts.runningVersion} (no rollback)`));
   if (facts.highWater && compareSemVer(release.version, facts.highWater) < 0) {
-    return refused(refuse('below-high-water', `${release.version} is below ${facts.highWater}, the highest version this kiosk ever accepted (no rollback)`));
+    return refused(refuse('below-high-water', `${release.version} is below ${facts.highWater}, the highest version this kiosk ever verified (no rollback)`));
   }
   if (facts.reverted.some((v) => compareSemVer(v, release.version) === 0)) {
     return refused(refuse('reverted-before', `${release.version} did not start on this kiosk and was reverted; a higher release fixes it`));

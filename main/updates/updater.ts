@@ -227,6 +227,9 @@ export function createUpdater(deps: UpdaterDeps): Updater {
       record('refused', staged.version, 'withdrawn', `${staged.version} is no longer offered to this kiosk: the staged copy is dropped`);
       set({ staged: null });
     }
+    // CONTRACTS.md: the high-water mark is the highest version ever verified, so a kiosk outside a
+    // rollout still refuses an older release replayed to it afterwards (not only the versions it took).
+    if (decision.kind !== 'refused') state.raiseHighWater(release.version);
     if (decision.kind === 'refused') return refused(decision.refusal.code, decision.refusal.message, release.version);
     set({ available });
     if (decision.kind === 'up-to-date') {
@@ -239,7 +242,6 @@ export function createUpdater(deps: UpdaterDeps): Updater {
       set({ phase: readStaged() ? 'staged' : 'idle', problem: problem('waiting', 'not-in-rollout', message, release.version) });
       return { kind: 'not-in-rollout', version: release.version };
     }
-    state.raiseHighWater(release.version);
     return stage(release);
   }
 

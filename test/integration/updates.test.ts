@@ -199,6 +199,14 @@ describe('updates: refused, with the reason', () => {
     expect(stagedFiles(dir)).toContain('Booth-0.4.0-arm64.AppImage');
   });
 
+  it('an older signed release replayed after a newer one was verified but not yet taken (outside its rollout)', async () => {
+    const t = await setup();
+    t.publish('0.4.0', { rolloutPercent: 0 });
+    expect((await t.updater.check()).kind).toBe('not-in-rollout');
+    t.publish('0.3.0');
+    expect(await refusedCode(t)).toBe('refused:below-high-water');
+  });
+
   it('an expired manifest', async () => {
     const t = await setup();
     t.publish('0.3.0', { expiresAt: '2026-01-14T00:00:00.000Z' });
