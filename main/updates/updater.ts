@@ -151,7 +151,9 @@ export function createUpdater(deps: UpdaterDeps): Updater {
       return { kind: 'staged', version: release.version, downloaded: false };
     }
     fs.mkdirSync(downloadDir, { recursive: true });
-    const part = path.join(downloadDir, `${release.file}.part`);
+    // Named by the signed hash too: a part of another build under the same file name is never resumed.
+    const hashTag = Buffer.from(release.sha512, 'base64').toString('hex').slice(0, 16);
+    const part = path.join(downloadDir, `${release.file}.${hashTag}.part`);
     // A part of another release is of no use.
     for (const f of fs.readdirSync(downloadDir)) if (path.join(downloadDir, f) !== part) fs.rmSync(path.join(downloadDir, f), { force: true, recursive: true });
     const url = new URL(release.file, manifestUrl(settings)).href;

@@ -106,6 +106,17 @@ describe('updates: a good release', () => {
     expect(fs.readFileSync(path.join(t.dir, 'updates/staged', release.file))).toEqual(appImage('0.3.0'));
   });
 
+  it('does not resume a part of another release that had the same file name (a new build under a constant name)', async () => {
+    const t = await setup();
+    const name = { file: 'Booth-arm64.AppImage' };
+    t.publish('0.3.0', name);
+    t.server.routes.set('/updates/stable/arm64/Booth-arm64.AppImage', { kind: 'file', body: appImage('0.3.0'), cutAfter: 120_000 });
+    expect((await t.updater.check()).kind).toBe('failed');
+    t.publish('0.4.0', name, [keyA], appImage('0.4.0'));
+    expect(await t.updater.check()).toEqual({ kind: 'staged', version: '0.4.0', downloaded: true });
+    expect(fs.readFileSync(path.join(t.dir, 'updates/staged/Booth-arm64.AppImage'))).toEqual(appImage('0.4.0'));
+  });
+
   it('takes a conforming manifest made from the contract text alone (not by `booth release sign`)', async () => {
     const t = await setup();
     const file = appImage('0.3.0');
