@@ -19,9 +19,14 @@ import type { PayoutService } from './service';
 const transactionCreatedSchema = z.object({
   id: z.string().min(1).max(100),
   qrUrl: z.url({ protocol: /^https?$/ }),
-  amount: z.number(),
-  expiresAt: z.iso.datetime({ offset: true }).optional(),
+  // Not used (the kiosk knows what it asked for): a server on a decimal column
+  // (the seed's Neon, Prisma) sends it as a string, "5.00".
+  amount: z.unknown().optional(),
+  // Read apart: an expiresAt that is null or has no time zone is not one the
+  // kiosk can trust, and the seed's 15 minutes apply (the answer is not refused).
+  expiresAt: z.unknown().optional(),
 });
+const expiresAtSchema = z.iso.datetime({ offset: true });
 
 export interface CustomerSessionDeps {
   config: BoothConfig;
@@ -99,7 +104,9 @@ export function createCustomerSession(deps: CustomerSessionDeps) {
       throw new HandlerError('unavailable', (error as Error).message, { code: 'payout-start-failed' });
     }
     const now = clock.now();
-    const expiresAt = created.expiresAt ?? new Date(now.getTime() + payout.qrLifetimeMinutes * 60_000).toISOString();
+    const sentExpiry = expiresAtSchema.safeParse(created.expiresAt);
+    if (created.expiresAt != null && !sentExpiry.success) log.warn(`transaction ${created.id}: expiresAt ${JSON.stringify(created.expiresAt).slice(0, 60)} is not a time with a zone; the QR is shown for ${payout.qrLifetimeMinutes} minutes`);
+    const expiresAt = sentExpiry.success ? sentExpiry.data : new Date(now.getTime() + payout.qrLifetimeMinutes * 60_000).toISOString();
     const reference = deps.referenceFor(created.id);
     sql.insertTransaction.run(created.id, reference, amount, 1, now.toISOString(), expiresAt, 1);
     log.info(`transaction ${created.id} (${reference}) for ${amount} ${payout.currency} created; QR until ${expiresAt}`);

@@ -29,7 +29,7 @@ interface Report {
 }
 
 /** A seed-like payout server (GET transaction/{id} is absent, as in the seed). */
-async function seedLikeServer() {
+async function seedLikeServer(createAnswer?: (id: string, amount: number) => Record<string, unknown>) {
   const jobs: ServerJob[] = [];
   const reports: Report[] = [];
   let polls = 0;
@@ -44,7 +44,8 @@ async function seedLikeServer() {
       };
       if (request.method === 'POST' && url === '/api/v2/transaction/create') {
         const id = randomUUID();
-        return send(200, JSON.stringify({ id, qrUrl: `https://pay.example.invalid/pay/${id}`, amount: (JSON.parse(body) as { amount: number }).amount }));
+        const amount = (JSON.parse(body) as { amount: number }).amount;
+        return send(200, JSON.stringify({ id, qrUrl: `https://pay.example.invalid/pay/${id}`, amount, ...createAnswer?.(id, amount) }));
       }
       if (request.method === 'GET' && url === '/api/v2/jobs/pending') {
         polls++;
@@ -155,6 +156,28 @@ describe('payout: a job that cannot be read (item 8)', () => {
     // The server drops it: the kiosk works on.
     headless.status = 'failed';
     const session = await k.start(5);
+    server.add({
+      id: randomUUID(),
+      transactionId: session.transactionId,
+      text: (j) => JSON.stringify({ id: j.id, transactionId: j.transactionId, quarters: 20, status: 'pending', retryCount: 0, maxRetries: 3, createdAt: '2025-10-09T10:05:00Z' }),
+    });
+    await until('paid', async () => (await k.status()).session?.state === 'done', 15_000);
+    expect(k.device.coinsPaidTotal).toBe(20);
+  });
+});
+
+describe('payout: a created transaction as a differently written server sends it', () => {
+  it.each([
+    ['amount as a decimal string (Prisma, pg), expiresAt null', { amount: '5.00', expiresAt: null }],
+    ['expiresAt without a time zone (Python isoformat)', { expiresAt: '2025-10-09T10:15:00.123456' }],
+  ])('%s: the customer gets the QR for 15 minutes and is paid', async (_what, extra) => {
+    const server = await seedLikeServer(() => extra);
+    cleanups.push(server.close);
+    const k = await payoutKioskOnPty(tempDir(), server);
+    cleanups.push(k.close);
+    const session = await k.start(5);
+    expect(session.state).toBe('waiting-payment');
+    expect(Math.abs(Date.parse(session.expiresAt) - (Date.now() + 15 * 60_000))).toBeLessThan(5_000);
     server.add({
       id: randomUUID(),
       transactionId: session.transactionId,
