@@ -39,6 +39,9 @@ export type JobAnswer =
 
 const EXCERPT_CHARS = 200;
 
+/** The most of a payment service answer that is read (a job or a transaction is well under 1 KB): a body without end is cut off, not held in memory. */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+
 /** Reads one answer of jobs/pending (its body text). */
 export function readJobAnswer(text: string): JobAnswer {
   let raw: unknown;

@@ -8,11 +8,12 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { PayoutSession } from '../../preload/contract';
 import type { Clock } from '../clock';
-import { CloudNetworkError, type CloudClient } from '../cloud';
+import { CloudNetworkError, readTextCapped, type CloudClient } from '../cloud';
 import type { BoothConfig } from '../config';
 import { HandlerError, type EventBus } from '../dispatch';
 import type { ScopedLog } from '../log';
 import type { PayoutHopper } from './hopper';
+import { MAX_ANSWER_BYTES } from './jobs';
 import type { Ledger } from './ledger';
 import type { PayoutService } from './service';
 
@@ -27,6 +28,10 @@ const transactionCreatedSchema = z.object({
   expiresAt: z.unknown().optional(),
 });
 const expiresAtSchema = z.iso.datetime({ offset: true });
+
+/** The answer's JSON, or null when it is not JSON or longer than any answer of the payment service. */
+const readJsonCapped = (response: Response): Promise<unknown> =>
+  readTextCapped(response, MAX_ANSWER_BYTES).then((text) => JSON.parse(text) as unknown).catch(() => null);
 
 export interface CustomerSessionDeps {
   config: BoothConfig;
@@ -93,7 +98,7 @@ export function createCustomerSession(deps: CustomerSessionDeps) {
     try {
       const response = await cloud.request(endpoint('transaction/create'), { method: 'POST', body: JSON.stringify({ amount }), idempotencyKey: crypto.randomUUID() });
       if (!response.ok) throw new HandlerError('unavailable', `The payment service answered ${response.status}. Please try again.`, { code: 'payout-service-answered', params: { status: response.status } });
-      const parsed = transactionCreatedSchema.safeParse(await response.json().catch(() => null));
+      const parsed = transactionCreatedSchema.safeParse(await readJsonCapped(response));
       if (!parsed.success) throw new HandlerError('unavailable', 'The payment service sent an answer this kiosk cannot read.', { code: 'payout-service-unreadable' });
       created = parsed.data;
     } catch (error) {
@@ -145,7 +150,7 @@ export function createCustomerSession(deps: CustomerSessionDeps) {
         await response.body?.cancel();
         return;
       }
-      const parsed = z.object({ status: z.enum(['pending', 'paid', 'expired', 'cancelled']) }).safeParse(await response.json().catch(() => null));
+      const parsed = z.object({ status: z.enum(['pending', 'paid', 'expired', 'cancelled']) }).safeParse(await readJsonCapped(response));
       if (parsed.success && (parsed.data.status === 'expired' || parsed.data.status === 'cancelled') && session?.transactionId === s.transactionId) {
         setSession({ ...session, state: 'expired' });
         customerLeaves(s.transactionId, `transaction ${parsed.data.status}`);

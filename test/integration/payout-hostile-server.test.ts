@@ -187,3 +187,39 @@ describe('payout: a created transaction as a differently written server sends it
     expect(k.device.coinsPaidTotal).toBe(20);
   });
 });
+
+describe('payout: an answer without end', () => {
+  it('jobs/pending sending a body without end is cut off after a small cap, not read until the timeout, and polling goes on', async () => {
+    const responses: { written: number; closed: boolean }[] = [];
+    const server = http.createServer((request, response) => {
+      request.resume();
+      if (request.url !== '/api/v2/jobs/pending') {
+        response.writeHead(404).end();
+        return;
+      }
+      const seen = { written: 0, closed: false };
+      responses.push(seen);
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      response.write('{"id":"j1","transactionId":"t1","quarters":20');
+      const timer = setInterval(() => {
+        if (seen.closed) return;
+        response.write(chunk);
+        seen.written += chunk.length;
+      }, 1);
+      response.on('close', () => {
+        seen.closed = true;
+        clearInterval(timer);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+    const k = await payoutKioskOnPty(tempDir(), { apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/` }, { api: { timeoutSeconds: 30 } });
+    cleanups.push(k.close);
+
+    await until('two polls cut off', () => responses.filter((r) => r.closed).length >= 2 || null, 20_000);
+    // A job is well under 1 KB; the kiosk stops reading at 64 KB (what the socket buffers took is on top).
+    for (const r of responses.filter((x) => x.closed)) expect(r.written).toBeLessThan(16 * 1024 * 1024);
+    expect(k.device.coinsPaidTotal).toBe(0);
+  });
+});
