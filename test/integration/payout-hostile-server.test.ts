@@ -223,3 +223,22 @@ describe('payout: an answer without end', () => {
     expect(k.device.coinsPaidTotal).toBe(0);
   });
 });
+
+describe('payout: a job with nulls where the seed has values', () => {
+  it('a job whose status, retryCount, maxRetries and createdAt are null (nullable columns) is paid to the customer on screen', async () => {
+    const server = await seedLikeServer();
+    cleanups.push(server.close);
+    const k = await payoutKioskOnPty(tempDir(), server);
+    cleanups.push(k.close);
+    const session = await k.start(5);
+    const job = server.add({
+      id: randomUUID(),
+      transactionId: session.transactionId,
+      text: (j) => JSON.stringify({ id: j.id, transactionId: j.transactionId, quarters: 20, status: null, retryCount: null, maxRetries: null, createdAt: null }),
+    });
+    await until('paid', async () => (await k.status()).session?.state === 'done', 15_000);
+    expect(k.device.coinsPaidTotal).toBe(20);
+    await until('reported', () => server.reports.some((r) => r.jobId === job.id) || null);
+    expect(server.reports.filter((r) => r.jobId === job.id).map((r) => r.body)).toEqual([expect.objectContaining({ success: true, error: null, dispensed: 20 })]);
+  });
+});
