@@ -152,8 +152,10 @@ export function createCloudClient(
       if (hops >= MAX_REDIRECTS) {
         throw new CloudRedirectError(`more than ${MAX_REDIRECTS} redirects from ${nameOf(first)} (last to ${nameOf(next)}); not followed`, nameOf(next));
       }
-      // As fetch does: 303 turns into GET, and so do 301/302 after a POST.
-      if ((response.status === 303 && method !== 'HEAD') || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+      // 303 ("processed; see there") turns into GET. A 301/302 after a POST keeps
+      // it (as 307/308 do, same key): fetch would turn it into a GET, and a 2xx
+      // for that GET would acknowledge an upload the server never received.
+      if (response.status === 303 && method !== 'HEAD') {
         method = 'GET';
         body = undefined;
         delete headers['Content-Type'];

@@ -5,7 +5,7 @@
  */
 import { readStoredReason, type CodedReason, type DownloadInfo } from '../../preload/contract';
 import type { CloudClient } from '../cloud';
-import { CloudNetworkError } from '../cloud';
+import { CloudNetworkError, readTextCapped } from '../cloud';
 import type { BoothConfig } from '../config';
 import type { EventBus } from '../dispatch';
 import type { Platform } from '../platform';
@@ -153,7 +153,8 @@ export function createTicketDownloader(deps: {
       return finish({ ...idle, state: 'not-modified' });
     }
     if (!response.ok) {
-      const text = await response.text().catch(() => '');
+      // Only an excerpt is kept: an error page without end is not read to its end.
+      const text = await readTextCapped(response, 64 * 1024).catch(() => '');
       const excerpt = text.slice(0, 200);
       return failed(`HTTP ${response.status} from ${config.api.fetchEndpoint}${excerpt ? `: ${excerpt}` : ''}`, {
         code: 'download-http',

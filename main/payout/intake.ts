@@ -9,12 +9,12 @@
  */
 import type Database from 'better-sqlite3';
 import type { Clock } from '../clock';
-import type { CloudClient } from '../cloud';
+import { readTextCapped, type CloudClient } from '../cloud';
 import type { BoothConfig } from '../config';
 import { crashPoint } from '../crash-points';
 import type { ScopedLog } from '../log';
 import type { Outbox } from '../sync';
-import { boundCoinCount, readJobAnswer, type Job } from './jobs';
+import { boundCoinCount, MAX_ANSWER_BYTES, readJobAnswer, type Job } from './jobs';
 import { codedDetail, coinsKnown, type Ledger, type TransactionRow } from './ledger';
 import { coinsToPay } from './money';
 import type { Payer } from './payer';
@@ -230,7 +230,7 @@ export function createJobIntake(deps: JobIntakeDeps) {
       await session.checkExpiry();
       const response = await cloud.request(endpoint('jobs/pending'), { method: 'GET' });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const text = await response.text();
+      const text = await readTextCapped(response, MAX_ANSWER_BYTES);
       failures = 0;
       const answer = readJobAnswer(text);
       if (answer.kind === 'none') return;

@@ -14,10 +14,12 @@ export const jobSchema = z.object({
   id: idSchema,
   transactionId: idSchema,
   quarters: z.number(),
-  status: z.string().optional(),
-  retryCount: z.number().int().min(0).default(0),
-  maxRetries: z.number().int().optional(),
-  createdAt: z.string().optional(),
+  // A null (from a nullable column) reads as absent, as a missing field does (retryCount 0),
+  // never as a reason to refuse the job: status, maxRetries and createdAt are not used here.
+  status: z.string().nullish(),
+  retryCount: z.number().int().min(0).nullish().transform((n) => n ?? 0),
+  maxRetries: z.number().int().nullish(),
+  createdAt: z.string().nullish(),
 });
 export type Job = z.infer<typeof jobSchema>;
 
@@ -38,6 +40,9 @@ export type JobAnswer =
     };
 
 const EXCERPT_CHARS = 200;
+
+/** The most of a payment service answer that is read (a job or a transaction is well under 1 KB): a body without end is cut off, not held in memory. */
+export const MAX_ANSWER_BYTES = 64 * 1024;
 
 /** Reads one answer of jobs/pending (its body text). */
 export function readJobAnswer(text: string): JobAnswer {

@@ -8,20 +8,30 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { PayoutSession } from '../../preload/contract';
 import type { Clock } from '../clock';
-import { CloudNetworkError, type CloudClient } from '../cloud';
+import { CloudNetworkError, readTextCapped, type CloudClient } from '../cloud';
 import type { BoothConfig } from '../config';
 import { HandlerError, type EventBus } from '../dispatch';
 import type { ScopedLog } from '../log';
 import type { PayoutHopper } from './hopper';
+import { MAX_ANSWER_BYTES } from './jobs';
 import type { Ledger } from './ledger';
 import type { PayoutService } from './service';
 
 const transactionCreatedSchema = z.object({
   id: z.string().min(1).max(100),
   qrUrl: z.url({ protocol: /^https?$/ }),
-  amount: z.number(),
-  expiresAt: z.iso.datetime({ offset: true }).optional(),
+  // Not used (the kiosk knows what it asked for): a server on a decimal column
+  // (the seed's Neon, Prisma) sends it as a string, "5.00".
+  amount: z.unknown().optional(),
+  // Read apart: an expiresAt that is null or has no time zone is not one the
+  // kiosk can trust, and the seed's 15 minutes apply (the answer is not refused).
+  expiresAt: z.unknown().optional(),
 });
+const expiresAtSchema = z.iso.datetime({ offset: true });
+
+/** The answer's JSON, or null when it is not JSON or longer than any answer of the payment service. */
+const readJsonCapped = (response: Response): Promise<unknown> =>
+  readTextCapped(response, MAX_ANSWER_BYTES).then((text) => JSON.parse(text) as unknown).catch(() => null);
 
 export interface CustomerSessionDeps {
   config: BoothConfig;
@@ -88,7 +98,7 @@ export function createCustomerSession(deps: CustomerSessionDeps) {
     try {
       const response = await cloud.request(endpoint('transaction/create'), { method: 'POST', body: JSON.stringify({ amount }), idempotencyKey: crypto.randomUUID() });
       if (!response.ok) throw new HandlerError('unavailable', `The payment service answered ${response.status}. Please try again.`, { code: 'payout-service-answered', params: { status: response.status } });
-      const parsed = transactionCreatedSchema.safeParse(await response.json().catch(() => null));
+      const parsed = transactionCreatedSchema.safeParse(await readJsonCapped(response));
       if (!parsed.success) throw new HandlerError('unavailable', 'The payment service sent an answer this kiosk cannot read.', { code: 'payout-service-unreadable' });
       created = parsed.data;
     } catch (error) {
@@ -99,7 +109,9 @@ export function createCustomerSession(deps: CustomerSessionDeps) {
       throw new HandlerError('unavailable', (error as Error).message, { code: 'payout-start-failed' });
     }
     const now = clock.now();
-    const expiresAt = created.expiresAt ?? new Date(now.getTime() + payout.qrLifetimeMinutes * 60_000).toISOString();
+    const sentExpiry = expiresAtSchema.safeParse(created.expiresAt);
+    if (created.expiresAt != null && !sentExpiry.success) log.warn(`transaction ${created.id}: expiresAt ${JSON.stringify(created.expiresAt).slice(0, 60)} is not a time with a zone; the QR is shown for ${payout.qrLifetimeMinutes} minutes`);
+    const expiresAt = sentExpiry.success ? sentExpiry.data : new Date(now.getTime() + payout.qrLifetimeMinutes * 60_000).toISOString();
     const reference = deps.referenceFor(created.id);
     sql.insertTransaction.run(created.id, reference, amount, 1, now.toISOString(), expiresAt, 1);
     log.info(`transaction ${created.id} (${reference}) for ${amount} ${payout.currency} created; QR until ${expiresAt}`);
@@ -138,7 +150,7 @@ export function createCustomerSession(deps: CustomerSessionDeps) {
         await response.body?.cancel();
         return;
       }
-      const parsed = z.object({ status: z.enum(['pending', 'paid', 'expired', 'cancelled']) }).safeParse(await response.json().catch(() => null));
+      const parsed = z.object({ status: z.enum(['pending', 'paid', 'expired', 'cancelled']) }).safeParse(await readJsonCapped(response));
       if (parsed.success && (parsed.data.status === 'expired' || parsed.data.status === 'cancelled') && session?.transactionId === s.transactionId) {
         setSession({ ...session, state: 'expired' });
         customerLeaves(s.transactionId, `transaction ${parsed.data.status}`);

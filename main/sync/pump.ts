@@ -77,11 +77,16 @@ export function createOutboxPump(deps: OutboxPumpDeps) {
   /**
    * How long a transient failure waits: the quick retries of one attempt
    * (api.retryAttempts × api.retryDelaySeconds, outside the send slots), then
-   * full-jitter backoff per attempt; a Retry-After is the least wait.
+   * full-jitter backoff per attempt; a Retry-After is the least wait, up to
+   * the backoff cap.
    */
-  function transientDelay(sent: Sent, result: Extract<SendResult, { outcome: 'transient' }>): number {
+  function transientDelay(sent: Sent, answer: Extract<SendResult, { outcome: 'transient' }>): number {
     const id = sent.item.id;
-    if (result.resendAfterMs !== undefined) return result.resendAfterMs;
+    // sync.backoffCapSeconds is the longest wait between attempts, whatever a
+    // server's Retry-After says (a broken one asking for a year would park the item that long).
+    const capMs = config.sync.backoffCapSeconds * 1000;
+    const result = answer.retryAfterMs === null ? answer : { ...answer, retryAfterMs: Math.min(answer.retryAfterMs, capMs) };
+    if (result.resendAfterMs !== undefined) return Math.min(result.resendAfterMs, capMs);
     const own = sent.kind.retryDelaysMs;
     if (own && sent.attempts <= own.length) return Math.max(own[sent.attempts - 1]!, result.retryAfterMs ?? 0);
     const quick = quickRetries.get(id) ?? 0;
@@ -92,7 +97,7 @@ export function createOutboxPump(deps: OutboxPumpDeps) {
     quickRetries.delete(id);
     const attempt = Math.ceil(sent.attempts / (config.api.retryAttempts + 1));
     return Math.max(
-      fullJitterDelay(attempt, { baseMs: config.sync.backoffBaseSeconds * 1000, capMs: config.sync.backoffCapSeconds * 1000 }, random),
+      fullJitterDelay(attempt, { baseMs: config.sync.backoffBaseSeconds * 1000, capMs }, random),
       result.retryAfterMs ?? 0,
     );
   }

@@ -21,6 +21,7 @@ interface Seen {
   url: string;
   key: string | undefined;
   body: string;
+  idempotencyKey: string | undefined;
 }
 
 const servers: http.Server[] = [];
@@ -35,7 +36,7 @@ async function server(answer: (req: http.IncomingMessage, res: http.ServerRespon
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', key: req.headers['x-api-key'] as string | undefined, body });
+      seen.push({ method: req.method ?? '', url: req.url ?? '', key: req.headers['x-api-key'] as string | undefined, body, idempotencyKey: req.headers['idempotency-key'] as string | undefined });
       answer(req, res, origin);
     });
   });
@@ -90,6 +91,23 @@ describe('redirects carry the API key only within the origin', () => {
     expect(venue.seen.map((s) => [s.method, s.url, s.key, s.body])).toEqual([
       ['POST', '/api/bookings/update-used', KEY, '{"referenceNo":"x"}'],
       ['POST', '/api/v2/bookings/update-used', KEY, '{"referenceNo":"x"}'],
+    ]);
+  });
+
+  it.each([301, 302])('keeps a POST a POST through a %i within the origin (a GET answered 200 would acknowledge an upload the server never got)', async (status) => {
+    const venue = await server((req, res) => {
+      if (req.url === '/api/bookings/update-used') {
+        res.writeHead(status, { Location: '/api/v2/bookings/update-used' });
+        res.end();
+      } else if (req.method === 'POST') res.end('{"ok":true}');
+      else res.end('<html>moved: POST here</html>');
+    });
+    const { cloud } = client({ api: { baseUrl: `${venue.origin}/api/`, apiKey: KEY } });
+    const response = await cloud.request('bookings/update-used', { method: 'POST', body: '{"referenceNo":"x"}', idempotencyKey: 'key-1' });
+    expect(response.status).toBe(200);
+    expect(venue.seen.map((s) => [s.method, s.url, s.key, s.body, s.idempotencyKey])).toEqual([
+      ['POST', '/api/bookings/update-used', KEY, '{"referenceNo":"x"}', 'key-1'],
+      ['POST', '/api/v2/bookings/update-used', KEY, '{"referenceNo":"x"}', 'key-1'],
     ]);
   });
 

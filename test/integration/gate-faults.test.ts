@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCloudSim, type CloudSim } from '../cloud-sim/server';
 import { gateKiosk, ref, TODAY } from '../support/gate';
@@ -49,4 +51,45 @@ describe('gate uploads against a faulty cloud', () => {
     for (const [reference, persons] of expected) expect(cloud.tickets.get(reference)?.attractions.A?.used).toBe(persons);
     await g.kiosk.stop();
   }, 300_000);
+});
+
+describe('gate download against a broken server', () => {
+  it('an error answer whose body has no end is given up after a small part, not read until the timeout', async () => {
+    const responses: { written: number; closed: boolean }[] = [];
+    const server = http.createServer((request, response) => {
+      request.resume();
+      if (request.method !== 'GET' || !request.url?.endsWith('/bookings/summary')) {
+        response.writeHead(404).end();
+        return;
+      }
+      const seen = { written: 0, closed: false };
+      responses.push(seen);
+      response.writeHead(503, { 'Content-Type': 'text/html' });
+      const chunk = Buffer.alloc(64 * 1024, 0x41);
+      const timer = setInterval(() => {
+        if (seen.closed) return;
+        response.write(chunk);
+        seen.written += chunk.length;
+      }, 5);
+      response.on('close', () => {
+        seen.closed = true;
+        clearInterval(timer);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`;
+    const g = await gateKiosk(tempDir(), { apiUrl } as CloudSim, { api: { timeoutSeconds: 40 } });
+    try {
+      await g.sync();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(responses.length).toBeGreaterThan(0);
+      expect(responses.every((r) => r.closed)).toBe(true);
+      // The kiosk reads 64 KB of an error page (what the socket buffers took is on top).
+      for (const r of responses) expect(r.written).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      await g.kiosk.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 });

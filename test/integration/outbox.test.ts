@@ -145,6 +145,17 @@ describe('outbox', () => {
     await t.outbox.stop();
   });
 
+  it('waits no longer than sync.backoffCapSeconds, whatever Retry-After asks (a broken server asking for a year)', async () => {
+    const t = await setup([{ status: 503, headers: { 'Retry-After': '31536000' } }, 200]);
+    t.add(1);
+    await t.outbox.drain();
+    expect(t.acked).toEqual([]);
+    t.clock.advance(61_000);
+    await t.outbox.drain();
+    expect(t.acked).toEqual([1]);
+    await t.outbox.stop();
+  });
+
   it('keeps a permanently refused item as dead, blocks its key, and sends it again when redriven', async () => {
     const t = await setup([404, 200, 200, 200]);
     t.add(1, 'a');

@@ -29,7 +29,7 @@ interface Report {
 }
 
 /** A seed-like payout server (GET transaction/{id} is absent, as in the seed). */
-async function seedLikeServer() {
+async function seedLikeServer(createAnswer?: (id: string, amount: number) => Record<string, unknown>) {
   const jobs: ServerJob[] = [];
   const reports: Report[] = [];
   let polls = 0;
@@ -44,7 +44,8 @@ async function seedLikeServer() {
       };
       if (request.method === 'POST' && url === '/api/v2/transaction/create') {
         const id = randomUUID();
-        return send(200, JSON.stringify({ id, qrUrl: `https://pay.example.invalid/pay/${id}`, amount: (JSON.parse(body) as { amount: number }).amount }));
+        const amount = (JSON.parse(body) as { amount: number }).amount;
+        return send(200, JSON.stringify({ id, qrUrl: `https://pay.example.invalid/pay/${id}`, amount, ...createAnswer?.(id, amount) }));
       }
       if (request.method === 'GET' && url === '/api/v2/jobs/pending') {
         polls++;
@@ -162,5 +163,82 @@ describe('payout: a job that cannot be read (item 8)', () => {
     });
     await until('paid', async () => (await k.status()).session?.state === 'done', 15_000);
     expect(k.device.coinsPaidTotal).toBe(20);
+  });
+});
+
+describe('payout: a created transaction as a differently written server sends it', () => {
+  it.each([
+    ['amount as a decimal string (Prisma, pg), expiresAt null', { amount: '5.00', expiresAt: null }],
+    ['expiresAt without a time zone (Python isoformat)', { expiresAt: '2025-10-09T10:15:00.123456' }],
+  ])('%s: the customer gets the QR for 15 minutes and is paid', async (_what, extra) => {
+    const server = await seedLikeServer(() => extra);
+    cleanups.push(server.close);
+    const k = await payoutKioskOnPty(tempDir(), server);
+    cleanups.push(k.close);
+    const session = await k.start(5);
+    expect(session.state).toBe('waiting-payment');
+    expect(Math.abs(Date.parse(session.expiresAt) - (Date.now() + 15 * 60_000))).toBeLessThan(5_000);
+    server.add({
+      id: randomUUID(),
+      transactionId: session.transactionId,
+      text: (j) => JSON.stringify({ id: j.id, transactionId: j.transactionId, quarters: 20, status: 'pending', retryCount: 0, maxRetries: 3, createdAt: '2025-10-09T10:05:00Z' }),
+    });
+    await until('paid', async () => (await k.status()).session?.state === 'done', 15_000);
+    expect(k.device.coinsPaidTotal).toBe(20);
+  });
+});
+
+describe('payout: an answer without end', () => {
+  it('jobs/pending sending a body without end is cut off after a small cap, not read until the timeout, and polling goes on', async () => {
+    const responses: { written: number; closed: boolean }[] = [];
+    const server = http.createServer((request, response) => {
+      request.resume();
+      if (request.url !== '/api/v2/jobs/pending') {
+        response.writeHead(404).end();
+        return;
+      }
+      const seen = { written: 0, closed: false };
+      responses.push(seen);
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      response.write('{"id":"j1","transactionId":"t1","quarters":20');
+      const timer = setInterval(() => {
+        if (seen.closed) return;
+        response.write(chunk);
+        seen.written += chunk.length;
+      }, 1);
+      response.on('close', () => {
+        seen.closed = true;
+        clearInterval(timer);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+    const k = await payoutKioskOnPty(tempDir(), { apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/` }, { api: { timeoutSeconds: 30 } });
+    cleanups.push(k.close);
+
+    await until('two polls cut off', () => responses.filter((r) => r.closed).length >= 2 || null, 20_000);
+    // A job is well under 1 KB; the kiosk stops reading at 64 KB (what the socket buffers took is on top).
+    for (const r of responses.filter((x) => x.closed)) expect(r.written).toBeLessThan(16 * 1024 * 1024);
+    expect(k.device.coinsPaidTotal).toBe(0);
+  });
+});
+
+describe('payout: a job with nulls where the seed has values', () => {
+  it('a job whose status, retryCount, maxRetries and createdAt are null (nullable columns) is paid to the customer on screen', async () => {
+    const server = await seedLikeServer();
+    cleanups.push(server.close);
+    const k = await payoutKioskOnPty(tempDir(), server);
+    cleanups.push(k.close);
+    const session = await k.start(5);
+    const job = server.add({
+      id: randomUUID(),
+      transactionId: session.transactionId,
+      text: (j) => JSON.stringify({ id: j.id, transactionId: j.transactionId, quarters: 20, status: null, retryCount: null, maxRetries: null, createdAt: null }),
+    });
+    await until('paid', async () => (await k.status()).session?.state === 'done', 15_000);
+    expect(k.device.coinsPaidTotal).toBe(20);
+    await until('reported', () => server.reports.some((r) => r.jobId === job.id) || null);
+    expect(server.reports.filter((r) => r.jobId === job.id).map((r) => r.body)).toEqual([expect.objectContaining({ success: true, error: null, dispensed: 20 })]);
   });
 });
