@@ -102,4 +102,13 @@ export const coreMigrations: readonly ModuleMigration[] = [
       db.exec('ALTER TABLE audit ADD COLUMN detail_coded TEXT;');
     },
   },
+  {
+    version: 21,
+    name: 'outbox: whether an item was ever sent, kept across a redrive',
+    up(db) {
+      // A redrive resets attempts (the kind's own retry delays start over), so attempts = 0 no longer
+      // means "never sent": nothing may be merged into a body the server may have seen under its key.
+      db.exec('ALTER TABLE outbox ADD COLUMN sent INTEGER NOT NULL DEFAULT 0; UPDATE outbox SET sent = 1 WHERE attempts > 0;');
+    },
+  },
 ];

@@ -58,6 +58,8 @@ export interface OutboxRow {
   depends_on: number | null;
   state: 'pending' | 'done' | 'dead';
   attempts: number;
+  /** 1 once a request of it has left (attempts starts over at a redrive; this does not). */
+  sent: number;
   last_error: string | null;
   created_at: string;
 }
@@ -111,7 +113,7 @@ export function prepareOutboxStatements(db: Database.Database) {
     unsettledOfKey: db.prepare("SELECT id FROM outbox WHERE state IN ('pending', 'dead') AND order_key = ?"),
     byId: db.prepare('SELECT * FROM outbox WHERE id = ?'),
     stateOf: db.prepare('SELECT state FROM outbox WHERE id = ?'),
-    startAttempt: db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE id = ?'),
+    startAttempt: db.prepare('UPDATE outbox SET attempts = attempts + 1, sent = 1 WHERE id = ?'),
     done: db.prepare("UPDATE outbox SET state = 'done', done_at = ?, last_error = NULL WHERE id = ?"),
     dead: db.prepare("UPDATE outbox SET state = 'dead', last_error = ? WHERE id = ?"),
     failed: db.prepare('UPDATE outbox SET last_error = ? WHERE id = ?'),

@@ -188,9 +188,9 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       return Number(result.lastInsertRowid);
     },
     coalesce(kind, orderKey, merge) {
-      // Only into the key's newest item, and only if it is pending, of this kind and never sent.
+      // Only into the key's newest item, and only if it is pending, of this kind and never sent (a redriven one was).
       const row = newest(sql.pendingOfKey.all(orderKey) as OutboxRow[]);
-      if (!row || row.kind !== kind || row.attempts !== 0 || inflight.has(row.id)) return false;
+      if (!row || row.kind !== kind || row.attempts !== 0 || row.sent !== 0 || inflight.has(row.id)) return false;
       if (sql.settledAfter.get(orderKey, row.id)) return false;
       sql.setPayload.run(JSON.stringify(merge(JSON.parse(row.payload))), row.id);
       return true;

@@ -131,7 +131,8 @@ describe('migration 6', () => {
     const db = after.db;
     expect(after.schemaVersion()).toBe(APP_SCHEMA_VERSION);
     expect(fs.existsSync(backup)).toBe(true);
-    expect(db.prepare('SELECT * FROM outbox ORDER BY id').all()).toEqual(rows);
+    // Migration 21 adds whether each was ever sent: those with attempts were.
+    expect(db.prepare('SELECT * FROM outbox ORDER BY id').all()).toEqual((rows as { attempts: number }[]).map((r) => ({ ...r, sent: r.attempts > 0 ? 1 : 0 })));
     expect(db.prepare('SELECT id, persons FROM admissions').all()).toEqual([{ id: 'adm-1', persons: 2 }]);
     expect(names(db, 'index', 'outbox')).toEqual(['outbox_by_state_key']);
     expect(names(db, 'index', 'admissions')).toEqual(['admissions_by_ticket']);

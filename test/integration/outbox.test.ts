@@ -203,6 +203,25 @@ describe('outbox', () => {
     await t.outbox.stop();
   });
 
+  it('never merges into a redriven item: its body went out under its key before', async () => {
+    const t = await setup([404, 200, 200]);
+    t.add(1);
+    await t.outbox.drain();
+    expect(t.outbox.deadItems()).toHaveLength(1);
+    expect(t.outbox.redrive(1)).toBe(true);
+    // Between the attendant's redrive and its send, a new change of the same key comes.
+    const merged = t.store.db.transaction(() => t.outbox.coalesce('test.item', 'k1', (p) => ({ ...(p as object), n: 100 })))();
+    expect(merged).toBe(false);
+    t.add(2);
+    await t.outbox.drain();
+    const sent = t.cloud.received.map((r) => [r.key, r.body.n] as const);
+    // The same key carries the same body every time; the new change goes under a key of its own.
+    expect(sent.map(([, n]) => n)).toEqual([1, 1, 2]);
+    expect(sent[1]![0]).toBe(sent[0]![0]);
+    expect(sent[2]![0]).not.toBe(sent[0]![0]);
+    await t.outbox.stop();
+  });
+
   it('waits for the item it depends on', async () => {
     const t = await setup([503, 200, 200]);
     const first = t.add(1, 'a');
