@@ -162,6 +162,27 @@ function writeTransactionsBeginImmediate(db: Database.Database): void {
   }) as Database.Database['transaction'];
 }
 
+/** Applies each migration in its own transaction with its user_version. */
+function runMigrations(db: Database.Database, pending: readonly Migration[], log: ScopedLog): void {
+  for (const migration of pending) {
+    // Foreign keys can only be turned off outside a transaction.
+    if (migration.rebuildsTables) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        migration.up(db);
+        if (migration.rebuildsTables) {
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0) throw new Error(`migration ${migration.version} would leave ${broken.length} broken reference(s)`);
+        }
+        db.pragma(`user_version = ${migration.version}`);
+      })();
+    } finally {
+      if (migration.rebuildsTables) db.pragma('foreign_keys = ON');
+    }
+    log.info(`migration ${migration.version} applied: ${migration.name}`);
+  }
+}
+
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const { file, log } = options;
   const list = options.migrations ?? defaultMigrations;
@@ -189,6 +210,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     throw new StoreOpenError('io', file, `The database ${file} could not be opened: ${describeIoError(error)}`, FREE_SPACE_HINT);
   }
 
+  let backupWritten: string | null = null;
   if (found < target) {
     if (found > 0) {
       const backup = `${file}.v${found}-${stamp()}.bak`;
@@ -207,27 +229,26 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         );
       }
       log.info(`backup of schema ${found} written to ${backup} before migrating`);
+      backupWritten = backup;
       options.onBackup?.(backup);
     }
     const pending = list.filter((m) => m.version > found);
-    for (const migration of pending) {
-      // Foreign keys can only be turned off outside a transaction.
-      if (migration.rebuildsTables) db.pragma('foreign_keys = OFF');
-      try {
-        db.transaction(() => {
-          migration.up(db);
-          if (migration.rebuildsTables) {
-            const broken = db.pragma('foreign_key_check') as unknown[];
-            if (broken.length > 0) throw new Error(`migration ${migration.version} would leave ${broken.length} broken reference(s)`);
-          }
-          db.pragma(`user_version = ${migration.version}`);
-        })();
-      } finally {
-        if (migration.rebuildsTables) db.pragma('foreign_keys = ON');
-      }
-      log.info(`migration ${migration.version} applied: ${migration.name}`);
+    try {
+      runMigrations(db, pending, log);
+    } catch (error) {
+      // Each migration commits with its version or not at all: say where it stopped, instead of a crash without a screen.
+      const reached = db.pragma('user_version', { simple: true }) as number;
+      db.close();
+      const kept = backupWritten ? ` The backup taken before it is ${backupWritten}.` : '';
+      throw new StoreOpenError(
+        'io',
+        file,
+        `Updating the database ${file} from schema ${found} to ${target} failed: ${describeIoError(error)}. The database was left at schema ${reached}, whole.${kept}`,
+        `${FREE_SPACE_HINT} Free space on it, then restart the kiosk: the update is tried again.`,
+      );
     }
   }
+
 
   // The change feed's triggers, as the modules declare them now (main/replication/triggers.ts).
   let replicatedTables: FeedTable[] = [];
@@ -237,7 +258,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       installFeedTriggers(db, replicatedTables);
     } catch (error) {
       db.close();
-      throw error;
+      if (!String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_')) throw error;
+      throw new StoreOpenError('io', file, `The database ${file} could not be prepared: ${describeIoError(error)}`, FREE_SPACE_HINT);
     }
   }
 

@@ -67,6 +67,38 @@ describe('store', () => {
     db.close();
   });
 
+  it('says the disk is full when a migration cannot finish (SQLITE_FULL), keeps the backup, leaves the version and the file free again', async () => {
+    const file = path.join(tempDir(), 'booth.db');
+    const older = await openStore({ file, log });
+    older.setSetting('kept', { value: 7 }, new Date());
+    older.close();
+    const growing: Migration = {
+      version: APP_SCHEMA_VERSION + 1,
+      name: 'grows the database',
+      up: (db) => {
+        // The disk fills while the migration writes: the next page it needs is refused.
+        db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+        db.exec('CREATE TABLE grown (x BLOB)');
+        db.prepare('INSERT INTO grown (x) VALUES (randomblob(200000))').run();
+      },
+    };
+    let backupFile = '';
+    const error = await openStore({ file, log, migrations: [...migrations, growing], onBackup: (f) => (backupFile = f) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreOpenError);
+    expect((error as StoreOpenError).kind).toBe('io');
+    expect((error as StoreOpenError).message).toMatch(/the disk is full/);
+    expect((error as StoreOpenError).message).toContain(`schema ${APP_SCHEMA_VERSION}`);
+    expect((error as StoreOpenError).message).toContain(backupFile);
+    expect((error as StoreOpenError).howToFix).toMatch(/Free space/);
+    expect(fs.existsSync(backupFile)).toBe(true);
+    // Nothing half done, and the connection was closed: the file opens again at once, with its data.
+    const again = await openStore({ file, log });
+    expect(again.schemaVersion()).toBe(APP_SCHEMA_VERSION);
+    expect(again.db.prepare("SELECT name FROM sqlite_master WHERE name = 'grown'").get()).toBeUndefined();
+    expect(again.db.prepare("SELECT value FROM settings WHERE key = 'kept'").get()).toEqual({ value: '{"value":7}' });
+    again.close();
+  });
+
   it('refuses a database from a newer Booth, with a clear message, and leaves it as it was', async () => {
     const file = path.join(tempDir(), 'booth.db');
     const db = new Database(file);
