@@ -42,6 +42,9 @@ export interface JobIntakeDeps {
   maxCoinsPerTransaction: number;
 }
 
+/** SQLite could not write (SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY...): not a bug in the payout. */
+const isStorageFailure = (error: unknown): boolean => String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_');
+
 export function createJobIntake(deps: JobIntakeDeps) {
   const { config, db, sql, cloud, outbox, clock, log, service, session, payer, unreadableJobs, endpoint, referenceFor, coinsSold, maxCoinsPerTransaction } = deps;
   const { enqueueReport, queueReport, dispensedSoFar } = deps.reports;
@@ -154,7 +157,14 @@ export function createJobIntake(deps: JobIntakeDeps) {
 
     session.patchSession(tx.id, { state: 'paying-out', coinsOwed: owedRow.coins_owed, coinsPaid: owedRow.coins_paid, paidIsLowerBound: false, message: null });
     log.info(`job ${job.id}: paying ${remainder} coins for ${tx.id}`);
-    const fault = await payer.payRemainder(tx.id, (paid) => session.patchSession(tx.id, { coinsPaid: paid }));
+    let fault;
+    try {
+      fault = await payer.payRemainder(tx.id, (paid) => session.patchSession(tx.id, { coinsPaid: paid }));
+    } catch (error) {
+      if (!isStorageFailure(error)) throw error;
+      stoppedUnrecorded(tx.id, error as Error);
+      return;
+    }
     const after = sql.transaction.get(tx.id) as TransactionRow;
     if (fault === null) {
       db.transaction(() => {
@@ -176,6 +186,20 @@ export function createJobIntake(deps: JobIntakeDeps) {
     }
     crashPoint('payout.before-report');
     outbox.wake();
+  }
+
+  /**
+   * The ledger could not be written mid-payout (a full disk): nothing more is
+   * paid, and the customer is told the payout stopped rather than left on
+   * "paying out". The job is not answered here: a command left open is counted
+   * from the hopper's counters and reported by the payout.reconcile job once
+   * the disk can be written again; one never sent leaves the job to come again.
+   */
+  function stoppedUnrecorded(transactionId: string, error: Error) {
+    log.error(`payout of ${transactionId} stopped: the ledger cannot be written (${error.message}); its coins are counted from the hopper once it can`);
+    const row = sql.transaction.get(transactionId) as TransactionRow;
+    const known = coinsKnown(sql, row);
+    session.patchSession(transactionId, { state: 'partial', coinsPaid: known.atLeast, paidIsLowerBound: known.uncounted, message: 'unknown' });
   }
 
   /** An answer of jobs/pending that is not a readable job: recorded for the attendant, reported failed when it has an id. */
