@@ -167,25 +167,44 @@ export function createJobIntake(deps: JobIntakeDeps) {
     }
     const after = sql.transaction.get(tx.id) as TransactionRow;
     if (fault === null) {
-      db.transaction(() => {
-        payer.settle(after);
-        queueReport(job, true, null);
-      })();
+      evenIfUnrecorded(`closing transaction ${tx.id}`, () =>
+        db.transaction(() => {
+          payer.settle(after);
+          queueReport(job, true, null);
+        })(),
+      );
       session.patchSession(tx.id, { state: 'done', coinsPaid: after.coins_paid, message: verdict.flag?.reason === 'asked-less' ? 'asked-less' : null });
       log.info(`transaction ${tx.id} paid out: ${after.coins_paid} coins`);
       service.checkCoinReserve();
     } else {
       const known = coinsKnown(sql, after);
       const detail = payer.stopDetail(fault, after);
-      db.transaction(() => {
-        sql.flag.run(known.needsHandCount ? 'mismatch' : fault.kind === 'unknown' ? 'unknown-outcome' : 'partial', detail, codedDetail({ code: 'owed-stopped', params: payer.stopParams(fault, after) }), tx.id);
-        queueReport(job, false, fault.kind);
-      })();
+      evenIfUnrecorded(`the stop of transaction ${tx.id}`, () =>
+        db.transaction(() => {
+          sql.flag.run(known.needsHandCount ? 'mismatch' : fault.kind === 'unknown' ? 'unknown-outcome' : 'partial', detail, codedDetail({ code: 'owed-stopped', params: payer.stopParams(fault, after) }), tx.id);
+          queueReport(job, false, fault.kind);
+        })(),
+      );
       session.patchSession(tx.id, { state: 'partial', coinsPaid: known.atLeast, paidIsLowerBound: known.uncounted, message: fault.kind });
-      payer.outOfServiceAfterStop(detail, after, fault);
+      evenIfUnrecorded('out of service', () => payer.outOfServiceAfterStop(detail, after, fault));
     }
     crashPoint('payout.before-report');
     outbox.wake();
+  }
+
+  /**
+   * A write after the coins were paid and recorded that the disk refuses: the
+   * customer is still told what was paid. The job is not answered: it comes
+   * again and is answered from the ledger then (nothing owed: complete; the
+   * rest owed: paid to the customer still on screen, else kept as owed).
+   */
+  function evenIfUnrecorded(what: string, write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      if (!isStorageFailure(error)) throw error;
+      log.error(`${what} could not be recorded (${(error as Error).message}); the job is answered when it comes again`);
+    }
   }
 
   /**

@@ -16,12 +16,15 @@ afterEach(async () => {
   await sim?.close();
 });
 
-/** Fills the disk as the first command starts: every later write to a payout step needs a page the database may not have. */
+/** Fills the disk as the first command starts: every later write `on` (a payout step by default) needs a page the database may not have. */
 class HopperOnAFillingDisk extends FakeHopper {
   db: Database.Database | null = null;
+  constructor(private readonly on = 'UPDATE ON payout_steps') {
+    super();
+  }
   override async dispense(coins: number, options: { expectedEventCounter: number }, onProgress?: (paid: number) => void) {
     if (this.db) {
-      this.db.exec('CREATE TRIGGER disk_fills AFTER UPDATE ON payout_steps BEGIN INSERT INTO bench_scratch (payload) VALUES (randomblob(200000)); END');
+      this.db.exec(`CREATE TRIGGER disk_fills AFTER ${this.on} BEGIN INSERT INTO bench_scratch (payload) VALUES (randomblob(200000)); END`);
       this.db.pragma(`max_page_count = ${this.db.pragma('page_count', { simple: true }) as number}`);
       this.db = null;
     }
@@ -64,6 +67,30 @@ describe('payout: a full disk mid-payout', () => {
     await k.reportsSent();
     expect(sim.payout.reports().at(-1)?.body).toMatchObject({ success: false, dispensed: paidWhileFull });
     expect(hopper.coinsOut).toBe(paidWhileFull);
+    await k.kiosk.stop();
+  });
+
+  it('shows the coins paid as paid when the disk fills after the last coin, and reports the job once space is freed', async () => {
+    sim = await startCloudSim({ initial: {} });
+    // The last write of the payout (closing the transaction, queueing its report) is the one refused.
+    const hopper = new HopperOnAFillingDisk('UPDATE OF resolved_at ON payout_transactions');
+    const k = await payoutKiosk(tempDir(), sim, {}, hopper);
+    const session = await k.start(5);
+    hopper.db = k.kiosk.store.db;
+    sim.payout.pay(session.transactionId);
+    const done = await until('the customer is told', async () => {
+      const s = (await k.status()).session;
+      return s?.state === 'done' ? s : null;
+    });
+    expect(done).toMatchObject({ coinsOwed: 20, coinsPaid: 20 });
+    await new Promise((r) => setTimeout(r, 500));
+    freeSpace(k.kiosk.store.db);
+    await until('reported', () => sim.payout.reports().some((r) => r.outcome === 'job-completed') || null);
+    await k.reportsSent();
+    expect(sim.payout.reports().filter((r) => r.outcome === 'job-completed').map((r) => r.body)).toEqual([expect.objectContaining({ success: true, dispensed: 20 })]);
+    expect(hopper.coinsOut).toBe(20);
+    expect(hopper.commands).toEqual([20]);
+    expect((await k.summary()).owed).toEqual([]);
     await k.kiosk.stop();
   });
 });
