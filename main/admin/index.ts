@@ -89,6 +89,21 @@ export function createAdmin(deps: AdminDeps): AdminModule {
   };
   const lockout = (): LockoutState => store.getSetting(LOCKOUT_KEY, lockoutStateSchema) ?? initialLockout;
   const saveLockout = (state: LockoutState) => store.setSetting(LOCKOUT_KEY, state, clock.now());
+  /**
+   * While this run lasts a lockout counts down on the monotonic clock: a wall
+   * clock set forward (by hand, or a rogue time server on the LAN) cannot end it
+   * early. The wall clock is read once per lockout: when it is set, or at start
+   * for one that outlived a restart.
+   */
+  let lockOnMonotonic: { lockedUntil: string; endsAt: number } | null = null;
+  const lockLeftMs = (state: LockoutState): number => {
+    if (!state.lockedUntil) return 0;
+    if (lockOnMonotonic?.lockedUntil !== state.lockedUntil) {
+      lockOnMonotonic = { lockedUntil: state.lockedUntil, endsAt: clock.monotonicMs() + remainingLockMs(state, clock.now()) };
+    }
+    return Math.max(0, lockOnMonotonic.endsAt - clock.monotonicMs());
+  };
+  lockLeftMs(lockout());
 
   const close = (reason: 'user' | 'idle') => {
     if (openSince === null) return;
@@ -109,7 +124,7 @@ export function createAdmin(deps: AdminDeps): AdminModule {
 
   const lockState = (): LockState => {
     const pinSet = pinHashes.current() !== null;
-    const left = remainingLockMs(lockout(), clock.now());
+    const left = lockLeftMs(lockout());
     return {
       pinSet,
       locked: left > 0,
@@ -127,7 +142,7 @@ export function createAdmin(deps: AdminDeps): AdminModule {
       const hash = pinHashes.current();
       if (hash === null) return { status: 'no-pin', howToSet: HOW_TO_SET_PIN };
       const before = lockout();
-      const left = remainingLockMs(before, clock.now());
+      const left = lockLeftMs(before);
       if (left > 0) {
         auditRefused('admin.pin-refused', `locked for ${Math.ceil(left / 1000)} s`);
         return { status: 'locked', retryInSeconds: Math.ceil(left / 1000) };
@@ -148,7 +163,7 @@ export function createAdmin(deps: AdminDeps): AdminModule {
       }
       const next = afterWrongPin(before, clock.now(), policy);
       saveLockout(next);
-      const lockMs = remainingLockMs(next, clock.now());
+      const lockMs = lockLeftMs(next);
       auditRefused('admin.pin-wrong', `failure ${next.failures}`);
       log.warn(`wrong admin PIN (failure ${next.failures})`);
       if (lockMs > 0) {
