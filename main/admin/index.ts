@@ -47,8 +47,12 @@ export interface AdminDeps {
 
 export interface AdminModule {
   handlers: HandlerMap;
-  /** Throws admin_required unless an admin session is open; counts as activity. */
-  requireSession(): void;
+  /**
+   * Throws admin_required unless an admin session is open; counts as the
+   * attendant's activity unless `activity: false` (a page's summary, which the
+   * screen also reloads on the kiosk's own events while nobody touches it).
+   */
+  requireSession(options?: { activity?: boolean }): void;
   isOpen(): boolean;
   /** Writes an audit row for an admin action of another module; `coded`: the detail for the screen's language. */
   audit(action: string, detail?: string | null, coded?: CodedReason | null): void;
@@ -116,10 +120,10 @@ export function createAdmin(deps: AdminDeps): AdminModule {
   const idleExpired = () =>
     openSince !== null && clock.monotonicMs() - lastActivity > policy.idleTimeoutSeconds * 1000;
 
-  const requireSession = () => {
+  const requireSession = (options: { activity?: boolean } = {}) => {
     if (idleExpired()) close('idle');
     if (openSince === null) throw new HandlerError('admin_required', 'Admin mode is closed. Enter the PIN again.');
-    lastActivity = clock.monotonicMs();
+    if (options.activity !== false) lastActivity = clock.monotonicMs();
   };
 
   const lockState = (): LockState => {

@@ -109,6 +109,20 @@ describe('admin mode', () => {
     await kiosk.stop();
   });
 
+  it('closes after the idle time while a module page only reloads its summary (on the kiosk\'s own events, not the attendant\'s touches)', async () => {
+    const dir = tempDir();
+    const { kiosk, clock } = await testKiosk(dir, { modules: ['gate'], admin: { pinHash: await cheapHash('2468'), idleTimeoutSeconds: 60 } });
+    await kiosk.handlers.invoke('admin:unlock', { pin: '2468' });
+    // The gate page reloads on every gate:status and sync:status event: every 2 s, nobody touching.
+    for (let t = 0; t < 58; t += 2) {
+      clock.advance(2_000);
+      expect((await kiosk.handlers.invoke('gate:admin-summary', {})).ok).toBe(true);
+    }
+    clock.advance(3_000);
+    expect(await kiosk.handlers.invoke('gate:admin-summary', {})).toMatchObject({ ok: false, error: { code: 'admin_required' } });
+    await kiosk.stop();
+  });
+
   it('stays closed and says how to set a PIN when none is set', async () => {
     const { kiosk } = await testKiosk(tempDir(), {});
     const outcome = await kiosk.handlers.invoke('admin:unlock', { pin: '2468' });
