@@ -47,8 +47,12 @@ export interface AdminDeps {
 
 export interface AdminModule {
   handlers: HandlerMap;
-  /** Throws admin_required unless an admin session is open; counts as activity. */
-  requireSession(): void;
+  /**
+   * Throws admin_required unless an admin session is open; counts as the
+   * attendant's activity unless `activity: false` (a page's summary, which the
+   * screen also reloads on the kiosk's own events while nobody touches it).
+   */
+  requireSession(options?: { activity?: boolean }): void;
   isOpen(): boolean;
   /** Writes an audit row for an admin action of another module; `coded`: the detail for the screen's language. */
   audit(action: string, detail?: string | null, coded?: CodedReason | null): void;
@@ -89,6 +93,21 @@ export function createAdmin(deps: AdminDeps): AdminModule {
   };
   const lockout = (): LockoutState => store.getSetting(LOCKOUT_KEY, lockoutStateSchema) ?? initialLockout;
   const saveLockout = (state: LockoutState) => store.setSetting(LOCKOUT_KEY, state, clock.now());
+  /**
+   * While this run lasts a lockout counts down on the monotonic clock: a wall
+   * clock set forward (by hand, or a rogue time server on the LAN) cannot end it
+   * early. The wall clock is read once per lockout: when it is set, or at start
+   * for one that outlived a restart.
+   */
+  let lockOnMonotonic: { lockedUntil: string; endsAt: number } | null = null;
+  const lockLeftMs = (state: LockoutState): number => {
+    if (!state.lockedUntil) return 0;
+    if (lockOnMonotonic?.lockedUntil !== state.lockedUntil) {
+      lockOnMonotonic = { lockedUntil: state.lockedUntil, endsAt: clock.monotonicMs() + remainingLockMs(state, clock.now()) };
+    }
+    return Math.max(0, lockOnMonotonic.endsAt - clock.monotonicMs());
+  };
+  lockLeftMs(lockout());
 
   const close = (reason: 'user' | 'idle') => {
     if (openSince === null) return;
@@ -101,15 +120,15 @@ export function createAdmin(deps: AdminDeps): AdminModule {
   const idleExpired = () =>
     openSince !== null && clock.monotonicMs() - lastActivity > policy.idleTimeoutSeconds * 1000;
 
-  const requireSession = () => {
+  const requireSession = (options: { activity?: boolean } = {}) => {
     if (idleExpired()) close('idle');
     if (openSince === null) throw new HandlerError('admin_required', 'Admin mode is closed. Enter the PIN again.');
-    lastActivity = clock.monotonicMs();
+    if (options.activity !== false) lastActivity = clock.monotonicMs();
   };
 
   const lockState = (): LockState => {
     const pinSet = pinHashes.current() !== null;
-    const left = remainingLockMs(lockout(), clock.now());
+    const left = lockLeftMs(lockout());
     return {
       pinSet,
       locked: left > 0,
@@ -127,7 +146,7 @@ export function createAdmin(deps: AdminDeps): AdminModule {
       const hash = pinHashes.current();
       if (hash === null) return { status: 'no-pin', howToSet: HOW_TO_SET_PIN };
       const before = lockout();
-      const left = remainingLockMs(before, clock.now());
+      const left = lockLeftMs(before);
       if (left > 0) {
         auditRefused('admin.pin-refused', `locked for ${Math.ceil(left / 1000)} s`);
         return { status: 'locked', retryInSeconds: Math.ceil(left / 1000) };
@@ -148,7 +167,7 @@ export function createAdmin(deps: AdminDeps): AdminModule {
       }
       const next = afterWrongPin(before, clock.now(), policy);
       saveLockout(next);
-      const lockMs = remainingLockMs(next, clock.now());
+      const lockMs = lockLeftMs(next);
       auditRefused('admin.pin-wrong', `failure ${next.failures}`);
       log.warn(`wrong admin PIN (failure ${next.failures})`);
       if (lockMs > 0) {

@@ -169,7 +169,7 @@ export function createBookingsModule(ctx: ModuleContext, options: BookingsOption
       return outcome.ok ? { requested: true, bookingId: outcome.bookingId, videos: outcome.videos.length } : { requested: false, reason: outcome.message, code: outcome.code };
     },
     'bookings:admin-summary': () => {
-      admin.requireSession();
+      admin.requireSession({ activity: false });
       return views.adminSummary();
     },
     'bookings:redrive': ({ taskId }) => {

@@ -276,7 +276,7 @@ export function createGateModule(ctx: ModuleContext, options: GateOptions = {}):
       return null;
     },
     'gate:admin-summary': (): GateAdminSummary => {
-      admin.requireSession();
+      admin.requireSession({ activity: false });
       return {
         attraction,
         testMode: testModeOn,

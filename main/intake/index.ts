@@ -158,7 +158,7 @@ export function createIntakeModule(ctx: ModuleContext, options: IntakeOptions = 
       return animal(cattleId);
     },
     'intake:admin-summary': (): IntakeAdminSummary => {
-      admin.requireSession();
+      admin.requireSession({ activity: false });
       const todayStart = new Date(clock.now().getTime() - 24 * 3_600_000).toISOString();
       return {
         receiver: receiverStatus(),

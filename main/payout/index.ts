@@ -146,7 +146,7 @@ export function createPayoutModule(ctx: ModuleContext, options: PayoutOptions = 
       return null;
     },
     'payout:admin-summary': (): PayoutAdminSummary => {
-      admin.requireSession();
+      admin.requireSession({ activity: false });
       const today = venueDate(clock.now(), config.timeZone);
       const since = new Date(clock.now().getTime() - 48 * 3_600_000).toISOString();
       const rows = (sql.recent.all(since) as { amount: number; coins_paid: number; coins_overpaid: number; created_at: string }[])

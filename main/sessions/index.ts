@@ -74,7 +74,7 @@ export function createSessionsModule(ctx: ModuleContext): KioskModule {
   const handlers: HandlerMap = {
     'sessions:board': () => views.board(),
     'sessions:admin-summary': () => {
-      admin.requireSession();
+      admin.requireSession({ activity: false });
       return views.adminSummary();
     },
     'sessions:start': ({ resourceId, minutes }) =>

@@ -164,6 +164,20 @@ test('input in admin keeps it open past the admin idle time', async ({ page, hos
   await expect(page.getByTestId('audit-table')).toBeVisible();
 });
 
+test('a tap just after admin opens keeps main\'s session as long as the screen (main does not close it first)', async ({ page, hosts }) => {
+  const host = await hosts.start({ config: await kioskConfig() });
+  await openKiosk(page, host);
+  await unlockAdmin(page);
+  const openedAt = Date.now();
+  // One tap inside the heartbeat's throttle window (admin idle 10 s: one heartbeat per 3.3 s at most), then nothing.
+  await page.waitForTimeout(2000);
+  await page.getByTestId('ov-version').click();
+  // The screen counts 10 s from the tap; main must not close the session before it (as if the tap were not there).
+  await page.waitForTimeout(11_000 - (Date.now() - openedAt));
+  await expect(page.getByTestId('screen-admin')).toBeVisible();
+  expect((await invokeInPage(page, 'admin:touch')) as { ok: boolean }).toMatchObject({ ok: true });
+});
+
 test('no PIN set: the PIN screen says how to set one', async ({ page, hosts }) => {
   const host = await hosts.start({ config: await kioskConfig({ pin: null }) });
   await openKiosk(page, host);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { REFUSED_PIN_ACTIONS, REFUSED_PIN_AUDIT_KEEP } from '../../main/admin';
+import { manualClock } from '../../main/clock';
 import { hashParams, hashPin, verifyPin } from '../../main/config';
 import { testKiosk } from '../support/kiosk';
 import { tempDir } from '../support/temp';
@@ -53,16 +54,31 @@ describe('admin mode', () => {
     expect(await first.kiosk.handlers.invoke('admin:unlock', { pin: '2468' })).toMatchObject({ ok: true, value: { status: 'locked' } });
     await first.kiosk.stop();
 
-    const second = await testKiosk(dir, config);
-    second.clock.setWall(new Date(first.clock.now().getTime() + 20_000));
+    // Started again 20 s later (the wall clock says so; the monotonic one starts anew).
+    const second = await testKiosk(dir, config, { clock: manualClock(new Date(first.clock.now().getTime() + 20_000)) });
     expect(await second.kiosk.handlers.invoke('admin:lock-state', {})).toEqual({
       ok: true,
       value: { pinSet: true, locked: true, retryInSeconds: 40 },
     });
     expect(await second.kiosk.handlers.invoke('admin:unlock', { pin: '2468' })).toMatchObject({ ok: true, value: { status: 'locked' } });
-    second.clock.setWall(new Date(first.clock.now().getTime() + 61_000));
+    second.clock.advance(41_000);
     expect(await second.kiosk.handlers.invoke('admin:unlock', { pin: '2468' })).toEqual({ ok: true, value: { status: 'unlocked' } });
     await second.kiosk.stop();
+  });
+
+  it('stays locked when the wall clock is set forward while the kiosk runs (by hand or a rogue time server)', async () => {
+    const dir = tempDir();
+    const config = { admin: { pinHash: await cheapHash('2468'), lockoutBaseSeconds: 60 } };
+    const { kiosk, clock } = await testKiosk(dir, config);
+    for (let i = 0; i < 5; i++) await kiosk.handlers.invoke('admin:unlock', { pin: '0000' });
+    clock.setWall(new Date(clock.now().getTime() + 3_600_000));
+    expect(await kiosk.handlers.invoke('admin:lock-state', {})).toEqual({ ok: true, value: { pinSet: true, locked: true, retryInSeconds: 60 } });
+    expect(await kiosk.handlers.invoke('admin:unlock', { pin: '2468' })).toMatchObject({ ok: true, value: { status: 'locked', retryInSeconds: 60 } });
+    clock.advance(59_000);
+    expect(await kiosk.handlers.invoke('admin:unlock', { pin: '2468' })).toMatchObject({ ok: true, value: { status: 'locked', retryInSeconds: 1 } });
+    clock.advance(1_000);
+    expect(await kiosk.handlers.invoke('admin:unlock', { pin: '2468' })).toEqual({ ok: true, value: { status: 'unlocked' } });
+    await kiosk.stop();
   });
 
   it('counts parallel guesses one by one', async () => {
@@ -90,6 +106,20 @@ describe('admin mode', () => {
     clock.advance(61_000);
     expect(await kiosk.handlers.invoke('admin:logs', { lines: 5 })).toMatchObject({ ok: false, error: { code: 'admin_required' } });
     expect(events).toContainEqual({ name: 'admin:session', payload: { open: false, reason: 'idle' } });
+    await kiosk.stop();
+  });
+
+  it('closes after the idle time while a module page only reloads its summary (on the kiosk\'s own events, not the attendant\'s touches)', async () => {
+    const dir = tempDir();
+    const { kiosk, clock } = await testKiosk(dir, { modules: ['gate'], admin: { pinHash: await cheapHash('2468'), idleTimeoutSeconds: 60 } });
+    await kiosk.handlers.invoke('admin:unlock', { pin: '2468' });
+    // The gate page reloads on every gate:status and sync:status event: every 2 s, nobody touching.
+    for (let t = 0; t < 58; t += 2) {
+      clock.advance(2_000);
+      expect((await kiosk.handlers.invoke('gate:admin-summary', {})).ok).toBe(true);
+    }
+    clock.advance(3_000);
+    expect(await kiosk.handlers.invoke('gate:admin-summary', {})).toMatchObject({ ok: false, error: { code: 'admin_required' } });
     await kiosk.stop();
   });
 

@@ -75,17 +75,32 @@ export function AdminScreen() {
 
   useIdleTimeout(boot.adminIdleTimeoutSeconds, () => void leave('idle'));
 
-  // Main counts only admin calls as activity: while the attendant is touching
-  // the screen, tell main (throttled) so its session stays open too.
+  // Main counts only admin calls as activity (not a page's summary reloads):
+  // while the attendant is touching the screen, tell main (throttled) so its
+  // session stays open too. Input inside a throttle window is told at the
+  // window's end, so main never counts the attendant gone before this screen does.
   useEffect(() => {
     const every = Math.max(3000, (boot.adminIdleTimeoutSeconds * 1000) / 3);
     let last = performance.now();
-    return activity.subscribe(() => {
-      const now = performance.now();
-      if (now - last < every || leaving.current) return;
-      last = now;
+    let trailing: number | null = null;
+    const touch = () => {
+      last = performance.now();
       void adminCall('admin:touch', {});
+    };
+    const unsubscribe = activity.subscribe(() => {
+      if (leaving.current) return;
+      const since = performance.now() - last;
+      if (since >= every) touch();
+      else
+        trailing ??= window.setTimeout(() => {
+          trailing = null;
+          if (!leaving.current) touch();
+        }, every - since);
     });
+    return () => {
+      unsubscribe();
+      if (trailing !== null) window.clearTimeout(trailing);
+    };
   }, [activity, adminCall, boot.adminIdleTimeoutSeconds]);
 
   const modulePages = overview?.pages ?? [];
