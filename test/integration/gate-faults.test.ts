@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCloudSim, type CloudSim } from '../cloud-sim/server';
 import { gateKiosk, ref, TODAY } from '../support/gate';
+import { writeEndlessBody, type EndlessBody } from '../support/endless-body';
 import { soakScale } from '../support/soak';
 import { tempDir } from '../support/temp';
 
@@ -55,26 +56,14 @@ describe('gate uploads against a faulty cloud', () => {
 
 describe('gate download against a broken server', () => {
   it('an error answer whose body has no end is given up after a small part, not read until the timeout', async () => {
-    const responses: { written: number; closed: boolean }[] = [];
+    const responses: EndlessBody[] = [];
     const server = http.createServer((request, response) => {
       request.resume();
       if (request.method !== 'GET' || !request.url?.endsWith('/bookings/summary')) {
         response.writeHead(404).end();
         return;
       }
-      const seen = { written: 0, closed: false };
-      responses.push(seen);
-      response.writeHead(503, { 'Content-Type': 'text/html' });
-      const chunk = Buffer.alloc(64 * 1024, 0x41);
-      const timer = setInterval(() => {
-        if (seen.closed) return;
-        response.write(chunk);
-        seen.written += chunk.length;
-      }, 5);
-      response.on('close', () => {
-        seen.closed = true;
-        clearInterval(timer);
-      });
+      responses.push(writeEndlessBody(response, { status: 503, contentType: 'text/html', fill: 0x41, everyMs: 5 }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`;

@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PayoutAdminSummary, PayoutSession } from '../../preload/contract';
+import { writeEndlessBody, type EndlessBody } from '../support/endless-body';
 import { payoutKioskOnPty, until } from '../support/payout';
 import { tempDir } from '../support/temp';
 
@@ -81,6 +82,14 @@ async function seedLikeServer(createAnswer?: (id: string, amount: number) => Rec
       jobs.push(full);
       return full;
     },
+    /** A well-formed job of 20 coins for a customer's transaction, as the seed's server sends it. */
+    addJobFor(transactionId: string) {
+      return this.add({
+        id: randomUUID(),
+        transactionId,
+        text: (j) => JSON.stringify({ id: j.id, transactionId: j.transactionId, quarters: 20, status: 'pending', retryCount: j.retryCount, maxRetries: 3, createdAt: '2025-10-09T10:05:00Z' }),
+      });
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -106,11 +115,7 @@ describe('payout: a job that cannot be read (item 8)', () => {
       text: (j) => `{"id":"${stuckId}","transactionId":"${stuckTransaction}","quarters":"20","status":"pending","retryCount":${j.retryCount},"maxRetries":3,"createdAt":"2025-10-09T10:00:00Z"}`,
     });
     const session = await k.start(5);
-    const next = server.add({
-      id: randomUUID(),
-      transactionId: session.transactionId,
-      text: (j) => JSON.stringify({ id: j.id, transactionId: j.transactionId, quarters: 20, status: 'pending', retryCount: j.retryCount, maxRetries: 3, createdAt: '2025-10-09T10:05:00Z' }),
-    });
+    const next = server.addJobFor(session.transactionId);
 
     const done = await until('the next customer paid', async () => {
       const s = (await k.status()).session;
@@ -156,11 +161,7 @@ describe('payout: a job that cannot be read (item 8)', () => {
     // The server drops it: the kiosk works on.
     headless.status = 'failed';
     const session = await k.start(5);
-    server.add({
-      id: randomUUID(),
-      transactionId: session.transactionId,
-      text: (j) => JSON.stringify({ id: j.id, transactionId: j.transactionId, quarters: 20, status: 'pending', retryCount: 0, maxRetries: 3, createdAt: '2025-10-09T10:05:00Z' }),
-    });
+    server.addJobFor(session.transactionId);
     await until('paid', async () => (await k.status()).session?.state === 'done', 15_000);
     expect(k.device.coinsPaidTotal).toBe(20);
   });
@@ -178,11 +179,7 @@ describe('payout: a created transaction as a differently written server sends it
     const session = await k.start(5);
     expect(session.state).toBe('waiting-payment');
     expect(Math.abs(Date.parse(session.expiresAt) - (Date.now() + 15 * 60_000))).toBeLessThan(5_000);
-    server.add({
-      id: randomUUID(),
-      transactionId: session.transactionId,
-      text: (j) => JSON.stringify({ id: j.id, transactionId: j.transactionId, quarters: 20, status: 'pending', retryCount: 0, maxRetries: 3, createdAt: '2025-10-09T10:05:00Z' }),
-    });
+    server.addJobFor(session.transactionId);
     await until('paid', async () => (await k.status()).session?.state === 'done', 15_000);
     expect(k.device.coinsPaidTotal).toBe(20);
   });
@@ -190,27 +187,14 @@ describe('payout: a created transaction as a differently written server sends it
 
 describe('payout: an answer without end', () => {
   it('jobs/pending sending a body without end is cut off after a small cap, not read until the timeout, and polling goes on', async () => {
-    const responses: { written: number; closed: boolean }[] = [];
+    const responses: EndlessBody[] = [];
     const server = http.createServer((request, response) => {
       request.resume();
       if (request.url !== '/api/v2/jobs/pending') {
         response.writeHead(404).end();
         return;
       }
-      const seen = { written: 0, closed: false };
-      responses.push(seen);
-      response.writeHead(200, { 'Content-Type': 'application/json' });
-      const chunk = Buffer.alloc(64 * 1024, 0x20);
-      response.write('{"id":"j1","transactionId":"t1","quarters":20');
-      const timer = setInterval(() => {
-        if (seen.closed) return;
-        response.write(chunk);
-        seen.written += chunk.length;
-      }, 1);
-      response.on('close', () => {
-        seen.closed = true;
-        clearInterval(timer);
-      });
+      responses.push(writeEndlessBody(response, { status: 200, contentType: 'application/json', prefix: '{"id":"j1","transactionId":"t1","quarters":20' }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanups.push(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));

@@ -11,7 +11,7 @@ import { hashApiKey } from '../../main/api';
 import type { BoothConfigInput } from '../../main/config';
 import type { KioskOptions } from '../../main/kiosk';
 import { testKiosk } from '../support/kiosk';
-import { callApi, openApiSocket } from '../support/lan-api';
+import { callApi, openApiSocket, type LiveEventMessage } from '../support/lan-api';
 import { tempDir } from '../support/temp';
 
 const KEY = 'test-key-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -22,14 +22,6 @@ afterEach(async () => {
   for (const s of sockets.splice(0)) s.terminate();
   while (running.length) await running.pop()!.stop();
 });
-
-interface LiveEvent {
-  event: string;
-  table: string;
-  op: string;
-  seq: number;
-  row: Record<string, unknown>;
-}
 
 async function apiKiosk(input: BoothConfigInput, options: Partial<KioskOptions> = {}) {
   const dir = tempDir();
@@ -43,9 +35,9 @@ async function apiKiosk(input: BoothConfigInput, options: Partial<KioskOptions> 
   const live = async (path: string) => {
     const socket = await openApiSocket({ port, fingerprint, path, key: KEY });
     sockets.push(socket);
-    const events: LiveEvent[] = [];
-    socket.on('message', (data) => events.push(JSON.parse(String(data)) as LiveEvent));
-    const until = async (check: (events: LiveEvent[]) => boolean) => {
+    const events: LiveEventMessage[] = [];
+    socket.on('message', (data) => events.push(JSON.parse(String(data)) as LiveEventMessage));
+    const until = async (check: (events: LiveEventMessage[]) => boolean) => {
       const deadline = Date.now() + 5000;
       while (!check(events) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       return events;

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../main/api';
 import { pruneFeed } from '../../main/replication/retention';
 import { testKiosk } from '../support/kiosk';
-import { openApiSocket } from '../support/lan-api';
+import { openApiSocket, type LiveEventMessage } from '../support/lan-api';
 import { tempDir } from '../support/temp';
 
 const KEY = 'test-key-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -22,14 +22,6 @@ afterEach(async () => {
   for (const s of sockets.splice(0)) s.terminate();
   while (running.length) await running.pop()!.stop();
 });
-
-interface LiveEvent {
-  event: string;
-  table: string;
-  op: string;
-  seq: number;
-  row: Record<string, unknown>;
-}
 
 async function liveKiosk() {
   const dir = tempDir();
@@ -46,8 +38,8 @@ async function liveKiosk() {
   const connect = async (path: string, key: string | undefined = KEY) => {
     const socket = await openApiSocket({ port, fingerprint, path, ...(key === undefined ? {} : { key }) });
     sockets.push(socket);
-    const events: LiveEvent[] = [];
-    socket.on('message', (data) => events.push(JSON.parse(String(data)) as LiveEvent));
+    const events: LiveEventMessage[] = [];
+    socket.on('message', (data) => events.push(JSON.parse(String(data)) as LiveEventMessage));
     const received = async (n: number) => {
       const deadline = Date.now() + 5000;
       while (events.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));

@@ -69,6 +69,15 @@ export async function callApi(request: ApiRequest, host = '127.0.0.1'): Promise<
   });
 }
 
+/** A live replication event as the kiosk sends it on /api/sync/live (CONTRACTS.md "Live events"). */
+export interface LiveEventMessage {
+  event: string;
+  table: string;
+  op: string;
+  seq: number;
+  row: Record<string, unknown>;
+}
+
 /**
  * A WebSocket to the LAN API as an office replica opens it: TLS first, the
  * fingerprint checked, and only then the upgrade request with the key.
