@@ -17,6 +17,7 @@ import { venueDate } from '../clock';
 import { crashPoint } from '../crash-points';
 import { HandlerError, type HandlerMap } from '../dispatch';
 import type { KioskModule, ModuleContext } from '../modules/module';
+import { isStorageFailure } from '../store';
 import type { OutboxItem } from '../sync';
 import { admissionId } from './admission-id';
 import { createHourChart, createRetention } from './housekeeping';
@@ -58,11 +59,6 @@ export interface GateOptions {
 }
 
 const noScanner: ScannerStatus = { configured: false, connected: false, path: null, lastScanAt: null, error: null, errorCoded: null };
-
-const isStorageFailure = (error: unknown): boolean => {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('SQLITE_');
-};
 
 export function createGateModule(ctx: ModuleContext, options: GateOptions = {}): KioskModule {
   const { config, platform, store, events, outbox, cloud, admin } = ctx;

@@ -13,6 +13,7 @@ import { readTextCapped, type CloudClient } from '../cloud';
 import type { BoothConfig } from '../config';
 import { crashPoint } from '../crash-points';
 import type { ScopedLog } from '../log';
+import { isStorageFailure } from '../store';
 import type { Outbox } from '../sync';
 import { boundCoinCount, MAX_ANSWER_BYTES, readJobAnswer, type Job } from './jobs';
 import { codedDetail, coinsKnown, type Ledger, type TransactionRow } from './ledger';
@@ -41,9 +42,6 @@ export interface JobIntakeDeps {
   coinsSold(tx: TransactionRow | undefined): number | null;
   maxCoinsPerTransaction: number;
 }
-
-/** SQLite could not write (SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY...): not a bug in the payout. */
-const isStorageFailure = (error: unknown): boolean => String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_');
 
 export function createJobIntake(deps: JobIntakeDeps) {
   const { config, db, sql, cloud, outbox, clock, log, service, session, payer, unreadableJobs, endpoint, referenceFor, coinsSold, maxCoinsPerTransaction } = deps;

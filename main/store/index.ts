@@ -64,6 +64,9 @@ export interface OpenStoreOptions {
   replicatedTables?: readonly ReplicatedTable[];
 }
 
+/** SQLite could not do what was asked of the file (SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY...): the disk, not a bug. */
+export const isStorageFailure = (error: unknown): boolean => String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_');
+
 const isCorruption = (error: unknown): boolean => {
   const code = (error as { code?: string }).code ?? '';
   return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT');
@@ -258,7 +261,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       installFeedTriggers(db, replicatedTables);
     } catch (error) {
       db.close();
-      if (!String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_')) throw error;
+      if (!isStorageFailure(error)) throw error;
       throw new StoreOpenError('io', file, `The database ${file} could not be prepared: ${describeIoError(error)}`, FREE_SPACE_HINT);
     }
   }
