@@ -87,6 +87,17 @@ function refusalLog() {
   };
 }
 
+/**
+ * In a module's route scope: every body reaches its routes as text, whatever
+ * its Content-Type (or none). The seeds' clients do not all send
+ * application/json (curl -d sends a form type): the route parses the JSON
+ * and answers its own 400, never Fastify's 415.
+ */
+export function readBodiesAsText(app: ApiApp): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+}
+
 /** The JSON error every refusal is answered with. */
 export const sendError = (reply: FastifyReply, status: number, error: string) =>
   reply.code(status).send({ success: false, error });

@@ -9,7 +9,7 @@
  * Errors answer `{"status":"error","message":"..."}` (400, 404).
  */
 import type Database from 'better-sqlite3';
-import type { ApiRoutes } from '../api';
+import { readBodiesAsText, type ApiRoutes } from '../api';
 import type { BookingRow } from './records';
 import { SEEN_AT_SQL, SEEN_JOINS } from './seen';
 
@@ -86,10 +86,7 @@ export function bookingsApiRoutes(deps: {
   // A parameter given twice counts once, by its first value (as the seed's Go server reads it), never as no filter.
   const str = (v: unknown): string | null => (Array.isArray(v) ? str(v[0]) : typeof v === 'string' && v !== '' ? v : null);
   return (app) => {
-    // The video request's body is read as text whatever its Content-Type (the seed's clients do not all send
-    // application/json): "not JSON" is this route's 400, never Fastify's 415.
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    readBodiesAsText(app);
     app.get('/api/bookings', async (request, reply) => {
       const query = request.query as Record<string, unknown>;
       const status = str(query.status);

@@ -8,7 +8,7 @@
  * "not JSON" is always this route's 400, never Fastify's 415.
  */
 import type { ApiRoutes } from '../api';
-import { sendError } from '../api';
+import { readBodiesAsText, sendError } from '../api';
 
 export interface ReceiveDeps {
   /** Buffers the payload (committed when it returns) and answers its id. */
@@ -17,8 +17,7 @@ export interface ReceiveDeps {
 
 export function intakeRoutes(deps: ReceiveDeps): ApiRoutes {
   return (app) => {
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    readBodiesAsText(app);
 
     app.post('/api/lora/receive', async (request, reply) => {
       const text = typeof request.body === 'string' ? request.body : '';
