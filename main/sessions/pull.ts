@@ -44,8 +44,12 @@ const bookingSchemaIn = (timeZone: string) => {
   const isoTime = z
     .string()
     .max(40)
-    .refine((s) => !Number.isNaN(cloudTimeMs(s, timeZone)), { error: 'an ISO 8601 date and time' })
-    .transform((s) => new Date(cloudTimeMs(s, timeZone)).toISOString());
+    .transform((s, ctx) => {
+      const ms = cloudTimeMs(s, timeZone);
+      if (!Number.isNaN(ms)) return new Date(ms).toISOString();
+      ctx.addIssue({ code: 'custom', message: 'an ISO 8601 date and time' });
+      return z.NEVER;
+    });
   return z
     .object({
       id: z.string().min(1).max(100).optional(),
